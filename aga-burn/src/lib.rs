@@ -1,0 +1,3 @@
+//! Exact derivatives of differentiable games on Burn.
+pub mod dual;
+pub use dual::{Dual, DualTensor};
