@@ -1,0 +1,499 @@
+//! Exact game derivatives by forward-over-reverse on `Autodiff<Dual<B>>`.
+//!
+//! Every quantity comes from one of two kinds of pass over the game's Burn code:
+//!
+//! * a **per-loss pass**: `n` copies of the parameters are made leaves of one graph, copy `i`
+//!   carrying the tangent seed `s_i`; the sum `Σ_i l_i(copy i)` is differentiated once, so copy
+//!   `i`'s gradient is `∇_w l_i` (all blocks) and its tangent is `∇²l_i · s_i`. This gives `ξ`
+//!   (block `i` of `∇ l_i`), `H v` (seeds `v`, keep block `i`) and `Hᵀ v` (seeds `P_i v`, sum);
+//! * a **collective pass**: one copy with seed `v`, differentiating `l_c = Σ_i l_i`, which gives
+//!   `ξ_c` and `H_c v`.
+//!
+//! No Hessian is ever formed: a Hessian-vector product costs a small multiple of a gradient.
+
+use crate::dual::{Dual, DualTensor};
+use crate::{Game, GameError, ParamLayout, Params};
+use aga_core::{GameOracle, GameVector};
+use burn::backend::Autodiff;
+use burn::tensor::{backend::Backend, ElementConversion, Tensor, TensorData, TensorPrimitive};
+
+/// The backend on which games are differentiated: Burn's reverse mode over dual numbers.
+pub type HvpBackend<B> = Autodiff<Dual<B>>;
+
+/// A flat parameter-space vector on backend `B` (length `d`, layout of [`ParamLayout`]).
+#[derive(Debug, Clone)]
+pub struct FlatTensor<B: Backend>(pub Tensor<B, 1>);
+
+impl<B: Backend> FlatTensor<B> {
+    /// A flat vector from `f64` values (exact on an `f64` backend).
+    pub fn from_f64(values: &[f64], device: &B::Device) -> Self {
+        Self(Tensor::from_data(
+            TensorData::new(values.to_vec(), [values.len()]),
+            device,
+        ))
+    }
+
+    /// The values as `f64`.
+    pub fn to_vec(&self) -> Vec<f64> {
+        self.0
+            .clone()
+            .into_data()
+            .convert::<f64>()
+            .to_vec::<f64>()
+            .expect("a float tensor converts to f64")
+    }
+
+    /// Block `range` of the vector.
+    pub fn block(&self, range: std::ops::Range<usize>) -> Self {
+        Self(self.0.clone().slice(range))
+    }
+}
+
+impl<B: Backend> GameVector for FlatTensor<B> {
+    fn dim(&self) -> usize {
+        self.0.dims()[0]
+    }
+
+    fn dot(&self, other: &Self) -> f64 {
+        (self.0.clone() * other.0.clone())
+            .sum()
+            .into_scalar()
+            .elem::<f64>()
+    }
+
+    fn add_scaled(&self, alpha: f64, other: &Self) -> Self {
+        Self(self.0.clone() + other.0.clone().mul_scalar(alpha))
+    }
+
+    fn scaled(&self, alpha: f64) -> Self {
+        Self(self.0.clone().mul_scalar(alpha))
+    }
+
+    fn all_finite(&self) -> bool {
+        !(self.0.clone().is_nan().any().into_scalar().elem::<bool>()
+            || self.0.clone().is_inf().any().into_scalar().elem::<bool>())
+    }
+}
+
+/// First-order quantities at a point: the losses, `ξ` and `ξ_c` (one per-loss pass).
+#[derive(Debug, Clone)]
+pub struct FirstOrder<B: Backend> {
+    /// `l_i(w)` for every player.
+    pub losses: Vec<f64>,
+    /// Simultaneous gradient `ξ`.
+    pub xi: FlatTensor<B>,
+    /// Collective gradient `ξ_c`.
+    pub xi_c: FlatTensor<B>,
+}
+
+/// One loss's reverse-mode result in a per-loss pass.
+struct LossPass<B: Backend> {
+    value: f64,
+    /// `∇_w l_i`, all blocks.
+    grad: Tensor<B, 1>,
+    /// `∇²l_i · s_i`, or `None` if no seed was given.
+    tangent: Option<Tensor<B, 1>>,
+}
+
+/// The derivative engine for one game on backend `B`.
+///
+/// ```
+/// use aga_burn::{Derivatives, Game, ParamLayout, Params};
+/// use burn::backend::NdArray;
+/// use burn::tensor::{backend::Backend, Tensor};
+///
+/// /// l_1 = x² y, l_2 = −x y over scalar players x and y.
+/// struct Small;
+/// impl<B: Backend> Game<B> for Small {
+///     fn layout(&self) -> ParamLayout {
+///         ParamLayout::new(vec![vec![vec![1]], vec![vec![1]]]).unwrap()
+///     }
+///     fn losses(&self, p: &Params<B>) -> Vec<Tensor<B, 1>> {
+///         let (x, y) = (p.flat(0, 0), p.flat(1, 0));
+///         vec![x.clone() * x.clone() * y.clone(), -(x * y)]
+///     }
+/// }
+///
+/// let engine = Derivatives::<NdArray<f64>, _>::new(&Small, Default::default()).unwrap();
+/// let w = engine.point(&[2.0, 3.0]).unwrap();
+/// let first = engine.first_order(&w).unwrap();
+/// assert_eq!(first.xi.to_vec(), vec![12.0, -2.0]); // (2xy, −x)
+/// // H_c = [[2y, 2x − 1], [2x − 1, 0]] = [[6, 3], [3, 0]]; H_c (1, 0) = (6, 3), exactly.
+/// let e1 = engine.vector("v", &[1.0, 0.0]).unwrap();
+/// assert_eq!(engine.hvp_collective(&w, &e1).unwrap().to_vec(), vec![6.0, 3.0]);
+/// ```
+pub struct Derivatives<'g, B: Backend, G: ?Sized> {
+    game: &'g G,
+    layout: ParamLayout,
+    device: B::Device,
+}
+
+impl<'g, B, G> Derivatives<'g, B, G>
+where
+    B: Backend,
+    G: Game<HvpBackend<B>> + ?Sized,
+{
+    /// An engine for `game` on `device`. Fails if the game's layout is unusable.
+    pub fn new(game: &'g G, device: B::Device) -> Result<Self, GameError> {
+        let layout = game.layout();
+        // Re-validate: a layout built by hand may bypass `ParamLayout::new`'s checks.
+        ParamLayout::new(
+            (0..layout.num_players())
+                .map(|i| layout.shapes(i).to_vec())
+                .collect(),
+        )?;
+        Ok(Self {
+            game,
+            layout,
+            device,
+        })
+    }
+
+    /// The game's parameter layout.
+    pub fn layout(&self) -> &ParamLayout {
+        &self.layout
+    }
+
+    /// The device.
+    pub fn device(&self) -> &B::Device {
+        &self.device
+    }
+
+    /// A point in parameter space from `f64` values, checked for length and finiteness.
+    pub fn point(&self, values: &[f64]) -> Result<FlatTensor<B>, GameError> {
+        self.vector("the parameter vector", values)
+    }
+
+    /// A direction vector from `f64` values, checked for length and finiteness.
+    pub fn vector(&self, what: &'static str, values: &[f64]) -> Result<FlatTensor<B>, GameError> {
+        if values.len() != self.layout.dim() {
+            return Err(GameError::WrongLength {
+                what,
+                expected: self.layout.dim(),
+                got: values.len(),
+            });
+        }
+        if let Some((index, &value)) = values.iter().enumerate().find(|(_, x)| !x.is_finite()) {
+            return Err(GameError::NonFiniteInput { what, index, value });
+        }
+        Ok(FlatTensor::from_f64(values, &self.device))
+    }
+
+    /// The players' losses at `w`.
+    pub fn losses(&self, w: &FlatTensor<B>) -> Result<Vec<f64>, GameError> {
+        self.check_len("w", w)?;
+        let leaf = leaf::<B>(&w.0, None);
+        let losses = self.eval(leaf)?;
+        self.loss_values(&losses)
+    }
+
+    /// Losses, `ξ` and `ξ_c` at `w` (one per-loss pass, no tangents).
+    pub fn first_order(&self, w: &FlatTensor<B>) -> Result<FirstOrder<B>, GameError> {
+        let passes = self.per_loss(w, &vec![None; self.layout.num_players()])?;
+        let losses = passes.iter().map(|p| p.value).collect();
+        let xi = self.own_blocks(passes.iter().map(|p| p.grad.clone()).collect());
+        let xi_c = sum(passes.into_iter().map(|p| p.grad));
+        Ok(FirstOrder {
+            losses,
+            xi: FlatTensor(xi),
+            xi_c: FlatTensor(xi_c),
+        })
+    }
+
+    /// `ξ`, the simultaneous gradient.
+    pub fn xi(&self, w: &FlatTensor<B>) -> Result<FlatTensor<B>, GameError> {
+        Ok(self.first_order(w)?.xi)
+    }
+
+    /// `ξ_c`, the collective gradient (one collective pass).
+    pub fn xi_c(&self, w: &FlatTensor<B>) -> Result<FlatTensor<B>, GameError> {
+        Ok(FlatTensor(self.collective(w, None)?.0))
+    }
+
+    /// `H v`: block `i` of `∇²l_i · v`.
+    pub fn hvp(&self, w: &FlatTensor<B>, v: &FlatTensor<B>) -> Result<FlatTensor<B>, GameError> {
+        self.check_len("v", v)?;
+        let seeds = vec![Some(v.0.clone()); self.layout.num_players()];
+        let passes = self.per_loss(w, &seeds)?;
+        Ok(FlatTensor(
+            self.own_blocks(passes.into_iter().map(tangent_of).collect()),
+        ))
+    }
+
+    /// `Hᵀ v = Σ_i ∇²l_i · P_i v`, `P_i v` keeping only block `i` of `v`.
+    pub fn hvp_transpose(
+        &self,
+        w: &FlatTensor<B>,
+        v: &FlatTensor<B>,
+    ) -> Result<FlatTensor<B>, GameError> {
+        self.check_len("v", v)?;
+        let seeds: Vec<_> = (0..self.layout.num_players())
+            .map(|i| Some(self.project(&v.0, i)))
+            .collect();
+        let passes = self.per_loss(w, &seeds)?;
+        Ok(FlatTensor(sum(passes.into_iter().map(tangent_of))))
+    }
+
+    /// `H_c v = ∇²l_c · v` (one collective pass).
+    pub fn hvp_collective(
+        &self,
+        w: &FlatTensor<B>,
+        v: &FlatTensor<B>,
+    ) -> Result<FlatTensor<B>, GameError> {
+        self.check_len("v", v)?;
+        let (_, tangent) = self.collective(w, Some(&v.0))?;
+        Ok(FlatTensor(tangent.expect("a seeded pass has a tangent")))
+    }
+
+    /// `∇²l_i · v`, the full Hessian-vector product of one player's loss.
+    pub fn loss_hvp(
+        &self,
+        w: &FlatTensor<B>,
+        player: usize,
+        v: &FlatTensor<B>,
+    ) -> Result<FlatTensor<B>, GameError> {
+        let n = self.layout.num_players();
+        if player >= n {
+            return Err(GameError::NoSuchPlayer { player, players: n });
+        }
+        self.check_len("v", v)?;
+        let seeds: Vec<_> = (0..n).map(|i| (i == player).then(|| v.0.clone())).collect();
+        let mut passes = self.per_loss(w, &seeds)?;
+        Ok(FlatTensor(tangent_of(passes.swap_remove(player))))
+    }
+
+    /// The oracle at `w`, for the rules of `aga-core`. It caches the first-order pass.
+    pub fn oracle(&self, w: FlatTensor<B>) -> Result<Oracle<'_, 'g, B, G>, GameError> {
+        self.check_len("w", &w)?;
+        Ok(Oracle {
+            engine: self,
+            w,
+            first: None,
+        })
+    }
+
+    // ----- passes ---------------------------------------------------------------------------
+
+    fn per_loss(
+        &self,
+        w: &FlatTensor<B>,
+        seeds: &[Option<Tensor<B, 1>>],
+    ) -> Result<Vec<LossPass<B>>, GameError> {
+        self.check_len("w", w)?;
+        let leaves: Vec<_> = seeds.iter().map(|s| leaf::<B>(&w.0, s.clone())).collect();
+        let mut own = Vec::with_capacity(seeds.len());
+        for (i, leaf) in leaves.iter().enumerate() {
+            let mut losses = self.eval(leaf.clone())?;
+            own.push(losses.swap_remove(i));
+        }
+        let values = self.loss_values(&own)?;
+        let total = sum(own);
+        let grads = total.backward();
+        Ok(leaves
+            .iter()
+            .zip(values)
+            .zip(seeds)
+            .map(|((leaf, value), seed)| {
+                let (grad, tangent) = split_grad(leaf, &grads, &w.0, seed.is_some());
+                LossPass {
+                    value,
+                    grad,
+                    tangent,
+                }
+            })
+            .collect())
+    }
+
+    /// `(∇ l_c, ∇²l_c · seed)`.
+    fn collective(
+        &self,
+        w: &FlatTensor<B>,
+        seed: Option<&Tensor<B, 1>>,
+    ) -> Result<(Tensor<B, 1>, Option<Tensor<B, 1>>), GameError> {
+        self.check_len("w", w)?;
+        let leaf = leaf::<B>(&w.0, seed.cloned());
+        let losses = self.eval(leaf.clone())?;
+        self.loss_values(&losses)?;
+        let grads = sum(losses).backward();
+        Ok(split_grad(&leaf, &grads, &w.0, seed.is_some()))
+    }
+
+    /// Evaluate the game at a leaf and validate the shape of its answer.
+    fn eval(
+        &self,
+        leaf: Tensor<HvpBackend<B>, 1>,
+    ) -> Result<Vec<Tensor<HvpBackend<B>, 1>>, GameError> {
+        let params = Params::from_flat(leaf, &self.layout);
+        let losses = self.game.losses(&params);
+        let n = self.layout.num_players();
+        if losses.len() != n {
+            return Err(GameError::WrongLossCount {
+                expected: n,
+                got: losses.len(),
+            });
+        }
+        for (player, loss) in losses.iter().enumerate() {
+            if loss.dims() != [1] {
+                return Err(GameError::NonScalarLoss {
+                    player,
+                    shape: loss.dims().to_vec(),
+                });
+            }
+        }
+        Ok(losses)
+    }
+
+    /// Read the losses' values (one transfer) and check that they are finite.
+    fn loss_values(&self, losses: &[Tensor<HvpBackend<B>, 1>]) -> Result<Vec<f64>, GameError> {
+        let values: Vec<f64> = Tensor::cat(losses.to_vec(), 0)
+            .into_data()
+            .convert::<f64>()
+            .to_vec::<f64>()
+            .expect("a float tensor converts to f64");
+        if let Some((player, &value)) = values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            return Err(GameError::NonFiniteLoss { player, value });
+        }
+        Ok(values)
+    }
+
+    /// Concatenate block `i` of the `i`-th vector.
+    fn own_blocks(&self, full: Vec<Tensor<B, 1>>) -> Tensor<B, 1> {
+        let blocks = full
+            .into_iter()
+            .enumerate()
+            .map(|(i, g)| g.slice(self.layout.block(i)))
+            .collect();
+        Tensor::cat(blocks, 0)
+    }
+
+    /// `P_i v`: `v` with every block but player `i`'s set to zero.
+    fn project(&self, v: &Tensor<B, 1>, player: usize) -> Tensor<B, 1> {
+        let block = self.layout.block(player);
+        let zeros = Tensor::<B, 1>::zeros([self.layout.dim()], &self.device);
+        zeros.slice_assign(block.clone(), v.clone().slice(block))
+    }
+
+    fn check_len(&self, what: &'static str, v: &FlatTensor<B>) -> Result<(), GameError> {
+        let got = v.dim();
+        let expected = self.layout.dim();
+        if got != expected {
+            return Err(GameError::WrongLength {
+                what,
+                expected,
+                got,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// A leaf of the `Autodiff<Dual<B>>` graph with primal `w` and tangent `seed`.
+fn leaf<B: Backend>(w: &Tensor<B, 1>, seed: Option<Tensor<B, 1>>) -> Tensor<HvpBackend<B>, 1> {
+    let dual = DualTensor::new(
+        w.clone().into_primitive().tensor(),
+        seed.map(|s| s.into_primitive().tensor()),
+    );
+    let inner = Tensor::<Dual<B>, 1>::from_primitive(TensorPrimitive::Float(dual));
+    Tensor::from_inner(inner).require_grad()
+}
+
+/// A leaf's gradient split into primal (`∇ l`) and tangent (`∇² l · seed`). A loss that does
+/// not depend on the leaf has a zero gradient; a seeded pass always returns a tangent.
+fn split_grad<B: Backend>(
+    leaf: &Tensor<HvpBackend<B>, 1>,
+    grads: &<HvpBackend<B> as burn::tensor::backend::AutodiffBackend>::Gradients,
+    like: &Tensor<B, 1>,
+    seeded: bool,
+) -> (Tensor<B, 1>, Option<Tensor<B, 1>>) {
+    let (grad, tangent) = match leaf.grad(grads) {
+        Some(g) => {
+            let dual = g.into_primitive().tensor();
+            (
+                Tensor::from_primitive(TensorPrimitive::Float(dual.primal)),
+                dual.tangent
+                    .map(|t| Tensor::from_primitive(TensorPrimitive::Float(t))),
+            )
+        }
+        None => (like.zeros_like(), None),
+    };
+    let tangent = if seeded {
+        Some(tangent.unwrap_or_else(|| like.zeros_like()))
+    } else {
+        None
+    };
+    (grad, tangent)
+}
+
+fn tangent_of<B: Backend>(p: LossPass<B>) -> Tensor<B, 1> {
+    p.tangent.unwrap_or_else(|| p.grad.zeros_like())
+}
+
+fn sum<B: Backend>(tensors: impl IntoIterator<Item = Tensor<B, 1>>) -> Tensor<B, 1> {
+    tensors
+        .into_iter()
+        .reduce(|a, b| a + b)
+        .expect("a game has at least one player")
+}
+
+/// The derivatives of a game at one point, for the rules of `aga-core`.
+///
+/// `ξ` and `ξ_c` come from a single cached per-loss pass; each Hessian-vector product is one
+/// further pass.
+pub struct Oracle<'e, 'g, B: Backend, G: ?Sized> {
+    engine: &'e Derivatives<'g, B, G>,
+    w: FlatTensor<B>,
+    first: Option<FirstOrder<B>>,
+}
+
+impl<B, G> Oracle<'_, '_, B, G>
+where
+    B: Backend,
+    G: Game<HvpBackend<B>> + ?Sized,
+{
+    /// Losses, `ξ` and `ξ_c` (computed once).
+    pub fn first_order(&mut self) -> Result<&FirstOrder<B>, GameError> {
+        if self.first.is_none() {
+            self.first = Some(self.engine.first_order(&self.w)?);
+        }
+        Ok(self.first.as_ref().expect("just computed"))
+    }
+
+    /// The players' losses at this point.
+    pub fn losses(&mut self) -> Result<Vec<f64>, GameError> {
+        Ok(self.first_order()?.losses.clone())
+    }
+
+    /// The point.
+    pub fn point(&self) -> &FlatTensor<B> {
+        &self.w
+    }
+}
+
+impl<B, G> GameOracle for Oracle<'_, '_, B, G>
+where
+    B: Backend,
+    G: Game<HvpBackend<B>> + ?Sized,
+{
+    type Vector = FlatTensor<B>;
+    type Error = GameError;
+
+    fn xi(&mut self) -> Result<FlatTensor<B>, GameError> {
+        Ok(self.first_order()?.xi.clone())
+    }
+
+    fn xi_c(&mut self) -> Result<FlatTensor<B>, GameError> {
+        Ok(self.first_order()?.xi_c.clone())
+    }
+
+    fn hvp(&mut self, v: &FlatTensor<B>) -> Result<FlatTensor<B>, GameError> {
+        self.engine.hvp(&self.w, v)
+    }
+
+    fn hvp_transpose(&mut self, v: &FlatTensor<B>) -> Result<FlatTensor<B>, GameError> {
+        self.engine.hvp_transpose(&self.w, v)
+    }
+
+    fn hvp_collective(&mut self, v: &FlatTensor<B>) -> Result<FlatTensor<B>, GameError> {
+        self.engine.hvp_collective(&self.w, v)
+    }
+}

@@ -1,0 +1,69 @@
+//! Errors of the derivative engine.
+
+use thiserror::Error;
+
+/// What can go wrong when evaluating a game or its derivatives.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum GameError {
+    /// The game declared no players.
+    #[error("the game has no players")]
+    NoPlayers,
+    /// A player owns no parameters.
+    #[error("player {player} has no parameters")]
+    NoParameters {
+        /// The player (0-based).
+        player: usize,
+    },
+    /// The game returned a number of losses different from its number of players.
+    #[error("the game returned {got} losses for {expected} players")]
+    WrongLossCount {
+        /// Number of players.
+        expected: usize,
+        /// Number of losses returned.
+        got: usize,
+    },
+    /// A loss that is not a single number.
+    #[error("player {player}'s loss has shape {shape:?}; a loss must have exactly one element")]
+    NonScalarLoss {
+        /// The player (0-based).
+        player: usize,
+        /// The shape returned.
+        shape: Vec<usize>,
+    },
+    /// A loss that is NaN or infinite.
+    #[error("player {player}'s loss is not finite ({value})")]
+    NonFiniteLoss {
+        /// The player (0-based).
+        player: usize,
+        /// The value.
+        value: f64,
+    },
+    /// A parameter vector or a tangent of the wrong length.
+    #[error("{what} has {got} entries, but the game has {expected} parameters")]
+    WrongLength {
+        /// Which vector.
+        what: &'static str,
+        /// The game's number of parameters `d`.
+        expected: usize,
+        /// The length given.
+        got: usize,
+    },
+    /// A parameter vector containing NaN or infinity.
+    #[error("{what} contains a non-finite value at index {index} ({value})")]
+    NonFiniteInput {
+        /// Which vector.
+        what: &'static str,
+        /// First bad index.
+        index: usize,
+        /// The value there.
+        value: f64,
+    },
+    /// A player index out of range.
+    #[error("player {player} does not exist (the game has {players} players)")]
+    NoSuchPlayer {
+        /// The index asked for.
+        player: usize,
+        /// Number of players.
+        players: usize,
+    },
+}

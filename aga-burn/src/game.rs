@@ -1,0 +1,167 @@
+//! The game API: players own parameter tensors of any shape; losses are written once as Burn
+//! code generic over the backend.
+
+use crate::GameError;
+use burn::tensor::{backend::Backend, Tensor};
+use std::ops::Range;
+
+/// The shapes of every player's parameter tensors, and the flat layout derived from them.
+///
+/// The flat vector `w ∈ R^d` stores player 0's tensors first, each in declaration order and
+/// row-major, then player 1's, and so on (MATH.md §1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamLayout {
+    shapes: Vec<Vec<Vec<usize>>>,
+    names: Vec<String>,
+}
+
+impl ParamLayout {
+    /// A layout from each player's tensor shapes. Scalars are `vec![1]`.
+    pub fn new(shapes: Vec<Vec<Vec<usize>>>) -> Result<Self, GameError> {
+        if shapes.is_empty() {
+            return Err(GameError::NoPlayers);
+        }
+        for (player, tensors) in shapes.iter().enumerate() {
+            let size: usize = tensors.iter().map(|s| s.iter().product::<usize>()).sum();
+            if size == 0 {
+                return Err(GameError::NoParameters { player });
+            }
+        }
+        let names = default_names(&shapes);
+        Ok(Self { shapes, names })
+    }
+
+    /// The same layout with one name per flat coordinate (for CSV headers and tables).
+    ///
+    /// # Panics
+    /// If the number of names differs from `d` (a bug in the game definition).
+    pub fn with_names(mut self, names: Vec<String>) -> Self {
+        assert_eq!(names.len(), self.dim(), "one name per parameter");
+        self.names = names;
+        self
+    }
+
+    /// Number of players `n`.
+    pub fn num_players(&self) -> usize {
+        self.shapes.len()
+    }
+
+    /// Shapes of player `i`'s tensors.
+    pub fn shapes(&self, player: usize) -> &[Vec<usize>] {
+        &self.shapes[player]
+    }
+
+    /// Number of parameters of player `i`, `d_i`.
+    pub fn player_dim(&self, player: usize) -> usize {
+        self.shapes[player]
+            .iter()
+            .map(|s| s.iter().product::<usize>())
+            .sum()
+    }
+
+    /// Total number of parameters `d`.
+    pub fn dim(&self) -> usize {
+        (0..self.num_players()).map(|i| self.player_dim(i)).sum()
+    }
+
+    /// The flat range of player `i`'s block.
+    pub fn block(&self, player: usize) -> Range<usize> {
+        let start: usize = (0..player).map(|j| self.player_dim(j)).sum();
+        start..start + self.player_dim(player)
+    }
+
+    /// Total number of parameter tensors over all players.
+    pub fn num_tensors(&self) -> usize {
+        self.shapes.iter().map(Vec::len).sum()
+    }
+
+    /// One name per flat coordinate.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+}
+
+fn default_names(shapes: &[Vec<Vec<usize>>]) -> Vec<String> {
+    let mut names = Vec::new();
+    for (i, tensors) in shapes.iter().enumerate() {
+        for (k, shape) in tensors.iter().enumerate() {
+            let size: usize = shape.iter().product();
+            for e in 0..size {
+                names.push(format!("w{}_{}_{}", i + 1, k, e));
+            }
+        }
+    }
+    names
+}
+
+/// Every player's parameters on backend `B`, as views of one flat vector.
+#[derive(Debug, Clone)]
+pub struct Params<B: Backend> {
+    tensors: Vec<Vec<Tensor<B, 1>>>,
+    layout: ParamLayout,
+}
+
+impl<B: Backend> Params<B> {
+    /// Split a flat vector of length `d` into each player's tensors (flat views).
+    pub fn from_flat(flat: Tensor<B, 1>, layout: &ParamLayout) -> Self {
+        let mut offset = 0;
+        let tensors = (0..layout.num_players())
+            .map(|i| {
+                layout
+                    .shapes(i)
+                    .iter()
+                    .map(|shape| {
+                        let size: usize = shape.iter().product();
+                        let t = flat.clone().slice(offset..offset + size);
+                        offset += size;
+                        t
+                    })
+                    .collect()
+            })
+            .collect();
+        Self {
+            tensors,
+            layout: layout.clone(),
+        }
+    }
+
+    /// Player `player`'s `k`-th tensor, in its declared shape (rank `D`).
+    ///
+    /// # Panics
+    /// If `D` differs from the declared rank (a bug in the game definition).
+    pub fn get<const D: usize>(&self, player: usize, k: usize) -> Tensor<B, D> {
+        let shape = &self.layout.shapes(player)[k];
+        assert_eq!(
+            shape.len(),
+            D,
+            "parameter ({player}, {k}) has rank {}, asked for rank {D}",
+            shape.len()
+        );
+        let dims: [usize; D] = core::array::from_fn(|i| shape[i]);
+        self.tensors[player][k].clone().reshape(dims)
+    }
+
+    /// Player `player`'s `k`-th tensor, flattened (a scalar parameter is a tensor of shape `[1]`).
+    pub fn flat(&self, player: usize, k: usize) -> Tensor<B, 1> {
+        self.tensors[player][k].clone()
+    }
+
+    /// The layout.
+    pub fn layout(&self) -> &ParamLayout {
+        &self.layout
+    }
+}
+
+/// A differentiable game: `n` players, each with parameter tensors, and one loss per player.
+///
+/// Implement it once for every backend (`impl<B: Backend> Game<B> for MyGame`) and write the
+/// losses as ordinary Burn code: the same code then gives values on `NdArray`, gradients on
+/// `Autodiff<…>`, and exact Hessian-vector products on `Autodiff<Dual<…>>`.
+pub trait Game<B: Backend> {
+    /// The players' parameter shapes.
+    fn layout(&self) -> ParamLayout;
+
+    /// Every player's loss `l_i(w)`, each a tensor with exactly one element, in player order.
+    /// Players minimise their own loss.
+    fn losses(&self, params: &Params<B>) -> Vec<Tensor<B, 1>>;
+}

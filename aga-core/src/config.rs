@@ -1,0 +1,159 @@
+//! The configuration of an update rule.
+
+use crate::ConfigError;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// Which update rule (MATH.md §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    /// Simultaneous individual gradient descent: `ξ̃ = ξ` (Simul-Ind, naive learning).
+    Simgd,
+    /// Gradient descent on the collective loss: `ξ̃ = ξ_c` (Simul-Co).
+    Collective,
+    /// Consensus optimisation (CGA in the AgA paper): `ξ̃ = ξ + λ Hᵀ ξ`.
+    Consensus,
+    /// Symplectic gradient adjustment: `ξ̃ = ξ + λ Aᵀ ξ`.
+    Sga,
+    /// Altruistic gradient adjustment: `ξ̃ = ξ_c + λ (ξ + H_c ξ_c)`.
+    Aga,
+}
+
+impl Method {
+    /// Every method, in the order the documentation lists them.
+    pub const ALL: [Method; 5] = [
+        Method::Simgd,
+        Method::Collective,
+        Method::Consensus,
+        Method::Sga,
+        Method::Aga,
+    ];
+
+    /// The method's command-line and serialised name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Simgd => "simgd",
+            Method::Collective => "collective",
+            Method::Consensus => "consensus",
+            Method::Sga => "sga",
+            Method::Aga => "aga",
+        }
+    }
+
+    /// Whether the rule has a `λ` (simgd and collective do not).
+    pub fn uses_lambda(self) -> bool {
+        matches!(self, Method::Consensus | Method::Sga | Method::Aga)
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Method {
+    type Err = ConfigError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Method::ALL
+            .into_iter()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| ConfigError::UnknownMethod(s.to_string()))
+    }
+}
+
+/// What the SGA alignment product is divided by (MATH.md §4: "make the divisor explicit").
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum AlignDivisor {
+    /// The number of parameters `d` (MATH.md; the default).
+    #[default]
+    Dimension,
+    /// A fixed number, e.g. the number of parameter tensors as in Balduzzi et al.'s code.
+    Fixed(f64),
+}
+
+/// A complete, serialisable update rule: the method and its hyper-parameters.
+///
+/// ```
+/// use aga_core::{Method, RuleConfig};
+/// let rule = RuleConfig::new(Method::Aga).with_lambda(0.5).with_align(false);
+/// let json = serde_json::to_string(&rule).unwrap();
+/// assert_eq!(serde_json::from_str::<RuleConfig>(&json).unwrap(), rule);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RuleConfig {
+    /// The rule.
+    pub method: Method,
+    /// Adjustment strength `λ` (consensus, sga, aga); default 1.0. With alignment on, only its
+    /// magnitude is used and the rule chooses the sign.
+    pub lambda: f64,
+    /// SGA's alignment of `sign(λ)` / AgA's sign rule; default on. Off is the ablation.
+    pub align: bool,
+    /// SGA's alignment `ε`; default 0.1 (Balduzzi et al. 2018, Alg. 1).
+    pub sga_epsilon: f64,
+    /// SGA's alignment divisor; default `d`.
+    pub sga_divisor: AlignDivisor,
+}
+
+impl Default for RuleConfig {
+    fn default() -> Self {
+        Self::new(Method::Aga)
+    }
+}
+
+impl RuleConfig {
+    /// A rule with the documented defaults: `λ = 1`, alignment on, `ε = 0.1`, divisor `d`.
+    pub fn new(method: Method) -> Self {
+        Self {
+            method,
+            lambda: 1.0,
+            align: true,
+            sga_epsilon: 0.1,
+            sga_divisor: AlignDivisor::Dimension,
+        }
+    }
+
+    /// Set `λ`.
+    pub fn with_lambda(mut self, lambda: f64) -> Self {
+        self.lambda = lambda;
+        self
+    }
+
+    /// Turn the sign rule / alignment on or off.
+    pub fn with_align(mut self, align: bool) -> Self {
+        self.align = align;
+        self
+    }
+
+    /// Set SGA's alignment `ε`.
+    pub fn with_sga_epsilon(mut self, epsilon: f64) -> Self {
+        self.sga_epsilon = epsilon;
+        self
+    }
+
+    /// Set SGA's alignment divisor.
+    pub fn with_sga_divisor(mut self, divisor: AlignDivisor) -> Self {
+        self.sga_divisor = divisor;
+        self
+    }
+
+    /// Check that every hyper-parameter is usable.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if !self.lambda.is_finite() {
+            return Err(ConfigError::NonFiniteLambda(self.lambda));
+        }
+        if !self.sga_epsilon.is_finite() {
+            return Err(ConfigError::NonFiniteEpsilon(self.sga_epsilon));
+        }
+        if let AlignDivisor::Fixed(x) = self.sga_divisor {
+            if !(x.is_finite() && x > 0.0) {
+                return Err(ConfigError::BadDivisor(x));
+            }
+        }
+        Ok(())
+    }
+}

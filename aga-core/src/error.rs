@@ -1,0 +1,55 @@
+//! Error types.
+
+use thiserror::Error;
+
+/// A rule configuration that cannot be used.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum ConfigError {
+    /// `λ` is NaN or infinite.
+    #[error("lambda must be a finite number, got {0}")]
+    NonFiniteLambda(f64),
+    /// The SGA alignment `ε` is NaN or infinite.
+    #[error("the SGA alignment epsilon must be a finite number, got {0}")]
+    NonFiniteEpsilon(f64),
+    /// A fixed alignment divisor that is not a positive finite number.
+    #[error("the SGA alignment divisor must be positive and finite, got {0}")]
+    BadDivisor(f64),
+    /// A learning rate that is not a positive finite number.
+    #[error("the learning rate must be positive and finite, got {0}")]
+    BadLearningRate(f64),
+    /// An unknown method name.
+    #[error("unknown method `{0}` (expected one of: simgd, collective, consensus, sga, aga)")]
+    UnknownMethod(String),
+}
+
+/// Failure while computing a direction or taking a step.
+#[derive(Debug, Error)]
+pub enum RuleError<E: std::error::Error + 'static> {
+    /// The rule's configuration is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The game could not be evaluated.
+    #[error(transparent)]
+    Oracle(E),
+    /// A derivative, the direction or the parameters contain NaN or ±∞.
+    #[error("non-finite {0} (NaN or infinity)")]
+    NonFinite(&'static str),
+    /// An error during step `step` of a run.
+    #[error("at step {step}: {source}")]
+    AtStep {
+        /// The step (0-based: step 0 is the initial point).
+        step: usize,
+        /// What went wrong.
+        source: Box<RuleError<E>>,
+    },
+}
+
+impl<E: std::error::Error + 'static> RuleError<E> {
+    /// Attach the step at which this error occurred.
+    pub fn at_step(self, step: usize) -> Self {
+        RuleError::AtStep {
+            step,
+            source: Box::new(self),
+        }
+    }
+}

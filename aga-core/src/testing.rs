@@ -1,0 +1,137 @@
+//! A closed-form oracle for tests and examples: quadratic games.
+//!
+//! Player `i` has loss `l_i(w) = ½ wᵀ Q_i w + b_iᵀ w` over the flat vector `w`, and owns the
+//! coordinates in `blocks[i]`. All derivatives are exact matrix products, which makes this an
+//! independent reference for the rules and for the Burn engine.
+
+use crate::GameOracle;
+use std::convert::Infallible;
+use std::ops::Range;
+
+/// A quadratic game with explicit (symmetric) matrices `Q_i` and vectors `b_i`.
+#[derive(Debug, Clone)]
+pub struct QuadraticGame {
+    /// `Q_i`, each `d × d`, symmetric.
+    pub q: Vec<Vec<Vec<f64>>>,
+    /// `b_i`, each of length `d`.
+    pub b: Vec<Vec<f64>>,
+    /// The coordinates each player owns.
+    pub blocks: Vec<Range<usize>>,
+}
+
+impl QuadraticGame {
+    /// `l_1 = ½ x² + x y`, `l_2 = ½ y² − x y` over `(x, y)`.
+    pub fn two_player_example() -> Self {
+        Self {
+            q: vec![
+                vec![vec![1.0, 1.0], vec![1.0, 0.0]],
+                vec![vec![0.0, -1.0], vec![-1.0, 1.0]],
+            ],
+            b: vec![vec![0.0, 0.0], vec![0.0, 0.0]],
+            blocks: vec![0..1, 1..2],
+        }
+    }
+
+    /// Number of parameters.
+    pub fn dim(&self) -> usize {
+        self.b[0].len()
+    }
+
+    /// Loss of each player at `w`.
+    pub fn losses(&self, w: &[f64]) -> Vec<f64> {
+        (0..self.q.len())
+            .map(|i| 0.5 * dot(w, &matvec(&self.q[i], w)) + dot(&self.b[i], w))
+            .collect()
+    }
+
+    /// The oracle at `w`.
+    pub fn at(&self, w: Vec<f64>) -> QuadraticOracle<'_> {
+        QuadraticOracle { game: self, w }
+    }
+
+    /// The game Hessian `H` (row `k` in block `i` is row `k` of `Q_i`).
+    pub fn game_hessian(&self) -> Vec<Vec<f64>> {
+        let d = self.dim();
+        let mut h = vec![vec![0.0; d]; d];
+        for (i, block) in self.blocks.iter().enumerate() {
+            for k in block.clone() {
+                h[k] = self.q[i][k].clone();
+            }
+        }
+        h
+    }
+
+    /// The collective Hessian `H_c = Σ_i Q_i`.
+    pub fn collective_hessian(&self) -> Vec<Vec<f64>> {
+        let d = self.dim();
+        let mut h = vec![vec![0.0; d]; d];
+        for q in &self.q {
+            for r in 0..d {
+                for c in 0..d {
+                    h[r][c] += q[r][c];
+                }
+            }
+        }
+        h
+    }
+}
+
+/// [`QuadraticGame`]'s derivatives at one point.
+#[derive(Debug)]
+pub struct QuadraticOracle<'a> {
+    game: &'a QuadraticGame,
+    w: Vec<f64>,
+}
+
+impl GameOracle for QuadraticOracle<'_> {
+    type Vector = Vec<f64>;
+    type Error = Infallible;
+
+    fn xi(&mut self) -> Result<Vec<f64>, Infallible> {
+        let g = self.game;
+        let mut xi = vec![0.0; g.dim()];
+        for (i, block) in g.blocks.iter().enumerate() {
+            let grad = matvec(&g.q[i], &self.w);
+            for k in block.clone() {
+                xi[k] = grad[k] + g.b[i][k];
+            }
+        }
+        Ok(xi)
+    }
+
+    fn xi_c(&mut self) -> Result<Vec<f64>, Infallible> {
+        let g = self.game;
+        let mut xi_c = matvec(&g.collective_hessian(), &self.w);
+        for b in &g.b {
+            for (x, bk) in xi_c.iter_mut().zip(b) {
+                *x += bk;
+            }
+        }
+        Ok(xi_c)
+    }
+
+    fn hvp(&mut self, v: &Vec<f64>) -> Result<Vec<f64>, Infallible> {
+        Ok(matvec(&self.game.game_hessian(), v))
+    }
+
+    fn hvp_transpose(&mut self, v: &Vec<f64>) -> Result<Vec<f64>, Infallible> {
+        Ok(matvec(&transpose(&self.game.game_hessian()), v))
+    }
+
+    fn hvp_collective(&mut self, v: &Vec<f64>) -> Result<Vec<f64>, Infallible> {
+        Ok(matvec(&self.game.collective_hessian(), v))
+    }
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+fn matvec(m: &[Vec<f64>], v: &[f64]) -> Vec<f64> {
+    m.iter().map(|row| dot(row, v)).collect()
+}
+
+fn transpose(m: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    let n = m.len();
+    (0..n).map(|c| (0..n).map(|r| m[r][c]).collect()).collect()
+}

@@ -1,0 +1,21 @@
+//! Errors in game construction.
+
+use thiserror::Error;
+
+/// A game's parameters that cannot be used.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum GamesError {
+    /// A matrix with no entries, ragged rows, or non-finite entries.
+    #[error("invalid matrix: {0}")]
+    BadMatrix(String),
+    /// A size that must be positive.
+    #[error("{what} must be at least {min}, got {got}")]
+    TooSmall {
+        /// Which size.
+        what: &'static str,
+        /// The smallest allowed value.
+        min: usize,
+        /// The value given.
+        got: usize,
+    },
+}
