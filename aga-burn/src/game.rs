@@ -164,4 +164,13 @@ pub trait Game<B: Backend> {
     /// Every player's loss `l_i(w)`, each a tensor with exactly one element, in player order.
     /// Players minimise their own loss.
     fn losses(&self, params: &Params<B>) -> Vec<Tensor<B, 1>>;
+
+    /// Player `player`'s loss alone, where that is cheaper than [`Game::losses`]. The engine
+    /// evaluates each loss on its own copy of the parameters for `ξ`, `H v` and `Hᵀ v`, so a
+    /// game whose losses share no work can save the unused ones. The default (`None`) makes
+    /// the engine call [`Game::losses`] and keep entry `player`.
+    fn loss(&self, player: usize, params: &Params<B>) -> Option<Tensor<B, 1>> {
+        let _ = (player, params);
+        None
+    }
 }

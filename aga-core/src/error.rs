@@ -34,22 +34,15 @@ pub enum RuleError<E: std::error::Error + 'static> {
     /// A derivative, the direction or the parameters contain NaN or ±∞.
     #[error("non-finite {0} (NaN or infinity)")]
     NonFinite(&'static str),
-    /// An error during step `step` of a run.
-    #[error("at step {step}: {source}")]
-    AtStep {
-        /// The step (0-based: step 0 is the initial point).
-        step: usize,
-        /// What went wrong.
-        source: Box<RuleError<E>>,
-    },
 }
 
-impl<E: std::error::Error + 'static> RuleError<E> {
-    /// Attach the step at which this error occurred.
-    pub fn at_step(self, step: usize) -> Self {
-        RuleError::AtStep {
-            step,
-            source: Box::new(self),
-        }
-    }
+/// A [`RuleError`] during a gradient-descent run, with the step at which it happened.
+#[derive(Debug, Error)]
+#[error("at step {step}: {error}")]
+pub struct StepError<E: std::error::Error + 'static> {
+    /// The step (0 is the initial point).
+    pub step: usize,
+    /// What went wrong.
+    #[source]
+    pub error: RuleError<E>,
 }

@@ -27,7 +27,7 @@ pub mod testing;
 mod vector;
 
 pub use config::{AlignDivisor, Method, RuleConfig};
-pub use error::{ConfigError, RuleError};
+pub use error::{ConfigError, RuleError, StepError};
 pub use oracle::GameOracle;
 pub use rules::{aga, collective, consensus, descend, direction, sga, sgn, simgd, Direction, Step};
 pub use vector::GameVector;

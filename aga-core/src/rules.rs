@@ -1,6 +1,8 @@
 //! The update rules of MATH.md §4, each a short function that reads like its formula.
 
-use crate::{AlignDivisor, ConfigError, GameOracle, GameVector, Method, RuleConfig, RuleError};
+use crate::{
+    AlignDivisor, ConfigError, GameOracle, GameVector, Method, RuleConfig, RuleError, StepError,
+};
 
 /// An adjusted direction `ξ̃` and the `λ` actually used (after any sign rule).
 #[derive(Debug, Clone, PartialEq)]
@@ -153,19 +155,23 @@ pub fn descend<O, F, C>(
     w0: O::Vector,
     mut oracle_at: F,
     mut observe: C,
-) -> std::result::Result<O::Vector, RuleError<O::Error>>
+) -> std::result::Result<O::Vector, StepError<O::Error>>
 where
     O: GameOracle,
     F: FnMut(&O::Vector) -> std::result::Result<O, O::Error>,
     C: FnMut(Step<'_, O::Vector, O>) -> std::result::Result<(), O::Error>,
 {
-    rule.validate()?;
+    let at_start = |e: ConfigError| StepError {
+        step: 0,
+        error: e.into(),
+    };
+    rule.validate().map_err(at_start)?;
     if !(learning_rate.is_finite() && learning_rate > 0.0) {
-        return Err(ConfigError::BadLearningRate(learning_rate).into());
+        return Err(at_start(ConfigError::BadLearningRate(learning_rate)));
     }
     let mut w = w0;
     for step in 0..=steps {
-        let at = |e: RuleError<O::Error>| e.at_step(step);
+        let at = |error: RuleError<O::Error>| StepError { step, error };
         if !w.all_finite() {
             return Err(at(RuleError::NonFinite("parameters")));
         }

@@ -8,9 +8,11 @@
 mod bilinear;
 mod error;
 mod mlp;
+pub mod registry;
 mod toy;
 
 pub use bilinear::Bilinear;
 pub use error::GamesError;
 pub use mlp::MlpGame;
+pub use registry::{build, GameInfo, GameOptions, GAMES};
 pub use toy::Toy;

@@ -32,11 +32,23 @@ impl<B: Backend> Game<B> for Toy {
     }
 
     fn losses(&self, p: &Params<B>) -> Vec<Tensor<B, 1>> {
+        (0..2).filter_map(|i| self.loss(i, p)).collect()
+    }
+
+    fn loss(&self, player: usize, p: &Params<B>) -> Option<Tensor<B, 1>> {
         let a1 = p.flat(0, 0);
         let a2 = p.flat(1, 0);
-        let l1 = -(a1.clone() * a2.clone() + a2.clone().powi_scalar(2)).sin();
-        let inner = (a1.clone() + 1.0) - (a2.clone() + 1.0).powi_scalar(2) + a1 * a2.powi_scalar(2);
-        let l2 = -inner.cos();
-        vec![l1, l2]
+        let a2_sq = a2.clone() * a2.clone();
+        match player {
+            // l_1 = −sin(a_1 a_2 + a_2²)
+            0 => Some(-(a1 * a2 + a2_sq).sin()),
+            // l_2 = −cos(1 + a_1 − (1 + a_2)² + a_1 a_2²)
+            1 => {
+                let one_plus_a2 = a2 + 1.0;
+                let inner = (a1.clone() + 1.0) - one_plus_a2.clone() * one_plus_a2 + a1 * a2_sq;
+                Some(-inner.cos())
+            }
+            _ => None,
+        }
     }
 }

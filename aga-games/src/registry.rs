@@ -1,0 +1,91 @@
+//! Games by name, for the command line and configuration files.
+
+use crate::{Bilinear, GamesError, MlpGame, Toy};
+use aga_burn::Game;
+use burn::tensor::backend::Backend;
+use serde::{Deserialize, Serialize};
+
+/// A game the registry can build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GameInfo {
+    /// The name used by `--game`.
+    pub name: &'static str,
+    /// One line describing the game.
+    pub description: &'static str,
+    /// Its parameters and layout, one line.
+    pub parameters: &'static str,
+}
+
+/// Every game, in the order `aga --help` lists them.
+pub const GAMES: &[GameInfo] = &[
+    GameInfo {
+        name: "toy",
+        description: "AgA paper toy game: l1 = -sin(a1 a2 + a2^2), l2 = -cos(1 + a1 - (1+a2)^2 + a1 a2^2)",
+        parameters: "2 parameters (a1, a2); no options",
+    },
+    GameInfo {
+        name: "bilinear",
+        description: "zero-sum bilinear game l1 = x^T M y = -l2; the equilibrium is the origin",
+        parameters: "p + q parameters (x1..xp, y1..yq) for M of p rows and q columns; --matrix \"1,0;0,1\" (rows split by ';', default \"1\")",
+    },
+    GameInfo {
+        name: "mlp",
+        description: "MLP benchmark game of MATH.md: n MLP players 32 -> h -> h -> 1 on a fixed batch",
+        parameters: "--players n (default 2), --hidden h (default 16), --seed s (default 0); start from the documented initialisation",
+    },
+];
+
+/// Options of the games that have them; ignored by the others.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GameOptions {
+    /// Bilinear: the matrix `M`, rows split by `;`, entries by `,`.
+    pub matrix: Option<String>,
+    /// MLP: number of players.
+    pub players: Option<usize>,
+    /// MLP: hidden width.
+    pub hidden: Option<usize>,
+    /// MLP: seed of the input batch and the initialisation.
+    pub seed: Option<u64>,
+}
+
+/// A game built by name, with the initial point it suggests (if any).
+pub struct BuiltGame<B: Backend> {
+    /// The game.
+    pub game: Box<dyn Game<B>>,
+    /// A suggested initial point, for games whose parameters are too many to type.
+    pub suggested_init: Option<Vec<f64>>,
+}
+
+/// Build the game called `name`.
+pub fn build<B: Backend>(name: &str, options: &GameOptions) -> Result<BuiltGame<B>, GamesError> {
+    match name {
+        "toy" => Ok(BuiltGame {
+            game: Box::new(Toy),
+            suggested_init: None,
+        }),
+        "bilinear" => {
+            let game = match &options.matrix {
+                Some(text) => Bilinear::parse(text)?,
+                None => Bilinear::scalar(),
+            };
+            Ok(BuiltGame {
+                game: Box::new(game),
+                suggested_init: None,
+            })
+        }
+        "mlp" => {
+            let game = MlpGame::benchmark(
+                options.players.unwrap_or(2),
+                options.hidden.unwrap_or(16),
+                options.seed.unwrap_or(0),
+            )?;
+            let init = game.init();
+            Ok(BuiltGame {
+                game: Box::new(game),
+                suggested_init: Some(init),
+            })
+        }
+        other => Err(GamesError::UnknownGame(other.to_string())),
+    }
+}

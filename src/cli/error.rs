@@ -1,0 +1,56 @@
+//! The command line's errors: each prints as one line.
+
+use aga_burn::GameError;
+use aga_core::{ConfigError, RuleError, StepError};
+use aga_games::GamesError;
+use thiserror::Error;
+
+/// Everything that makes the command line exit with status 2.
+#[derive(Debug, Error)]
+pub enum CliError {
+    /// A malformed list of numbers.
+    #[error("{option}: {message}")]
+    BadList {
+        /// The option, e.g. `--at`.
+        option: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// A required point was not given and the game suggests none.
+    #[error("{0} is required for this game")]
+    Missing(&'static str),
+    /// A number option out of range.
+    #[error("{0}")]
+    BadValue(String),
+    /// A game that cannot be built.
+    #[error(transparent)]
+    Games(#[from] GamesError),
+    /// An unusable rule configuration.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The game failed to evaluate.
+    #[error(transparent)]
+    Game(#[from] GameError),
+    /// A failure while computing a direction.
+    #[error(transparent)]
+    Rule(#[from] RuleError<GameError>),
+    /// A failure during a run.
+    #[error("the run failed {0}")]
+    Run(#[from] StepError<GameError>),
+    /// A file could not be written.
+    #[error("cannot write {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// CSV output failed.
+    #[error("cannot write {path}: {source}")]
+    Csv {
+        /// The file.
+        path: String,
+        /// Why.
+        source: csv::Error,
+    },
+}
