@@ -96,7 +96,7 @@ struct RunArgs {
     #[arg(long, allow_hyphen_values = true)]
     lr: f64,
     /// Number of steps (>= 1).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     steps: usize,
     /// The initial point, comma-separated (e.g. 0.5,0.5).
     #[arg(long, allow_hyphen_values = true)]

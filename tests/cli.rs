@@ -1,0 +1,392 @@
+//! The command line's contract: JSON and CSV outputs, and one-line errors with exit status 2.
+
+use serde_json::Value;
+use std::process::{Command, Output};
+
+fn aga(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_aga"))
+        .args(args)
+        .output()
+        .expect("the aga binary runs")
+}
+
+fn json(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "aga failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("stdout is one JSON object")
+}
+
+fn floats(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .expect("an array")
+        .iter()
+        .map(|x| x.as_f64().expect("a number"))
+        .collect()
+}
+
+/// Assert exit status 2 and exactly one line on stderr that mentions `needle`.
+#[track_caller]
+fn assert_error(args: &[&str], needle: &str) {
+    let out = aga(args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "args {args:?}: stderr {stderr}");
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "one line expected: {stderr:?}"
+    );
+    assert!(stderr.contains(needle), "`{needle}` not in {stderr:?}");
+    assert!(out.stdout.is_empty(), "nothing on stdout on error");
+}
+
+#[test]
+fn direction_json_has_the_contracted_fields() {
+    let out = json(&aga(&[
+        "direction",
+        "--game",
+        "toy",
+        "--method",
+        "aga",
+        "--at",
+        "0.5,0.5",
+        "--json",
+    ]));
+    let obj = out.as_object().unwrap();
+    let mut keys: Vec<_> = obj.keys().cloned().collect();
+    keys.sort();
+    assert_eq!(keys, ["direction", "lambda", "xi", "xi_c"]);
+    // ξ at (0.5, 0.5): (−cos(0.5)·0.5, sin(v)·(−2(1.5) + 2·0.25)) with v = 1.5 − 2.25 + 0.125.
+    let xi = floats(&obj["xi"]);
+    let v: f64 = 1.0 + 0.5 - 2.25 + 0.125;
+    assert!((xi[0] - (-(0.5f64).cos() * 0.5)).abs() < 1e-15);
+    assert!((xi[1] - v.sin() * (-3.0 + 0.5)).abs() < 1e-15);
+    assert_eq!(obj["lambda"].as_f64(), Some(1.0));
+    // Rules without λ report null.
+    let out = json(&aga(&[
+        "direction",
+        "--game",
+        "toy",
+        "--method",
+        "simgd",
+        "--at",
+        "0.5,0.5",
+        "--json",
+    ]));
+    assert!(out["lambda"].is_null());
+    assert_eq!(floats(&out["direction"]), floats(&out["xi"]));
+}
+
+#[test]
+fn direction_reports_the_aligned_lambda() {
+    let out = json(&aga(&[
+        "direction",
+        "--game",
+        "toy",
+        "--method",
+        "aga",
+        "--lambda",
+        "-2",
+        "--at",
+        "0.5,0.5",
+        "--json",
+    ]));
+    assert_eq!(out["lambda"].as_f64().unwrap().abs(), 2.0);
+    let ablation = json(&aga(&[
+        "direction",
+        "--game",
+        "toy",
+        "--method",
+        "aga",
+        "--lambda",
+        "-2",
+        "--no-align",
+        "--at",
+        "0.5,0.5",
+        "--json",
+    ]));
+    assert_eq!(ablation["lambda"].as_f64(), Some(-2.0));
+}
+
+#[test]
+fn run_json_and_trajectory_csv() {
+    let dir = tempdir();
+    let csv = dir.join("traj.csv");
+    let out = json(&aga(&[
+        "run",
+        "--game",
+        "toy",
+        "--method",
+        "aga",
+        "--lr",
+        "0.01",
+        "--steps",
+        "25",
+        "--init",
+        "0.5,0.5",
+        "--json",
+        "--trajectory",
+        csv.to_str().unwrap(),
+    ]));
+    assert_eq!(out["steps"].as_u64(), Some(25));
+    let fin = floats(&out["final"]);
+    let losses = floats(&out["losses"]);
+    assert_eq!((fin.len(), losses.len()), (2, 2));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("step,a1,a2,l1,l2"));
+    let rows: Vec<Vec<f64>> = lines
+        .map(|l| l.split(',').map(|x| x.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(rows.len(), 26, "steps + 1 rows");
+    assert_eq!(rows[0], vec![0.0, 0.5, 0.5, rows[0][3], rows[0][4]]);
+    assert_eq!(rows[25][0], 25.0);
+    assert_eq!(
+        &rows[25][1..3],
+        fin.as_slice(),
+        "last row is the final point"
+    );
+    assert_eq!(
+        &rows[25][3..5],
+        losses.as_slice(),
+        "last row has the final losses"
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn run_text_output_and_bilinear_game() {
+    let out = aga(&[
+        "run",
+        "--game",
+        "bilinear",
+        "--matrix",
+        "1,2;3,4",
+        "--method",
+        "consensus",
+        "--lr",
+        "0.1",
+        "--steps",
+        "5",
+        "--init",
+        "1,1,1,1",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("final") && text.contains("x1") && text.contains("y2"),
+        "{text}"
+    );
+    let out = json(&aga(&[
+        "direction",
+        "--game",
+        "bilinear",
+        "--method",
+        "simgd",
+        "--at",
+        "2,3",
+        "--json",
+    ]));
+    // l1 = x y: ξ = (y, −x) = (3, −2)
+    assert_eq!(floats(&out["xi"]), vec![3.0, -2.0]);
+}
+
+#[test]
+fn bad_input_exits_2_with_one_line() {
+    assert_error(
+        &[
+            "direction",
+            "--game",
+            "chess",
+            "--method",
+            "aga",
+            "--at",
+            "0,0",
+        ],
+        "unknown game",
+    );
+    assert_error(
+        &[
+            "direction",
+            "--game",
+            "toy",
+            "--method",
+            "adam",
+            "--at",
+            "0,0",
+        ],
+        "unknown method",
+    );
+    assert_error(
+        &[
+            "direction",
+            "--game",
+            "toy",
+            "--method",
+            "aga",
+            "--at",
+            "0.5",
+        ],
+        "expected 2",
+    );
+    assert_error(
+        &[
+            "direction",
+            "--game",
+            "toy",
+            "--method",
+            "aga",
+            "--at",
+            "1,2,3",
+        ],
+        "expected 2",
+    );
+    assert_error(
+        &[
+            "direction",
+            "--game",
+            "toy",
+            "--method",
+            "aga",
+            "--at",
+            "1,x",
+        ],
+        "not a number",
+    );
+    assert_error(
+        &[
+            "direction",
+            "--game",
+            "toy",
+            "--method",
+            "aga",
+            "--at",
+            "1,",
+        ],
+        "empty entry",
+    );
+    assert_error(
+        &[
+            "direction",
+            "--game",
+            "toy",
+            "--method",
+            "aga",
+            "--at",
+            "nan,1",
+        ],
+        "not a finite",
+    );
+    assert_error(
+        &[
+            "direction",
+            "--game",
+            "toy",
+            "--method",
+            "aga",
+            "--at",
+            "1,inf",
+        ],
+        "not a finite",
+    );
+    assert_error(
+        &["direction", "--game", "toy", "--method", "aga"],
+        "--at is required",
+    );
+    assert_error(
+        &[
+            "direction",
+            "--game",
+            "toy",
+            "--method",
+            "aga",
+            "--lambda",
+            "nan",
+            "--at",
+            "0,0",
+        ],
+        "lambda",
+    );
+    assert_error(
+        &[
+            "direction",
+            "--game",
+            "bilinear",
+            "--matrix",
+            "1,2;3",
+            "--method",
+            "sga",
+            "--at",
+            "0,0,0",
+        ],
+        "invalid matrix",
+    );
+    assert_error(&["direction", "--game", "toy", "--at", "0,0"], "--method");
+    let run_error = |extra: &[&str], needle: &str| {
+        let mut args = vec![
+            "run", "--game", "toy", "--method", "aga", "--init", "0.5,0.5",
+        ];
+        args.extend_from_slice(extra);
+        assert_error(&args, needle);
+    };
+    run_error(&["--lr", "0", "--steps", "10"], "--lr");
+    run_error(&["--lr", "-0.1", "--steps", "10"], "--lr");
+    run_error(&["--lr", "0.1", "--steps", "0"], "--steps");
+    run_error(&["--lr", "0.1", "--steps", "-3"], "--steps");
+    run_error(
+        &[
+            "--lr",
+            "0.1",
+            "--steps",
+            "3",
+            "--trajectory",
+            "/nonexistent/dir/t.csv",
+        ],
+        "cannot write",
+    );
+}
+
+#[test]
+fn a_diverging_run_reports_its_step() {
+    // l1 = x y with a huge learning rate: |w| squares every step and overflows.
+    let out = aga(&[
+        "run", "--game", "bilinear", "--method", "simgd", "--lr", "1e200", "--steps", "50",
+        "--init", "1,1", "--json",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("at step "), "{stderr}");
+    assert!(
+        stderr.contains("not finite") || stderr.contains("non-finite"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim_end().lines().count(), 1);
+}
+
+#[test]
+fn help_lists_games_and_methods() {
+    let out = aga(&["run", "--help"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for word in [
+        "toy",
+        "bilinear",
+        "--matrix",
+        "simgd",
+        "collective",
+        "consensus",
+        "sga",
+        "aga",
+        "--no-align",
+    ] {
+        assert!(text.contains(word), "`{word}` missing from --help");
+    }
+}
+
+fn tempdir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("aga-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
