@@ -1,4 +1,5 @@
-//! Errors of the derivative engine.
+//! Errors of the derivative engine. Player fields are 0-based indices; messages number players
+//! from 1, as MATH.md does.
 
 use thiserror::Error;
 
@@ -9,7 +10,7 @@ pub enum GameError {
     #[error("the game has no players")]
     NoPlayers,
     /// A player owns no parameters.
-    #[error("player {player} has no parameters")]
+    #[error("player {} has no parameters", player + 1)]
     NoParameters {
         /// The player (0-based).
         player: usize,
@@ -23,7 +24,7 @@ pub enum GameError {
         got: usize,
     },
     /// A loss that is not a single number.
-    #[error("player {player}'s loss has shape {shape:?}; a loss must have exactly one element")]
+    #[error("player {}'s loss has shape {shape:?}; a loss must have exactly one element", player + 1)]
     NonScalarLoss {
         /// The player (0-based).
         player: usize,
@@ -31,7 +32,7 @@ pub enum GameError {
         shape: Vec<usize>,
     },
     /// A loss that is NaN or infinite.
-    #[error("player {player}'s loss is not finite ({value})")]
+    #[error("player {}'s loss is not finite ({value})", player + 1)]
     NonFiniteLoss {
         /// The player (0-based).
         player: usize,
@@ -59,7 +60,9 @@ pub enum GameError {
         value: f64,
     },
     /// A player index out of range.
-    #[error("player {player} does not exist (the game has {players} players)")]
+    #[error(
+        "player index {player} is out of range (the game has {players} players, indexed from 0)"
+    )]
     NoSuchPlayer {
         /// The index asked for.
         player: usize,

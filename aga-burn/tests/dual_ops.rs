@@ -420,7 +420,7 @@ proptest! {
         t in prop::collection::vec(-1.0f64..1.0, 6),
     ) {
         for (name, f) in unary_ops() {
-            check_jvp(name, f.as_ref(), &[x.clone()], &[t.clone()])?;
+            check_jvp(name, f.as_ref(), std::slice::from_ref(&x), std::slice::from_ref(&t))?;
         }
     }
 
