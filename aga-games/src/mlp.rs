@@ -65,6 +65,16 @@ impl MlpGame {
         Self::new(players, 32, hidden, 256, seed)
     }
 
+    /// The fixed input batch `X`, row-major `[batch, input]`.
+    pub fn inputs(&self) -> &[f64] {
+        &self.x
+    }
+
+    /// `(players, input, hidden, batch)`.
+    pub fn sizes(&self) -> (usize, usize, usize, usize) {
+        (self.players, self.input, self.hidden, self.batch)
+    }
+
     /// Number of parameters of one player.
     pub fn player_dim(&self) -> usize {
         let (i, h) = (self.input, self.hidden);

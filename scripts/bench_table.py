@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""Turn Criterion's results for `benches/derivatives.rs` into the tables of docs/performance.md.
+
+Usage: cargo bench --bench derivatives && python3 scripts/bench_table.py [target/criterion]
+Reads each benchmark's `new/estimates.json` (median of the samples) and prints Markdown.
+"""
+import json
+import pathlib
+import sys
+
+root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "target/criterion")
+QUANTITIES = ["gradient", "xi", "hvp_collective", "hvp_transpose", "aga_direction"]
+GAMES = [("toy", "toy", 2), ("mlp_h16", "MLP h=16", 1634), ("mlp_h64", "MLP h=64", 12674),
+         ("mlp_h256", "MLP h=256", 148994), ("mlp_h768", "MLP h=768", 1233410)]
+
+
+def median_seconds(group, name):
+    # Criterion stores group "a/b" with function "f" under a_b/f (slashes replaced).
+    for directory in (root / group.replace("/", "_") / name, root / group / name):
+        path = directory / "new" / "estimates.json"
+        if path.exists():
+            return json.loads(path.read_text())["median"]["point_estimate"] * 1e-9
+    return None
+
+
+def fmt(seconds):
+    if seconds is None:
+        return "—"
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.1f} µs"
+    if seconds < 1:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds:.2f} s"
+
+
+def ratio(a, b):
+    return "—" if a is None or b is None else f"{a / b:.2f}×"
+
+
+print("| game | d | dtype | gradient (∇l_c) | ξ | H_c v | Hᵀ v | AgA direction "
+      "| H_c v / gradient | Hᵀ v / ξ | AgA / ξ |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
+for key, label, d in GAMES:
+    for dtype in ("f64", "f32"):
+        t = {q: median_seconds(f"{key}/{dtype}", q) for q in QUANTITIES}
+        if all(v is None for v in t.values()):
+            continue
+        print(f"| {label} | {d:,} | {dtype} | " + " | ".join(fmt(t[q]) for q in QUANTITIES)
+              + f" | {ratio(t['hvp_collective'], t['gradient'])}"
+              + f" | {ratio(t['hvp_transpose'], t['xi'])}"
+              + f" | {ratio(t['aga_direction'], t['xi'])} |")
+
+cli = median_seconds("cli", "toy_aga_2000_steps")
+if cli is not None:
+    print()
+    print(f"Whole `aga run --game toy --method aga --lr 0.01 --steps 2000 --init 0.5,0.5 --json` "
+          f"process (median of 20): {fmt(cli)}")
