@@ -92,14 +92,22 @@ pub struct FirstOrder<B: Backend> {
     pub xi_c: FlatTensor<B>,
 }
 
-/// One loss's reverse-mode result in a per-loss pass.
+/// One copy's reverse-mode result: per player block, the gradient and (if seeded) its tangent.
+struct CopyResult<B: Backend> {
+    /// `∇_{w_j} l` for each player `j`.
+    grad: Vec<Tensor<B, 1>>,
+    /// `(∇² l · s)_j` for each player `j`, if the copy was seeded.
+    tangent: Option<Vec<Tensor<B, 1>>>,
+}
+
+/// One loss's result in a per-loss pass.
 struct LossPass<B: Backend> {
     value: f64,
-    /// `∇_w l_i`, all blocks.
-    grad: Tensor<B, 1>,
-    /// `∇²l_i · s_i`, or `None` if no seed was given.
-    tangent: Option<Tensor<B, 1>>,
+    result: CopyResult<B>,
 }
+
+/// The tangent seed of one copy of the parameters, per player block (`None`: zero).
+type Seed<B> = Vec<Option<Tensor<B, 1>>>;
 
 /// The derivative engine for one game on backend `B`.
 ///
@@ -188,17 +196,18 @@ where
     /// The players' losses at `w`.
     pub fn losses(&self, w: &FlatTensor<B>) -> Result<Vec<f64>, GameError> {
         self.check_len("w", w)?;
-        let leaf = leaf::<B>(&w.0, None);
-        let losses = self.eval(leaf)?;
+        let leaves = self.leaves(&w.0, &self.no_seed());
+        let losses = self.eval(self.params(&leaves))?;
         self.loss_values(&losses)
     }
 
     /// Losses, `ξ` and `ξ_c` at `w` (one per-loss pass, no tangents).
     pub fn first_order(&self, w: &FlatTensor<B>) -> Result<FirstOrder<B>, GameError> {
-        let passes = self.per_loss(w, &vec![None; self.layout.num_players()])?;
+        let n = self.layout.num_players();
+        let passes = self.per_loss(w, (0..n).map(|_| self.no_seed()).collect())?;
         let losses = passes.iter().map(|p| p.value).collect();
-        let xi = self.own_blocks(passes.iter().map(|p| p.grad.clone()).collect());
-        let xi_c = sum(passes.into_iter().map(|p| p.grad));
+        let xi = self.own_blocks(passes.iter().map(|p| &p.result.grad));
+        let xi_c = self.summed_blocks(passes.iter().map(|p| &p.result.grad));
         Ok(FirstOrder {
             losses,
             xi: FlatTensor(xi),
@@ -213,17 +222,18 @@ where
 
     /// `ξ_c`, the collective gradient (one collective pass).
     pub fn xi_c(&self, w: &FlatTensor<B>) -> Result<FlatTensor<B>, GameError> {
-        Ok(FlatTensor(self.collective(w, None)?.0))
+        let result = self.collective(w, self.no_seed(), true)?;
+        Ok(FlatTensor(Tensor::cat(result.grad, 0)))
     }
 
     /// `H v`: block `i` of `∇²l_i · v`.
     pub fn hvp(&self, w: &FlatTensor<B>, v: &FlatTensor<B>) -> Result<FlatTensor<B>, GameError> {
         self.check_len("v", v)?;
-        let seeds = vec![Some(v.0.clone()); self.layout.num_players()];
-        let passes = self.per_loss(w, &seeds)?;
-        Ok(FlatTensor(
-            self.own_blocks(passes.into_iter().map(tangent_of).collect()),
-        ))
+        let n = self.layout.num_players();
+        let passes = self.per_loss(w, (0..n).map(|_| self.full_seed(&v.0)).collect())?;
+        Ok(FlatTensor(self.own_blocks(
+            passes.iter().map(|p| tangent_blocks(&p.result)),
+        )))
     }
 
     /// `Hᵀ v = Σ_i ∇²l_i · P_i v`, `P_i v` keeping only block `i` of `v`.
@@ -233,11 +243,11 @@ where
         v: &FlatTensor<B>,
     ) -> Result<FlatTensor<B>, GameError> {
         self.check_len("v", v)?;
-        let seeds: Vec<_> = (0..self.layout.num_players())
-            .map(|i| Some(self.project(&v.0, i)))
-            .collect();
-        let passes = self.per_loss(w, &seeds)?;
-        Ok(FlatTensor(sum(passes.into_iter().map(tangent_of))))
+        let n = self.layout.num_players();
+        let passes = self.per_loss(w, (0..n).map(|i| self.block_seed(&v.0, i)).collect())?;
+        Ok(FlatTensor(self.summed_blocks(
+            passes.iter().map(|p| tangent_blocks(&p.result)),
+        )))
     }
 
     /// `H_c v = ∇²l_c · v` (one collective pass).
@@ -247,8 +257,8 @@ where
         v: &FlatTensor<B>,
     ) -> Result<FlatTensor<B>, GameError> {
         self.check_len("v", v)?;
-        let (_, tangent) = self.collective(w, Some(&v.0))?;
-        Ok(FlatTensor(tangent.expect("a seeded pass has a tangent")))
+        let result = self.collective(w, self.full_seed(&v.0), false)?;
+        Ok(FlatTensor(Tensor::cat(tangent_blocks(&result).clone(), 0)))
     }
 
     /// `∇²l_i · v`, the full Hessian-vector product of one player's loss.
@@ -263,9 +273,20 @@ where
             return Err(GameError::NoSuchPlayer { player, players: n });
         }
         self.check_len("v", v)?;
-        let seeds: Vec<_> = (0..n).map(|i| (i == player).then(|| v.0.clone())).collect();
-        let mut passes = self.per_loss(w, &seeds)?;
-        Ok(FlatTensor(tangent_of(passes.swap_remove(player))))
+        let seeds = (0..n)
+            .map(|i| {
+                if i == player {
+                    self.full_seed(&v.0)
+                } else {
+                    self.no_seed()
+                }
+            })
+            .collect();
+        let passes = self.per_loss(w, seeds)?;
+        Ok(FlatTensor(Tensor::cat(
+            tangent_blocks(&passes[player].result).clone(),
+            0,
+        )))
     }
 
     /// The oracle at `w`, for the rules of `aga-core`. It caches the first-order pass.
@@ -280,59 +301,128 @@ where
 
     // ----- passes ---------------------------------------------------------------------------
 
+    /// Copy `i` of the parameters carries `seeds[i]`; differentiate `Σ_i l_i(copy i)` once.
     fn per_loss(
         &self,
         w: &FlatTensor<B>,
-        seeds: &[Option<Tensor<B, 1>>],
+        seeds: Vec<Seed<B>>,
     ) -> Result<Vec<LossPass<B>>, GameError> {
         self.check_len("w", w)?;
-        let leaves: Vec<_> = seeds.iter().map(|s| leaf::<B>(&w.0, s.clone())).collect();
-        let mut own = Vec::with_capacity(seeds.len());
-        for (i, leaf) in leaves.iter().enumerate() {
-            own.push(self.eval_one(leaf.clone(), i)?);
+        let copies: Vec<_> = seeds.iter().map(|s| self.leaves(&w.0, s)).collect();
+        let mut own = Vec::with_capacity(copies.len());
+        for (i, leaves) in copies.iter().enumerate() {
+            own.push(self.eval_one(self.params(leaves), i)?);
         }
         let values = self.loss_values(&own)?;
-        let total = sum(own);
-        let grads = total.backward();
-        Ok(leaves
+        let grads = sum(own).backward();
+        Ok(copies
             .iter()
             .zip(values)
-            .zip(seeds)
-            .map(|((leaf, value), seed)| {
-                let (grad, tangent) = split_grad(leaf, &grads, &w.0, seed.is_some());
-                LossPass {
-                    value,
-                    grad,
-                    tangent,
-                }
+            .zip(&seeds)
+            .map(|((leaves, value), seed)| LossPass {
+                value,
+                result: self.read(leaves, &grads, seed.iter().any(Option::is_some)),
             })
             .collect())
     }
 
-    /// `(∇ l_c, ∇²l_c · seed)`.
+    /// One copy with tangent `seed`, differentiating `l_c = Σ_i l_i`: `(∇ l_c, ∇²l_c · seed)`.
     fn collective(
         &self,
         w: &FlatTensor<B>,
-        seed: Option<&Tensor<B, 1>>,
-    ) -> Result<(Tensor<B, 1>, Option<Tensor<B, 1>>), GameError> {
+        seed: Seed<B>,
+        check_losses: bool,
+    ) -> Result<CopyResult<B>, GameError> {
         self.check_len("w", w)?;
-        let leaf = leaf::<B>(&w.0, seed.cloned());
-        let losses = self.eval(leaf.clone())?;
-        if seed.is_none() {
+        let leaves = self.leaves(&w.0, &seed);
+        let losses = self.eval(self.params(&leaves))?;
+        if check_losses {
             // Seeded passes skip the loss read-back (it is a measurable share of a small game's
             // HVP); a non-finite loss still shows in the returned vector, which rules check.
             self.loss_values(&losses)?;
         }
         let grads = sum(losses).backward();
-        Ok(split_grad(&leaf, &grads, &w.0, seed.is_some()))
+        Ok(self.read(&leaves, &grads, seed.iter().any(Option::is_some)))
     }
 
-    /// Evaluate the game at a leaf and validate the shape of its answer.
+    /// Every parameter tensor as its own leaf of the `Autodiff<Dual<B>>` graph, with primal from
+    /// `w` and tangent from the player's seed block. (Separate leaves, rather than slices of
+    /// one flat leaf, keep the backward pass free of `d`-sized zero-and-assign steps.)
+    fn leaves(&self, w: &Tensor<B, 1>, seed: &Seed<B>) -> Vec<Vec<Tensor<HvpBackend<B>, 1>>> {
+        (0..self.layout.num_players())
+            .map(|player| {
+                let block = self.layout.block(player);
+                let mut offset = 0;
+                self.layout
+                    .shapes(player)
+                    .iter()
+                    .map(|shape| {
+                        let size: usize = shape.iter().product();
+                        let range = offset..offset + size;
+                        offset += size;
+                        let primal = w
+                            .clone()
+                            .slice(block.start + range.start..block.start + range.end);
+                        let tangent = seed[player].as_ref().map(|s| s.clone().slice(range));
+                        leaf::<B>(primal, tangent)
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn params(&self, leaves: &[Vec<Tensor<HvpBackend<B>, 1>>]) -> Params<HvpBackend<B>> {
+        Params::from_parts(leaves.to_vec(), &self.layout)
+    }
+
+    /// Each player's gradient block (and tangent block, if `seeded`) from the leaves.
+    fn read(
+        &self,
+        leaves: &[Vec<Tensor<HvpBackend<B>, 1>>],
+        grads: &<HvpBackend<B> as burn::tensor::backend::AutodiffBackend>::Gradients,
+        seeded: bool,
+    ) -> CopyResult<B> {
+        let mut grad = Vec::with_capacity(leaves.len());
+        let mut tangent = Vec::with_capacity(leaves.len());
+        for player_leaves in leaves {
+            let (g, t): (Vec<_>, Vec<_>) = player_leaves
+                .iter()
+                .map(|leaf| split_grad::<B>(leaf, grads, seeded))
+                .unzip();
+            grad.push(cat_or_single(g));
+            if seeded {
+                tangent.push(cat_or_single(t.into_iter().map(Option::unwrap).collect()));
+            }
+        }
+        CopyResult {
+            grad,
+            tangent: seeded.then_some(tangent),
+        }
+    }
+
+    fn no_seed(&self) -> Seed<B> {
+        vec![None; self.layout.num_players()]
+    }
+
+    /// Seed `v` on every block.
+    fn full_seed(&self, v: &Tensor<B, 1>) -> Seed<B> {
+        (0..self.layout.num_players())
+            .map(|j| Some(v.clone().slice(self.layout.block(j))))
+            .collect()
+    }
+
+    /// Seed `P_i v`: block `i` of `v`, zero elsewhere.
+    fn block_seed(&self, v: &Tensor<B, 1>, player: usize) -> Seed<B> {
+        (0..self.layout.num_players())
+            .map(|j| (j == player).then(|| v.clone().slice(self.layout.block(j))))
+            .collect()
+    }
+
+    /// Evaluate the game and validate the shape of its answer.
     fn eval(
         &self,
-        leaf: Tensor<HvpBackend<B>, 1>,
+        params: Params<HvpBackend<B>>,
     ) -> Result<Vec<Tensor<HvpBackend<B>, 1>>, GameError> {
-        let params = Params::from_flat(leaf, &self.layout);
         let losses = self.game.losses(&params);
         let n = self.layout.num_players();
         if losses.len() != n {
@@ -352,20 +442,19 @@ where
         Ok(losses)
     }
 
-    /// Evaluate player `player`'s loss at a leaf, alone if the game offers it.
+    /// Evaluate player `player`'s loss, alone if the game offers it.
     fn eval_one(
         &self,
-        leaf: Tensor<HvpBackend<B>, 1>,
+        params: Params<HvpBackend<B>>,
         player: usize,
     ) -> Result<Tensor<HvpBackend<B>, 1>, GameError> {
-        let params = Params::from_flat(leaf.clone(), &self.layout);
         match self.game.loss(player, &params) {
             Some(loss) if loss.dims() == [1] => Ok(loss),
             Some(loss) => Err(GameError::NonScalarLoss {
                 player,
                 shape: loss.dims().to_vec(),
             }),
-            None => Ok(self.eval(leaf)?.swap_remove(player)),
+            None => Ok(self.eval(params)?.swap_remove(player)),
         }
     }
 
@@ -382,21 +471,34 @@ where
         Ok(values)
     }
 
-    /// Concatenate block `i` of the `i`-th vector.
-    fn own_blocks(&self, full: Vec<Tensor<B, 1>>) -> Tensor<B, 1> {
-        let blocks = full
-            .into_iter()
-            .enumerate()
-            .map(|(i, g)| g.slice(self.layout.block(i)))
-            .collect();
-        Tensor::cat(blocks, 0)
+    /// Concatenate block `i` of the `i`-th copy's blocks.
+    fn own_blocks<'a>(&self, copies: impl Iterator<Item = &'a Vec<Tensor<B, 1>>>) -> Tensor<B, 1> {
+        Tensor::cat(
+            copies
+                .enumerate()
+                .map(|(i, blocks)| blocks[i].clone())
+                .collect(),
+            0,
+        )
     }
 
-    /// `P_i v`: `v` with every block but player `i`'s set to zero.
-    fn project(&self, v: &Tensor<B, 1>, player: usize) -> Tensor<B, 1> {
-        let block = self.layout.block(player);
-        let zeros = Tensor::<B, 1>::zeros([self.layout.dim()], &self.device);
-        zeros.slice_assign(block.clone(), v.clone().slice(block))
+    /// Concatenate, block by block, the sum over copies.
+    fn summed_blocks<'a>(
+        &self,
+        copies: impl Iterator<Item = &'a Vec<Tensor<B, 1>>>,
+    ) -> Tensor<B, 1> {
+        let mut total: Option<Vec<Tensor<B, 1>>> = None;
+        for blocks in copies {
+            total = Some(match total {
+                None => blocks.clone(),
+                Some(acc) => acc
+                    .into_iter()
+                    .zip(blocks)
+                    .map(|(a, b)| a + b.clone())
+                    .collect(),
+            });
+        }
+        Tensor::cat(total.expect("a game has at least one player"), 0)
     }
 
     fn check_len(&self, what: &'static str, v: &FlatTensor<B>) -> Result<(), GameError> {
@@ -413,11 +515,14 @@ where
     }
 }
 
-/// A leaf of the `Autodiff<Dual<B>>` graph with primal `w` and tangent `seed`.
-fn leaf<B: Backend>(w: &Tensor<B, 1>, seed: Option<Tensor<B, 1>>) -> Tensor<HvpBackend<B>, 1> {
+/// A leaf of the `Autodiff<Dual<B>>` graph with the given primal and tangent.
+fn leaf<B: Backend>(
+    primal: Tensor<B, 1>,
+    tangent: Option<Tensor<B, 1>>,
+) -> Tensor<HvpBackend<B>, 1> {
     let dual = DualTensor::new(
-        w.clone().into_primitive().tensor(),
-        seed.map(|s| s.into_primitive().tensor()),
+        primal.into_primitive().tensor(),
+        tangent.map(|t| t.into_primitive().tensor()),
     );
     let inner = Tensor::<Dual<B>, 1>::from_primitive(TensorPrimitive::Float(dual));
     Tensor::from_inner(inner).require_grad()
@@ -428,9 +533,9 @@ fn leaf<B: Backend>(w: &Tensor<B, 1>, seed: Option<Tensor<B, 1>>) -> Tensor<HvpB
 fn split_grad<B: Backend>(
     leaf: &Tensor<HvpBackend<B>, 1>,
     grads: &<HvpBackend<B> as burn::tensor::backend::AutodiffBackend>::Gradients,
-    like: &Tensor<B, 1>,
     seeded: bool,
 ) -> (Tensor<B, 1>, Option<Tensor<B, 1>>) {
+    let zeros = || Tensor::<B, 1>::zeros([leaf.dims()[0]], &leaf.device());
     let (grad, tangent) = match leaf.grad(grads) {
         Some(g) => {
             let dual = g.into_primitive().tensor();
@@ -440,18 +545,23 @@ fn split_grad<B: Backend>(
                     .map(|t| Tensor::from_primitive(TensorPrimitive::Float(t))),
             )
         }
-        None => (like.zeros_like(), None),
+        None => (zeros(), None),
     };
-    let tangent = if seeded {
-        Some(tangent.unwrap_or_else(|| like.zeros_like()))
-    } else {
-        None
-    };
+    let tangent = seeded.then(|| tangent.unwrap_or_else(zeros));
     (grad, tangent)
 }
 
-fn tangent_of<B: Backend>(p: LossPass<B>) -> Tensor<B, 1> {
-    p.tangent.unwrap_or_else(|| p.grad.zeros_like())
+/// The tangent blocks of a seeded copy.
+fn tangent_blocks<B: Backend>(result: &CopyResult<B>) -> &Vec<Tensor<B, 1>> {
+    result.tangent.as_ref().expect("a seeded copy has tangents")
+}
+
+fn cat_or_single<B: Backend>(mut parts: Vec<Tensor<B, 1>>) -> Tensor<B, 1> {
+    if parts.len() == 1 {
+        parts.pop().expect("one part")
+    } else {
+        Tensor::cat(parts, 0)
+    }
 }
 
 fn sum<B: Backend>(tensors: impl IntoIterator<Item = Tensor<B, 1>>) -> Tensor<B, 1> {

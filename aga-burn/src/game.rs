@@ -125,6 +125,25 @@ impl<B: Backend> Params<B> {
         }
     }
 
+    /// Parameters from each player's tensors, flattened, in declaration order.
+    ///
+    /// # Panics
+    /// If the tensors do not match the layout (a bug in the caller).
+    pub fn from_parts(tensors: Vec<Vec<Tensor<B, 1>>>, layout: &ParamLayout) -> Self {
+        assert_eq!(tensors.len(), layout.num_players(), "one entry per player");
+        for (i, player) in tensors.iter().enumerate() {
+            assert_eq!(
+                player.len(),
+                layout.shapes(i).len(),
+                "one tensor per declared shape"
+            );
+        }
+        Self {
+            tensors,
+            layout: layout.clone(),
+        }
+    }
+
     /// Player `player`'s `k`-th tensor, in its declared shape (rank `D`).
     ///
     /// # Panics
