@@ -12,8 +12,14 @@ mod derivatives;
 pub mod dual;
 mod error;
 mod game;
+mod modules;
+mod transform;
 
 pub use derivatives::{Derivatives, FirstOrder, FlatTensor, HvpBackend, Oracle};
 pub use dual::{Dual, DualTensor};
 pub use error::GameError;
 pub use game::{Game, ParamLayout, Params};
+pub use modules::{constant, primal, ModuleGame, ModuleLosses};
+pub use transform::{
+    Adjusted, GameOptimizer, GameOptimizerConfig, GameStep, StepDiagnostics, TransformError,
+};

@@ -29,5 +29,7 @@ mod vector;
 pub use config::{AlignDivisor, Method, RuleConfig};
 pub use error::{ConfigError, RuleError, StepError};
 pub use oracle::GameOracle;
-pub use rules::{aga, collective, consensus, descend, direction, sga, sgn, simgd, Direction, Step};
+pub use rules::{
+    aga, collective, consensus, descend, direction, sga, sgn, simgd, Alignment, Direction, Step,
+};
 pub use vector::GameVector;

@@ -11,6 +11,18 @@ pub struct Direction<V> {
     pub value: V,
     /// The `λ` used, after alignment; `None` for rules without `λ` (simgd, collective).
     pub lambda: Option<f64>,
+    /// What the alignment looked at, for rules that have one (sga, aga).
+    pub alignment: Option<Alignment>,
+}
+
+/// The quantities behind a rule's choice of `sign(λ)` (MATH.md §4).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Alignment {
+    /// The product whose sign sets `sign(λ)` when alignment is on:
+    /// AgA `⟨ξ_c, ∇ℋ_c⟩ (⟨ξ, ∇ℋ_c⟩ + ‖∇ℋ_c‖²)`; SGA `⟨ξ, ∇ℋ⟩ ⟨Aᵀξ, ∇ℋ⟩ / divisor + ε`.
+    pub product: f64,
+    /// The norm of the reference direction: `‖∇ℋ_c‖ = ‖H_c ξ_c‖` (AgA), `‖∇ℋ‖ = ‖Hᵀ ξ‖` (SGA).
+    pub reference_norm: f64,
 }
 
 type Result<V, E> = std::result::Result<Direction<V>, RuleError<E>>;
@@ -31,6 +43,7 @@ pub fn simgd<O: GameOracle>(o: &mut O) -> Result<O::Vector, O::Error> {
     Ok(Direction {
         value: xi,
         lambda: None,
+        alignment: None,
     })
 }
 
@@ -40,6 +53,7 @@ pub fn collective<O: GameOracle>(o: &mut O) -> Result<O::Vector, O::Error> {
     Ok(Direction {
         value: xi_c,
         lambda: None,
+        alignment: None,
     })
 }
 
@@ -51,6 +65,7 @@ pub fn consensus<O: GameOracle>(o: &mut O, lambda: f64) -> Result<O::Vector, O::
     Ok(Direction {
         value: xi.add_scaled(lambda, &ht_xi),
         lambda: Some(lambda),
+        alignment: None,
     })
 }
 
@@ -69,19 +84,23 @@ pub fn sga<O: GameOracle>(
     let h_xi = o.hvp(&xi).map_err(RuleError::Oracle)?;
     let grad_hamiltonian = o.hvp_transpose(&xi).map_err(RuleError::Oracle)?; // ∇ℋ = Hᵀ ξ
     let at_xi = grad_hamiltonian.add_scaled(-1.0, &h_xi).scaled(0.5); // Aᵀ ξ
+    let divisor = match divisor {
+        AlignDivisor::Dimension => xi.dim() as f64,
+        AlignDivisor::Fixed(x) => x,
+    };
+    let product = xi.dot(&grad_hamiltonian) * at_xi.dot(&grad_hamiltonian) / divisor + epsilon;
     let lambda = if align {
-        let divisor = match divisor {
-            AlignDivisor::Dimension => xi.dim() as f64,
-            AlignDivisor::Fixed(x) => x,
-        };
-        let product = xi.dot(&grad_hamiltonian) * at_xi.dot(&grad_hamiltonian) / divisor;
-        lambda.abs() * sgn(product + epsilon)
+        lambda.abs() * sgn(product)
     } else {
         lambda
     };
     Ok(Direction {
         value: xi.add_scaled(lambda, &at_xi),
         lambda: Some(lambda),
+        alignment: Some(Alignment {
+            product,
+            reference_norm: grad_hamiltonian.norm_sq().sqrt(),
+        }),
     })
 }
 
@@ -95,14 +114,20 @@ pub fn aga<O: GameOracle>(o: &mut O, lambda: f64, align: bool) -> Result<O::Vect
     let xi = o.xi().map_err(RuleError::Oracle)?;
     let xi_c = o.xi_c().map_err(RuleError::Oracle)?;
     let grad_hc = o.hvp_collective(&xi_c).map_err(RuleError::Oracle)?; // ∇ℋ_c = H_c ξ_c
+    let grad_hc_sq = grad_hc.norm_sq();
+    let product = xi_c.dot(&grad_hc) * (xi.dot(&grad_hc) + grad_hc_sq);
     let lambda = if align {
-        lambda.abs() * sgn(xi_c.dot(&grad_hc) * (xi.dot(&grad_hc) + grad_hc.norm_sq()))
+        lambda.abs() * sgn(product)
     } else {
         lambda
     };
     Ok(Direction {
         value: xi_c.add_scaled(lambda, &xi.add_scaled(1.0, &grad_hc)),
         lambda: Some(lambda),
+        alignment: Some(Alignment {
+            product,
+            reference_norm: grad_hc_sq.sqrt(),
+        }),
     })
 }
 

@@ -1,0 +1,275 @@
+//! Every update rule as a gradient transform around any Burn optimiser.
+//!
+//! A [`GameOptimizer`] replaces "one optimiser step per player" by "one adjusted step for the
+//! game": it computes `ξ`, `ξ_c` and the Hessian-vector products the rule needs over **all**
+//! players' parameters (the sign rules use inner products over everything), applies the rule of
+//! `aga-core` — the same function the vector-level API uses — splits the adjusted direction `ξ̃`
+//! into one [`GradientsParams`] per player, and hands each to the wrapped optimiser's `step`.
+//! Gradient clipping, weight decay and momentum therefore act on `ξ̃`, exactly as they would on a
+//! gradient; learning-rate schedules stay in the caller's loop, as with any Burn optimiser.
+
+use crate::{Derivatives, FlatTensor, GameError, HvpBackend, ModuleGame, ModuleLosses};
+use aga_core::{direction, GameVector, Method, RuleConfig, RuleError};
+use burn::config::Config;
+use burn::module::AutodiffModule;
+use burn::optim::LearningRate;
+use burn::optim::{GradientsParams, Optimizer};
+use burn::tensor::backend::Backend;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// Configuration of a [`GameOptimizer`] (Burn's `Config` convention).
+///
+/// ```
+/// use aga_burn::GameOptimizerConfig;
+/// use aga_core::Method;
+/// let config = GameOptimizerConfig::new(Method::Aga).with_lambda(0.5);
+/// assert!(config.align);
+/// ```
+#[derive(Config, Debug, PartialEq)]
+pub struct GameOptimizerConfig {
+    /// The update rule.
+    pub method: Method,
+    /// Adjustment strength `λ` (consensus, sga, aga).
+    #[config(default = 1.0)]
+    pub lambda: f64,
+    /// SGA's alignment / AgA's sign rule; off is the ablation.
+    #[config(default = true)]
+    pub align: bool,
+    /// SGA's alignment `ε`.
+    #[config(default = 0.1)]
+    pub sga_epsilon: f64,
+}
+
+impl GameOptimizerConfig {
+    /// The vector-level rule this configuration describes.
+    pub fn rule(&self) -> RuleConfig {
+        RuleConfig::new(self.method)
+            .with_lambda(self.lambda)
+            .with_align(self.align)
+            .with_sga_epsilon(self.sga_epsilon)
+    }
+
+    /// Wrap one optimiser per player (`optimizers.len() == n`) or one shared by all players
+    /// (`optimizers.len() == 1`; Burn's optimisers keep their state per parameter id).
+    pub fn init<O>(&self, optimizers: Vec<O>) -> Result<GameOptimizer<O>, TransformError> {
+        self.rule().validate().map_err(RuleError::Config)?;
+        if optimizers.is_empty() {
+            return Err(TransformError::NoOptimizer);
+        }
+        Ok(GameOptimizer {
+            rule: self.rule(),
+            optimizers,
+        })
+    }
+}
+
+/// Errors of the game optimiser.
+#[derive(Debug, Error)]
+pub enum TransformError {
+    /// The game could not be evaluated (names the player where one is at fault).
+    #[error(transparent)]
+    Game(#[from] GameError),
+    /// The rule failed (bad configuration or non-finite direction).
+    #[error(transparent)]
+    Rule(#[from] RuleError<GameError>),
+    /// A player's adjusted gradient contains NaN or infinity.
+    #[error("player {}'s adjusted gradient is not finite", player + 1)]
+    NonFiniteGradient {
+        /// The player (0-based).
+        player: usize,
+    },
+    /// No optimiser was given.
+    #[error("a game optimiser needs at least one inner optimiser")]
+    NoOptimizer,
+    /// The number of optimisers fits neither one shared nor one per player.
+    #[error("{optimizers} optimisers for {players} players: give one shared or one per player")]
+    OptimizerCount {
+        /// Optimisers given.
+        optimizers: usize,
+        /// Players in the game.
+        players: usize,
+    },
+    /// A record for a different number of optimisers.
+    #[error("the record holds {got} optimiser states, this game optimiser has {expected}")]
+    RecordCount {
+        /// Optimisers in this game optimiser.
+        expected: usize,
+        /// States in the record.
+        got: usize,
+    },
+}
+
+/// What a step saw: the quantities the AgA paper reasons about.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct StepDiagnostics {
+    /// The `λ` used, after the sign rule (`None` for simgd, collective).
+    pub lambda: Option<f64>,
+    /// `‖ξ‖`.
+    pub xi_norm: f64,
+    /// `‖ξ_c‖`.
+    pub xi_c_norm: f64,
+    /// `cos(ξ, ξ_c)` (0 when either is zero).
+    pub cos_xi_xi_c: f64,
+    /// `‖∇ℋ_c‖ = ‖H_c ξ_c‖` for AgA, `‖∇ℋ‖ = ‖Hᵀ ξ‖` for SGA; `None` otherwise.
+    pub reference_norm: Option<f64>,
+    /// The sign (±1) of the alignment product that chose `sign(λ)` (AgA, SGA); `None` otherwise.
+    pub alignment_sign: Option<f64>,
+}
+
+/// The adjusted gradients of one step, before any optimiser acts on them.
+#[derive(Debug)]
+pub struct Adjusted {
+    /// `ξ̃` split per player, registered by parameter id.
+    pub grads: Vec<GradientsParams>,
+    /// The players' losses at the current parameters.
+    pub losses: Vec<f64>,
+    /// Diagnostics.
+    pub diagnostics: StepDiagnostics,
+}
+
+/// The result of one game step.
+#[derive(Debug)]
+pub struct GameStep<M> {
+    /// The players after the step.
+    pub players: Vec<M>,
+    /// The players' losses before the step.
+    pub losses: Vec<f64>,
+    /// Diagnostics of the step.
+    pub diagnostics: StepDiagnostics,
+}
+
+/// An update rule wrapped around Burn optimisers: one adjusted step for the whole game.
+///
+/// Build it with [`GameOptimizerConfig::init`]. See `docs/guide.md` for a complete training loop.
+#[derive(Clone)]
+pub struct GameOptimizer<O> {
+    rule: RuleConfig,
+    optimizers: Vec<O>,
+}
+
+impl<O> GameOptimizer<O> {
+    /// The rule applied at every step.
+    pub fn rule(&self) -> &RuleConfig {
+        &self.rule
+    }
+
+    /// `ξ̃` for every player at the players' current parameters, as `GradientsParams`.
+    pub fn adjusted_gradients<B, M, L>(
+        &self,
+        players: &[M],
+        losses: &L,
+    ) -> Result<Adjusted, TransformError>
+    where
+        B: Backend,
+        M: AutodiffModule<HvpBackend<B>>,
+        L: ModuleLosses<HvpBackend<B>, M>,
+    {
+        let game = ModuleGame::new::<B>(players, losses)?;
+        let w = game.point::<B>();
+        let engine = Derivatives::<B, _>::new(&game, w.device())?;
+        let mut oracle = engine.oracle(FlatTensor(w))?;
+        let d = direction(&self.rule, &mut oracle).map_err(|e| match e {
+            RuleError::Oracle(game) => TransformError::Game(game),
+            other => TransformError::Rule(other),
+        })?;
+        let first = oracle.first_order()?.clone();
+        let layout = engine.layout();
+        for player in 0..layout.num_players() {
+            if !d.value.block(layout.block(player)).all_finite() {
+                return Err(TransformError::NonFiniteGradient { player });
+            }
+        }
+        let (xi_norm, xi_c_norm) = (first.xi.norm_sq().sqrt(), first.xi_c.norm_sq().sqrt());
+        let cos = if xi_norm > 0.0 && xi_c_norm > 0.0 {
+            first.xi.dot(&first.xi_c) / (xi_norm * xi_c_norm)
+        } else {
+            0.0
+        };
+        let diagnostics = StepDiagnostics {
+            lambda: d.lambda,
+            xi_norm,
+            xi_c_norm,
+            cos_xi_xi_c: cos,
+            reference_norm: d.alignment.map(|a| a.reference_norm),
+            alignment_sign: d.alignment.map(|a| aga_core::sgn(a.product)),
+        };
+        Ok(Adjusted {
+            grads: game.to_gradients::<B>(&d.value.0),
+            losses: first.losses,
+            diagnostics,
+        })
+    }
+
+    /// One game step: adjust, then one inner optimiser step per player with learning rate `lr`.
+    pub fn step<B, M, L>(
+        &mut self,
+        lr: LearningRate,
+        players: Vec<M>,
+        losses: &L,
+    ) -> Result<GameStep<M>, TransformError>
+    where
+        B: Backend,
+        M: AutodiffModule<HvpBackend<B>>,
+        L: ModuleLosses<HvpBackend<B>, M>,
+        O: Optimizer<M, HvpBackend<B>>,
+    {
+        let n = players.len();
+        if self.optimizers.len() != 1 && self.optimizers.len() != n {
+            return Err(TransformError::OptimizerCount {
+                optimizers: self.optimizers.len(),
+                players: n,
+            });
+        }
+        let adjusted = self.adjusted_gradients::<B, M, L>(&players, losses)?;
+        let shared = self.optimizers.len() == 1;
+        let players = players
+            .into_iter()
+            .zip(adjusted.grads)
+            .enumerate()
+            .map(|(i, (module, grads))| {
+                let optimizer = &mut self.optimizers[if shared { 0 } else { i }];
+                optimizer.step(lr, module, grads)
+            })
+            .collect();
+        Ok(GameStep {
+            players,
+            losses: adjusted.losses,
+            diagnostics: adjusted.diagnostics,
+        })
+    }
+
+    /// The inner optimisers' states, in order (save them with any Burn recorder).
+    pub fn to_record<B, M>(&self) -> Vec<O::Record>
+    where
+        B: Backend,
+        M: AutodiffModule<HvpBackend<B>>,
+        O: Optimizer<M, HvpBackend<B>>,
+    {
+        self.optimizers.iter().map(|o| o.to_record()).collect()
+    }
+
+    /// Restore the inner optimisers' states saved by [`GameOptimizer::to_record`].
+    pub fn load_record<B, M>(self, record: Vec<O::Record>) -> Result<Self, TransformError>
+    where
+        B: Backend,
+        M: AutodiffModule<HvpBackend<B>>,
+        O: Optimizer<M, HvpBackend<B>>,
+    {
+        if record.len() != self.optimizers.len() {
+            return Err(TransformError::RecordCount {
+                expected: self.optimizers.len(),
+                got: record.len(),
+            });
+        }
+        Ok(Self {
+            rule: self.rule,
+            optimizers: self
+                .optimizers
+                .into_iter()
+                .zip(record)
+                .map(|(o, r)| o.load_record(r))
+                .collect(),
+        })
+    }
+}
