@@ -4,6 +4,10 @@
 
 #![doc = include_str!("../README.md")]
 
+/// Using aga in your Burn training loop (`docs/guide.md`; its complete example runs as a test).
+#[doc = include_str!("../docs/guide.md")]
+pub mod guide {}
+
 pub use aga_burn as burn_ext;
 pub use aga_burn::backends as burn_backends;
 pub use aga_core as core;

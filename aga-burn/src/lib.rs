@@ -19,7 +19,7 @@ pub use derivatives::{Derivatives, FirstOrder, FlatTensor, HvpBackend, Oracle};
 pub use dual::{Dual, DualTensor};
 pub use error::GameError;
 pub use game::{Game, ParamLayout, Params};
-pub use modules::{constant, primal, ModuleGame, ModuleLosses};
+pub use modules::{constant, initialized, primal, ModuleGame, ModuleLosses};
 pub use transform::{
     Adjusted, GameOptimizer, GameOptimizerConfig, GameStep, StepDiagnostics, TransformError,
 };

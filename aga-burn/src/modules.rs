@@ -239,3 +239,19 @@ pub fn constant<B: Backend, const D: usize>(tensor: Tensor<B, D>) -> Tensor<Dual
         tensor.into_primitive().tensor(),
     )))
 }
+
+/// Force Burn's lazy parameter initialisation and return the module.
+///
+/// Burn initialises parameters on first use, and a clone of a not-yet-initialised module draws
+/// its own random weights. Call this before cloning players that must start from the same
+/// weights (e.g. to compare two optimisers from one initialisation).
+pub fn initialized<B: Backend, M: burn::module::Module<B>>(module: M) -> M {
+    struct Touch;
+    impl<B: Backend> ModuleVisitor<B> for Touch {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
+            let _ = param.val();
+        }
+    }
+    module.visit(&mut Touch);
+    module
+}
