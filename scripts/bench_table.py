@@ -55,3 +55,16 @@ if cli is not None:
     print()
     print(f"Whole `aga run --game toy --method aga --lr 0.01 --steps 2000 --init 0.5,0.5 --json` "
           f"process (median of 20): {fmt(cli)}")
+
+rows = []
+for group in sorted(root.glob("transform_d*")):
+    d = int(group.name[len("transform_d"):])
+    base = median_seconds(group.name, "adam_per_player")
+    aga = median_seconds(group.name, "aga_adam_game_step")
+    rows.append((d, base, aga))
+if rows:
+    print()
+    print("| d | Adam step per player | AgA(Adam) game step | ratio |")
+    print("|---|---|---|---|")
+    for d, base, aga in sorted(rows):
+        print(f"| {d:,} | {fmt(base)} | {fmt(aga)} | {ratio(aga, base)} |")

@@ -24,6 +24,7 @@ use burn::tensor::{backend::Backend, Tensor, TensorData};
 use common::rel_err;
 
 type AD = HvpBackend<CpuF64>;
+type ScalarLosses = dyn Fn(&[Scalar<AD>]) -> Vec<Tensor<AD, 1>>;
 
 /// A player that owns one scalar parameter.
 #[derive(Module, Debug)]
@@ -101,7 +102,7 @@ where
 {
     let config = GameOptimizerConfig::new(method);
     let mut game_opt = config.init(vec![make(), make()]).unwrap();
-    let mut by_hand = vec![make(), make()];
+    let mut by_hand = [make(), make()];
     let mut players = toy_players(0.3, -0.8);
     let mut reference = toy_players(0.3, -0.8);
     for _ in 0..3 {
@@ -308,7 +309,7 @@ fn module_game_errors_name_the_player() {
     let opt = GameOptimizerConfig::new(Method::Aga)
         .init(vec![sgd()])
         .unwrap();
-    let err = |losses: &dyn Fn(&[Scalar<AD>]) -> Vec<Tensor<AD, 1>>| {
+    let err = |losses: &ScalarLosses| {
         opt.adjusted_gradients::<CpuF64, _, _>(&players, &losses)
             .unwrap_err()
     };

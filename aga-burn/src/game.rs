@@ -4,6 +4,7 @@
 use crate::GameError;
 use burn::tensor::{backend::Backend, Tensor};
 use std::ops::Range;
+use std::sync::Arc;
 
 /// The shapes of every player's parameter tensors, and the flat layout derived from them.
 ///
@@ -11,8 +12,9 @@ use std::ops::Range;
 /// row-major, then player 1's, and so on (MATH.md §1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParamLayout {
-    shapes: Vec<Vec<Vec<usize>>>,
-    names: Vec<String>,
+    shapes: Arc<Vec<Vec<Vec<usize>>>>,
+    /// Custom coordinate names; `None` means the generated `w{player}_{tensor}_{index}`.
+    names: Option<Arc<Vec<String>>>,
 }
 
 impl ParamLayout {
@@ -27,8 +29,10 @@ impl ParamLayout {
                 return Err(GameError::NoParameters { player });
             }
         }
-        let names = default_names(&shapes);
-        Ok(Self { shapes, names })
+        Ok(Self {
+            shapes: Arc::new(shapes),
+            names: None,
+        })
     }
 
     /// The same layout with one name per flat coordinate (for CSV headers and tables).
@@ -37,7 +41,7 @@ impl ParamLayout {
     /// If the number of names differs from `d` (a bug in the game definition).
     pub fn with_names(mut self, names: Vec<String>) -> Self {
         assert_eq!(names.len(), self.dim(), "one name per parameter");
-        self.names = names;
+        self.names = Some(Arc::new(names));
         self
     }
 
@@ -75,9 +79,13 @@ impl ParamLayout {
         self.shapes.iter().map(Vec::len).sum()
     }
 
-    /// One name per flat coordinate.
-    pub fn names(&self) -> &[String] {
-        &self.names
+    /// One name per flat coordinate: the game's own, or `w{player}_{tensor}_{index}` (from 1,
+    /// 0 and 0). Built on demand: cheap to clone, a layout never formats `d` strings unasked.
+    pub fn names(&self) -> Vec<String> {
+        match &self.names {
+            Some(names) => names.as_ref().clone(),
+            None => default_names(&self.shapes),
+        }
     }
 }
 

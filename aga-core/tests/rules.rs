@@ -266,3 +266,22 @@ fn rule_config_serialises_with_defaults() {
         assert_eq!(m.name().parse::<Method>().unwrap(), m);
     }
 }
+
+#[test]
+fn alignment_reports_the_product_and_reference_norm() {
+    // Game B at (1, 2): AgA product −8 with ‖∇ℋ_c‖ = ‖(−2, 2)‖ = √8;
+    // SGA product −7·0.5/2 + 0.1 = −1.65 with ‖∇ℋ‖ = ‖(−1, 3)‖ = √10.
+    let game = game_b();
+    let d = direction(&RuleConfig::new(Method::Aga), &mut game.at(vec![1.0, 2.0])).unwrap();
+    let a = d.alignment.unwrap();
+    assert_eq!(a.product, -8.0);
+    assert!((a.reference_norm - 8f64.sqrt()).abs() < 1e-15);
+    let d = direction(&RuleConfig::new(Method::Sga), &mut game.at(vec![1.0, 2.0])).unwrap();
+    let a = d.alignment.unwrap();
+    assert!((a.product + 1.65).abs() < 1e-15);
+    assert!((a.reference_norm - 10f64.sqrt()).abs() < 1e-15);
+    for m in [Method::Simgd, Method::Collective, Method::Consensus] {
+        let d = direction(&RuleConfig::new(m), &mut game.at(vec![1.0, 2.0])).unwrap();
+        assert!(d.alignment.is_none());
+    }
+}

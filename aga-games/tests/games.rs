@@ -35,7 +35,7 @@ fn bilinear_parses_and_rejects_bad_matrices() {
         Bilinear::parse("1,inf"),
         Err(GamesError::BadMatrix(_))
     ));
-    let names = Game::<NdArray<f64>>::layout(&g).names().to_vec();
+    let names = Game::<NdArray<f64>>::layout(&g).names();
     assert_eq!(names, ["x1", "x2", "x3", "y1", "y2"]);
     // l1 = xᵀ M y = −l2
     let engine = Derivatives::<CpuF64, _>::new(&g, Default::default()).unwrap();

@@ -104,7 +104,7 @@ fn direction_command(args: DirectionArgs) -> Result<(), CliError> {
         "--at",
         args.at.as_deref(),
         setup.suggested_init,
-        engine.layout().names(),
+        &engine.layout().names(),
     )?;
     let mut oracle = engine.oracle(engine.point(&at)?)?;
     let d = direction(&setup.rule, &mut oracle)?;
@@ -120,7 +120,7 @@ fn direction_command(args: DirectionArgs) -> Result<(), CliError> {
             serde_json::to_string(&out).expect("finite numbers serialise")
         );
     } else {
-        let names = engine.layout().names();
+        let names = &engine.layout().names();
         println!(
             "game {}, method {} at {}",
             args.rule.game,
@@ -157,7 +157,7 @@ fn run_command(args: RunArgs) -> Result<(), CliError> {
         return Err(CliError::BadValue("--steps must be at least 1".into()));
     }
     let engine = Derivatives::<Backend, _>::new(setup.game.as_ref(), Default::default())?;
-    let names = engine.layout().names().to_vec();
+    let names = engine.layout().names();
     let init = parse_point("--init", args.init.as_deref(), setup.suggested_init, &names)?;
     let w0 = engine.point(&init)?;
 

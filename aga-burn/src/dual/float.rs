@@ -120,7 +120,7 @@ impl<B: Backend> FloatTensorOps<Self> for Dual<B> {
     // ----- arithmetic -------------------------------------------------------------------------
 
     fn float_add(lhs: D<B>, rhs: D<B>) -> D<B> {
-        let y = B::float_add(lhs.primal.clone(), rhs.primal.clone());
+        let y = B::float_add(lhs.primal, rhs.primal);
         // ẏ = ȧ + ḃ (broadcast to the output's shape).
         let dy = match (lhs.tangent, rhs.tangent) {
             (None, None) => None,
@@ -132,7 +132,7 @@ impl<B: Backend> FloatTensorOps<Self> for Dual<B> {
     }
 
     fn float_sub(lhs: D<B>, rhs: D<B>) -> D<B> {
-        let y = B::float_sub(lhs.primal.clone(), rhs.primal.clone());
+        let y = B::float_sub(lhs.primal, rhs.primal);
         // ẏ = ȧ − ḃ
         let dy = match (lhs.tangent, rhs.tangent) {
             (None, None) => None,
@@ -174,6 +174,9 @@ impl<B: Backend> FloatTensorOps<Self> for Dual<B> {
     fn float_div(lhs: D<B>, rhs: D<B>) -> D<B> {
         let (a, ta) = lhs.into_parts();
         let (b, tb) = rhs.into_parts();
+        if ta.is_none() && tb.is_none() {
+            return D::constant(B::float_div(a, b));
+        }
         let y = B::float_div(a, b.clone());
         // ẏ = (ȧ − y ḃ) / b
         let dy = match (ta, tb) {
