@@ -400,3 +400,30 @@ fn module_game_errors_name_the_player() {
         .init(vec![sgd()])
         .is_err());
 }
+
+#[test]
+fn learning_rate_schedules_drive_the_inner_step() {
+    // The scheduler's rate reaches the inner optimiser unchanged: wrapped SGD under an
+    // exponential schedule equals w ← w − lr_t ξ̃_t with the same rates, from the vector API.
+    use burn::lr_scheduler::{exponential::ExponentialLrSchedulerConfig, LrScheduler};
+    let config = GameOptimizerConfig::new(Method::Aga);
+    let mut game_opt = config
+        .init(vec![SgdConfig::new().init::<AD, Scalar<AD>>()])
+        .unwrap();
+    let mut schedule = ExponentialLrSchedulerConfig::new(0.05, 0.9).init().unwrap();
+    let engine = Derivatives::<CpuF64, _>::new(&Toy, Default::default()).unwrap();
+    let mut players = toy_players(0.4, -0.3);
+    let mut w = vec![0.4, -0.3];
+    for _ in 0..10 {
+        let lr = schedule.step();
+        let mut oracle = engine.oracle(engine.point(&w).unwrap()).unwrap();
+        let d = aga_core::direction(&config.rule(), &mut oracle)
+            .unwrap()
+            .value
+            .to_vec();
+        w = vec![w[0] - lr * d[0], w[1] - lr * d[1]];
+        players = game_opt.step(lr, players, &toy_losses).unwrap().players;
+    }
+    let got = [players[0].value(), players[1].value()];
+    assert!(rel_err(&got, &w) <= 1e-12, "{got:?} vs {w:?}");
+}
