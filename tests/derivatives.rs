@@ -3,9 +3,9 @@
 mod common;
 
 use aga::burn_backends::CpuF64;
-use aga_burn::{Derivatives, FlatTensor};
+use aga_burn::Derivatives;
 use aga_games::{Bilinear, MlpGame, Toy};
-use common::{assert_close, dot, matvec, rel_err, toy, transpose};
+use common::{assert_close, dot, fd_jvps, matvec, rel_err, toy, transpose};
 use proptest::prelude::*;
 
 type Engine<'g, G> = Derivatives<'g, CpuF64, G>;
@@ -75,26 +75,6 @@ fn toy_hvps_match_closed_form_hessians() {
             );
         }
     }
-}
-
-/// Central differences of `ξ` and `ξ_c` along `v`: `(ξ(w + hv) − ξ(w − hv)) / 2h ≈ H v`.
-fn fd_jvps<G>(engine: &Engine<'_, G>, w: &[f64], v: &[f64], h: f64) -> (Vec<f64>, Vec<f64>)
-where
-    G: aga_burn::Game<aga_burn::HvpBackend<CpuF64>>,
-{
-    let at = |s: f64| {
-        let p: Vec<f64> = w.iter().zip(v).map(|(a, b)| a + s * b).collect();
-        engine.first_order(&engine.point(&p).unwrap()).unwrap()
-    };
-    let (plus, minus) = (at(h), at(-h));
-    let diff = |a: &FlatTensor<CpuF64>, b: &FlatTensor<CpuF64>| -> Vec<f64> {
-        a.to_vec()
-            .iter()
-            .zip(b.to_vec())
-            .map(|(x, y)| (x - y) / (2.0 * h))
-            .collect()
-    };
-    (diff(&plus.xi, &minus.xi), diff(&plus.xi_c, &minus.xi_c))
 }
 
 fn random_vec(len: usize, seed: u64) -> Vec<f64> {

@@ -21,7 +21,7 @@ use burn::optim::{
 };
 use burn::record::{BinBytesRecorder, DoublePrecisionSettings, Recorder};
 use burn::tensor::{backend::Backend, Tensor, TensorData};
-use common::rel_err;
+use common::{fd_jvps, rel_err};
 
 type AD = HvpBackend<CpuF64>;
 type ScalarLosses = dyn Fn(&[Scalar<AD>]) -> Vec<Tensor<AD, 1>>;
@@ -283,23 +283,11 @@ fn hvps_through_modules_match_finite_differences() {
     let d = w0.len();
     let v: Vec<f64> = (0..d).map(|i| ((i * 7 % 11) as f64 / 5.5) - 1.0).collect();
     let (w, fv) = (engine.point(&w0).unwrap(), engine.vector("v", &v).unwrap());
-    let h = 1e-5;
-    let at = |s: f64| {
-        let p: Vec<f64> = w0.iter().zip(&v).map(|(a, b)| a + s * b).collect();
-        engine.first_order(&engine.point(&p).unwrap()).unwrap()
-    };
-    let (plus, minus) = (at(h), at(-h));
-    let fd = |a: &FlatTensor<CpuF64>, b: &FlatTensor<CpuF64>| -> Vec<f64> {
-        a.to_vec()
-            .iter()
-            .zip(b.to_vec())
-            .map(|(x, y)| (x - y) / (2.0 * h))
-            .collect()
-    };
+    let (fd_h, fd_hc) = fd_jvps(&engine, &w0, &v, 1e-5);
     let hv = engine.hvp(&w, &fv).unwrap().to_vec();
     let hcv = engine.hvp_collective(&w, &fv).unwrap().to_vec();
-    assert!(rel_err(&hv, &fd(&plus.xi, &minus.xi)) < 1e-7);
-    assert!(rel_err(&hcv, &fd(&plus.xi_c, &minus.xi_c)) < 1e-7);
+    assert!(rel_err(&hv, &fd_h) < 1e-7);
+    assert!(rel_err(&hcv, &fd_hc) < 1e-7);
 }
 
 #[test]

@@ -1,6 +1,9 @@
 //! Shared helpers for the integration tests: closed forms and finite differences.
 #![allow(dead_code)]
 
+use aga::burn_backends::CpuF64;
+use aga_burn::FlatTensor;
+
 /// Closed-form derivatives of the toy game (MATH.md §5).
 pub mod toy {
     /// `(∇l_1, ∇l_2)` at `(a1, a2)`.
@@ -89,4 +92,29 @@ pub fn assert_close(a: &[f64], b: &[f64], tol: f64) {
 
 pub fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// Central differences of `ξ` and `ξ_c` along `v`: `(ξ(w + hv) − ξ(w − hv)) / 2h ≈ H v`.
+pub fn fd_jvps<G>(
+    engine: &aga_burn::Derivatives<'_, CpuF64, G>,
+    w: &[f64],
+    v: &[f64],
+    h: f64,
+) -> (Vec<f64>, Vec<f64>)
+where
+    G: aga_burn::Game<aga_burn::HvpBackend<CpuF64>>,
+{
+    let at = |s: f64| {
+        let p: Vec<f64> = w.iter().zip(v).map(|(a, b)| a + s * b).collect();
+        engine.first_order(&engine.point(&p).unwrap()).unwrap()
+    };
+    let (plus, minus) = (at(h), at(-h));
+    let diff = |a: &FlatTensor<CpuF64>, b: &FlatTensor<CpuF64>| -> Vec<f64> {
+        a.to_vec()
+            .iter()
+            .zip(b.to_vec())
+            .map(|(x, y)| (x - y) / (2.0 * h))
+            .collect()
+    };
+    (diff(&plus.xi, &minus.xi), diff(&plus.xi_c, &minus.xi_c))
 }
