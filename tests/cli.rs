@@ -195,134 +195,24 @@ fn run_text_output_and_bilinear_game() {
 
 #[test]
 fn bad_input_exits_2_with_one_line() {
-    assert_error(
-        &[
-            "direction",
-            "--game",
-            "chess",
-            "--method",
-            "aga",
-            "--at",
-            "0,0",
-        ],
-        "unknown game",
-    );
-    assert_error(
-        &[
-            "direction",
-            "--game",
-            "toy",
-            "--method",
-            "adam",
-            "--at",
-            "0,0",
-        ],
-        "unknown method",
-    );
-    assert_error(
-        &[
-            "direction",
-            "--game",
-            "toy",
-            "--method",
-            "aga",
-            "--at",
-            "0.5",
-        ],
-        "expected 2",
-    );
-    assert_error(
-        &[
-            "direction",
-            "--game",
-            "toy",
-            "--method",
-            "aga",
-            "--at",
-            "1,2,3",
-        ],
-        "expected 2",
-    );
-    assert_error(
-        &[
-            "direction",
-            "--game",
-            "toy",
-            "--method",
-            "aga",
-            "--at",
-            "1,x",
-        ],
-        "not a number",
-    );
-    assert_error(
-        &[
-            "direction",
-            "--game",
-            "toy",
-            "--method",
-            "aga",
-            "--at",
-            "1,",
-        ],
-        "empty entry",
-    );
-    assert_error(
-        &[
-            "direction",
-            "--game",
-            "toy",
-            "--method",
-            "aga",
-            "--at",
-            "nan,1",
-        ],
-        "not a finite",
-    );
-    assert_error(
-        &[
-            "direction",
-            "--game",
-            "toy",
-            "--method",
-            "aga",
-            "--at",
-            "1,inf",
-        ],
-        "not a finite",
-    );
-    assert_error(
-        &["direction", "--game", "toy", "--method", "aga"],
-        "--at is required",
-    );
-    assert_error(
-        &[
-            "direction",
-            "--game",
-            "toy",
-            "--method",
-            "aga",
-            "--lambda",
-            "nan",
-            "--at",
-            "0,0",
-        ],
-        "lambda",
-    );
-    assert_error(
-        &[
-            "direction",
-            "--game",
-            "bilinear",
-            "--matrix",
-            "1,2;3",
-            "--method",
-            "sga",
-            "--at",
-            "0,0,0",
-        ],
-        "invalid matrix",
-    );
+    // `aga direction --game GAME --method METHOD` plus the arguments under test.
+    let direction_error = |game: &str, method: &str, extra: &[&str], needle: &str| {
+        let mut args = vec!["direction", "--game", game, "--method", method];
+        args.extend_from_slice(extra);
+        assert_error(&args, needle);
+    };
+    direction_error("chess", "aga", &["--at", "0,0"], "unknown game");
+    direction_error("toy", "adam", &["--at", "0,0"], "unknown method");
+    direction_error("toy", "aga", &["--at", "0.5"], "expected 2");
+    direction_error("toy", "aga", &["--at", "1,2,3"], "expected 2");
+    direction_error("toy", "aga", &["--at", "1,x"], "not a number");
+    direction_error("toy", "aga", &["--at", "1,"], "empty entry");
+    direction_error("toy", "aga", &["--at", "nan,1"], "not a finite");
+    direction_error("toy", "aga", &["--at", "1,inf"], "not a finite");
+    direction_error("toy", "aga", &[], "--at is required");
+    direction_error("toy", "aga", &["--lambda", "nan", "--at", "0,0"], "lambda");
+    let bad_matrix = ["--matrix", "1,2;3", "--at", "0,0,0"];
+    direction_error("bilinear", "sga", &bad_matrix, "invalid matrix");
     assert_error(&["direction", "--game", "toy", "--at", "0,0"], "--method");
     let run_error = |extra: &[&str], needle: &str| {
         let mut args = vec![

@@ -102,7 +102,7 @@ fn default_names(shapes: &[Vec<Vec<usize>>]) -> Vec<String> {
     names
 }
 
-/// Every player's parameters on backend `B`, as views of one flat vector.
+/// Every player's parameters on backend `B`, each tensor flattened.
 #[derive(Debug, Clone)]
 pub struct Params<B: Backend> {
     tensors: Vec<Vec<Tensor<B, 1>>>,
@@ -110,29 +110,6 @@ pub struct Params<B: Backend> {
 }
 
 impl<B: Backend> Params<B> {
-    /// Split a flat vector of length `d` into each player's tensors (flat views).
-    pub fn from_flat(flat: Tensor<B, 1>, layout: &ParamLayout) -> Self {
-        let mut offset = 0;
-        let tensors = (0..layout.num_players())
-            .map(|i| {
-                layout
-                    .shapes(i)
-                    .iter()
-                    .map(|shape| {
-                        let size: usize = shape.iter().product();
-                        let t = flat.clone().slice(offset..offset + size);
-                        offset += size;
-                        t
-                    })
-                    .collect()
-            })
-            .collect();
-        Self {
-            tensors,
-            layout: layout.clone(),
-        }
-    }
-
     /// Parameters from each player's tensors, flattened, in declaration order.
     ///
     /// # Panics

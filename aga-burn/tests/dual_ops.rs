@@ -4,6 +4,7 @@
 //! gradients.
 
 use aga_burn::{Dual, DualTensor, HvpBackend};
+use aga_core::testing::rel_err;
 use burn::backend::NdArray;
 use burn::module::{Param, ParamId};
 use burn::nn::{
@@ -47,17 +48,6 @@ fn tangent<const D: usize>(t: Tensor<DB, D>) -> Vec<f64> {
             .unwrap(),
         None => vec![0.0; n],
     }
-}
-
-/// `max |a − b| / max(1, max |b|)`.
-fn rel_err(a: &[f64], b: &[f64]) -> f64 {
-    assert_eq!(a.len(), b.len());
-    let scale = b.iter().fold(1.0f64, |m, x| m.max(x.abs()));
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f64::max)
-        / scale
 }
 
 /// A function of several flat inputs (reshaped inside) to a flat output.

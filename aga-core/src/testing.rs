@@ -1,4 +1,4 @@
-//! A closed-form oracle for tests and examples: quadratic games.
+//! Test support: a closed-form oracle (quadratic games) and the relative-error measure.
 //!
 //! Player `i` has loss `l_i(w) = ½ wᵀ Q_i w + b_iᵀ w` over the flat vector `w`, and owns the
 //! coordinates in `blocks[i]`. All derivatives are exact matrix products, which makes this an
@@ -121,6 +121,20 @@ impl GameOracle for QuadraticOracle<'_> {
     fn hvp_collective(&mut self, v: &Vec<f64>) -> Result<Vec<f64>, Infallible> {
         Ok(matvec(&self.game.collective_hessian(), v))
     }
+}
+
+/// Relative error `‖a − b‖_∞ / max(1, ‖b‖_∞)`, the tolerance measure of `aga`'s tests.
+///
+/// # Panics
+/// If the lengths differ.
+pub fn rel_err(a: &[f64], b: &[f64]) -> f64 {
+    assert_eq!(a.len(), b.len(), "length mismatch");
+    let scale = b.iter().fold(1.0f64, |m, x| m.max(x.abs()));
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max)
+        / scale
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {

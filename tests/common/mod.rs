@@ -3,6 +3,7 @@
 
 use aga::burn_backends::CpuF64;
 use aga_burn::FlatTensor;
+pub use aga_core::testing::rel_err;
 
 /// Closed-form derivatives of the toy game (MATH.md §5).
 pub mod toy {
@@ -68,17 +69,6 @@ pub fn matvec(m: &[[f64; 2]; 2], v: &[f64]) -> Vec<f64> {
 
 pub fn transpose(m: &[[f64; 2]; 2]) -> [[f64; 2]; 2] {
     [[m[0][0], m[1][0]], [m[0][1], m[1][1]]]
-}
-
-/// Relative error `‖a − b‖_∞ / max(1, ‖b‖_∞)`.
-pub fn rel_err(a: &[f64], b: &[f64]) -> f64 {
-    assert_eq!(a.len(), b.len(), "length mismatch");
-    let scale = b.iter().fold(1.0f64, |m, x| m.max(x.abs()));
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f64::max)
-        / scale
 }
 
 #[track_caller]
