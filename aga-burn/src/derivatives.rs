@@ -197,16 +197,75 @@ where
 
     /// Losses, `ξ` and `ξ_c` at `w` (one per-loss pass, no tangents).
     pub fn first_order(&self, w: &FlatTensor<B>) -> Result<FirstOrder<B>, GameError> {
+        Ok(self.first_order_with_blocks(w)?.0)
+    }
+
+    /// First-order quantities and, per loss, the gradient blocks `g_{ij}` they came from.
+    fn first_order_with_blocks(
+        &self,
+        w: &FlatTensor<B>,
+    ) -> Result<(FirstOrder<B>, Vec<Vec<Tensor<B, 1>>>), GameError> {
         let n = self.layout.num_players();
         let passes = self.per_loss(w, (0..n).map(|_| self.no_seed()).collect())?;
         let losses = passes.iter().map(|p| p.value).collect();
         let xi = self.own_blocks(passes.iter().map(|p| &p.result.grad));
         let xi_c = self.summed_blocks(passes.iter().map(|p| &p.result.grad));
-        Ok(FirstOrder {
-            losses,
-            xi: FlatTensor(xi),
-            xi_c: FlatTensor(xi_c),
-        })
+        let blocks = passes.into_iter().map(|p| p.result.grad).collect();
+        Ok((
+            FirstOrder {
+                losses,
+                xi: FlatTensor(xi),
+                xi_c: FlatTensor(xi_c),
+            },
+            blocks,
+        ))
+    }
+
+    /// `∇_w l_i` (all blocks) for every player `i` (one per-loss pass).
+    pub fn loss_gradients(&self, w: &FlatTensor<B>) -> Result<Vec<FlatTensor<B>>, GameError> {
+        let (_, blocks) = self.first_order_with_blocks(w)?;
+        Ok(blocks
+            .into_iter()
+            .map(|b| FlatTensor(Tensor::cat(b, 0)))
+            .collect())
+    }
+
+    /// `∇²l_i · v_i` for every player `i`, all in one per-loss pass.
+    pub fn loss_hvps(
+        &self,
+        w: &FlatTensor<B>,
+        vs: &[FlatTensor<B>],
+    ) -> Result<Vec<FlatTensor<B>>, GameError> {
+        let n = self.layout.num_players();
+        if vs.len() != n {
+            return Err(GameError::WrongVectorCount {
+                expected: n,
+                got: vs.len(),
+            });
+        }
+        for v in vs {
+            self.check_len("v", v)?;
+        }
+        let passes = self.per_loss(w, vs.iter().map(|v| self.full_seed(&v.0)).collect())?;
+        Ok(passes
+            .iter()
+            .map(|p| FlatTensor(Tensor::cat(tangent_blocks(&p.result).clone(), 0)))
+            .collect())
+    }
+
+    /// `P_i v`: `v` with every block but player `player`'s set to zero.
+    pub fn project(&self, v: &FlatTensor<B>, player: usize) -> FlatTensor<B> {
+        let block = self.layout.block(player);
+        let d = self.layout.dim();
+        let mut parts = Vec::with_capacity(3);
+        if block.start > 0 {
+            parts.push(Tensor::zeros([block.start], &self.device));
+        }
+        parts.push(v.0.clone().slice(block.clone()));
+        if block.end < d {
+            parts.push(Tensor::zeros([d - block.end], &self.device));
+        }
+        FlatTensor(cat_or_single(parts))
     }
 
     /// `ξ`, the simultaneous gradient.
@@ -290,6 +349,8 @@ where
             engine: self,
             w,
             first: None,
+            blocks: None,
+            loss_gradients: None,
         })
     }
 
@@ -573,6 +634,9 @@ pub struct Oracle<'e, 'g, B: Backend, G: ?Sized> {
     engine: &'e Derivatives<'g, B, G>,
     w: FlatTensor<B>,
     first: Option<FirstOrder<B>>,
+    /// The per-loss gradient blocks of the cached first-order pass.
+    blocks: Option<Vec<Vec<Tensor<B, 1>>>>,
+    loss_gradients: Option<Vec<FlatTensor<B>>>,
 }
 
 impl<B, G> Oracle<'_, '_, B, G>
@@ -583,14 +647,11 @@ where
     /// Losses, `ξ` and `ξ_c` (computed once).
     pub fn first_order(&mut self) -> Result<&FirstOrder<B>, GameError> {
         if self.first.is_none() {
-            self.first = Some(self.engine.first_order(&self.w)?);
+            let (first, blocks) = self.engine.first_order_with_blocks(&self.w)?;
+            self.first = Some(first);
+            self.blocks = Some(blocks);
         }
         Ok(self.first.as_ref().expect("just computed"))
-    }
-
-    /// The players' losses at this point.
-    pub fn losses(&mut self) -> Result<Vec<f64>, GameError> {
-        Ok(self.first_order()?.losses.clone())
     }
 
     /// The point.
@@ -625,5 +686,36 @@ where
 
     fn hvp_collective(&mut self, v: &FlatTensor<B>) -> Result<FlatTensor<B>, GameError> {
         self.engine.hvp_collective(&self.w, v)
+    }
+
+    fn num_players(&self) -> usize {
+        self.engine.layout.num_players()
+    }
+
+    fn project(&self, v: &FlatTensor<B>, player: usize) -> FlatTensor<B> {
+        self.engine.project(v, player)
+    }
+
+    /// The players' losses at this point.
+    fn losses(&mut self) -> Result<Vec<f64>, GameError> {
+        Ok(self.first_order()?.losses.clone())
+    }
+
+    fn loss_gradients(&mut self) -> Result<Vec<FlatTensor<B>>, GameError> {
+        if self.loss_gradients.is_none() {
+            self.first_order()?;
+            let blocks = self.blocks.as_ref().expect("cached with the first-order pass");
+            self.loss_gradients = Some(
+                blocks
+                    .iter()
+                    .map(|b| FlatTensor(Tensor::cat(b.clone(), 0)))
+                    .collect(),
+            );
+        }
+        Ok(self.loss_gradients.clone().expect("just computed"))
+    }
+
+    fn loss_hvps(&mut self, vs: &[FlatTensor<B>]) -> Result<Vec<FlatTensor<B>>, GameError> {
+        self.engine.loss_hvps(&self.w, vs)
     }
 }

@@ -69,4 +69,12 @@ pub enum GameError {
         /// Number of players.
         players: usize,
     },
+    /// A per-player list of vectors of the wrong length.
+    #[error("expected one vector per player ({expected}), got {got}")]
+    WrongVectorCount {
+        /// Number of players.
+        expected: usize,
+        /// Number of vectors given.
+        got: usize,
+    },
 }

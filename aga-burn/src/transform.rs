@@ -39,6 +39,15 @@ pub struct GameOptimizerConfig {
     /// SGA's alignment `ε`.
     #[config(default = 0.1)]
     pub sga_epsilon: f64,
+    /// Look-ahead rate `α` (la, lola, sos).
+    #[config(default = 1.0)]
+    pub alpha: f64,
+    /// SOS's `a`.
+    #[config(default = 0.5)]
+    pub sos_a: f64,
+    /// SOS's `b`.
+    #[config(default = 0.1)]
+    pub sos_b: f64,
 }
 
 impl GameOptimizerConfig {
@@ -48,6 +57,8 @@ impl GameOptimizerConfig {
             .with_lambda(self.lambda)
             .with_align(self.align)
             .with_sga_epsilon(self.sga_epsilon)
+            .with_alpha(self.alpha)
+            .with_sos(self.sos_a, self.sos_b)
     }
 
     /// Wrap one optimiser per player (`optimizers.len() == n`) or one shared by all players

@@ -19,16 +19,27 @@ pub enum Method {
     Sga,
     /// Altruistic gradient adjustment: `ξ̃ = ξ_c + λ (ξ + H_c ξ_c)`.
     Aga,
+    /// Look-ahead (Letcher et al. 2019): `ξ̃_i = ξ_i − α ∇_{w_i} Σ_{j≠i} ⟨g_{ij}, stop(g_{jj})⟩`.
+    La,
+    /// Learning with opponent-learning awareness (Foerster et al. 2018):
+    /// `ξ̃_i = ξ_i − α ∇_{w_i} Σ_{j≠i} ⟨g_{ij}, g_{jj}⟩`.
+    Lola,
+    /// Stable opponent shaping (Letcher et al. 2019): LA plus a `p`-scaled share of LOLA's
+    /// shaping term.
+    Sos,
 }
 
 impl Method {
     /// Every method, in the order the documentation lists them.
-    pub const ALL: [Method; 5] = [
+    pub const ALL: [Method; 8] = [
         Method::Simgd,
         Method::Collective,
         Method::Consensus,
         Method::Sga,
         Method::Aga,
+        Method::La,
+        Method::Lola,
+        Method::Sos,
     ];
 
     /// The method's command-line and serialised name.
@@ -39,12 +50,20 @@ impl Method {
             Method::Consensus => "consensus",
             Method::Sga => "sga",
             Method::Aga => "aga",
+            Method::La => "la",
+            Method::Lola => "lola",
+            Method::Sos => "sos",
         }
     }
 
     /// Whether the rule has a `λ` (simgd and collective do not).
     pub fn uses_lambda(self) -> bool {
         matches!(self, Method::Consensus | Method::Sga | Method::Aga)
+    }
+
+    /// Whether the rule has a look-ahead rate `α` (la, lola, sos).
+    pub fn uses_alpha(self) -> bool {
+        matches!(self, Method::La | Method::Lola | Method::Sos)
     }
 }
 
@@ -97,6 +116,13 @@ pub struct RuleConfig {
     pub sga_epsilon: f64,
     /// SGA's alignment divisor; default `d`.
     pub sga_divisor: AlignDivisor,
+    /// Look-ahead rate `α` of la, lola and sos; default 1.0 (the SOS reference notebook's
+    /// default, where it is also the learning rate).
+    pub alpha: f64,
+    /// SOS's `a ∈ (0, 1]`, bounding how much of the shaping term may oppose LA; default 0.5.
+    pub sos_a: f64,
+    /// SOS's `b > 0`: below `‖ξ‖ < b` the shaping term is scaled by `‖ξ‖²`; default 0.1.
+    pub sos_b: f64,
 }
 
 impl Default for RuleConfig {
@@ -106,7 +132,8 @@ impl Default for RuleConfig {
 }
 
 impl RuleConfig {
-    /// A rule with the documented defaults: `λ = 1`, alignment on, `ε = 0.1`, divisor `d`.
+    /// A rule with the documented defaults: `λ = 1`, alignment on, `ε = 0.1`, divisor `d`,
+    /// `α = 1`, SOS `a = 0.5`, `b = 0.1`.
     pub fn new(method: Method) -> Self {
         Self {
             method,
@@ -114,7 +141,23 @@ impl RuleConfig {
             align: true,
             sga_epsilon: 0.1,
             sga_divisor: AlignDivisor::Dimension,
+            alpha: 1.0,
+            sos_a: 0.5,
+            sos_b: 0.1,
         }
+    }
+
+    /// Set the look-ahead rate `α` (la, lola, sos).
+    pub fn with_alpha(mut self, alpha: f64) -> Self {
+        self.alpha = alpha;
+        self
+    }
+
+    /// Set SOS's `a` and `b`.
+    pub fn with_sos(mut self, a: f64, b: f64) -> Self {
+        self.sos_a = a;
+        self.sos_b = b;
+        self
     }
 
     /// Set `λ`.
@@ -148,6 +191,15 @@ impl RuleConfig {
         }
         if !self.sga_epsilon.is_finite() {
             return Err(ConfigError::NonFiniteEpsilon(self.sga_epsilon));
+        }
+        if !(self.alpha.is_finite() && self.alpha > 0.0) {
+            return Err(ConfigError::BadAlpha(self.alpha));
+        }
+        if !(self.sos_a.is_finite() && self.sos_a > 0.0 && self.sos_a <= 1.0) {
+            return Err(ConfigError::BadSosA(self.sos_a));
+        }
+        if !(self.sos_b.is_finite() && self.sos_b > 0.0) {
+            return Err(ConfigError::BadSosB(self.sos_b));
         }
         if let AlignDivisor::Fixed(x) = self.sga_divisor {
             if !(x.is_finite() && x > 0.0) {

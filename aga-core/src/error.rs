@@ -14,11 +14,20 @@ pub enum ConfigError {
     /// A fixed alignment divisor that is not a positive finite number.
     #[error("the SGA alignment divisor must be positive and finite, got {0}")]
     BadDivisor(f64),
+    /// A look-ahead rate `α` that is not a positive finite number.
+    #[error("the look-ahead rate alpha must be positive and finite, got {0}")]
+    BadAlpha(f64),
+    /// An SOS `a` outside `(0, 1]`.
+    #[error("the SOS parameter a must be in (0, 1], got {0}")]
+    BadSosA(f64),
+    /// An SOS `b` that is not a positive finite number.
+    #[error("the SOS parameter b must be positive and finite, got {0}")]
+    BadSosB(f64),
     /// A learning rate that is not a positive finite number.
     #[error("the learning rate must be positive and finite, got {0}")]
     BadLearningRate(f64),
     /// An unknown method name.
-    #[error("unknown method `{0}` (expected one of: simgd, collective, consensus, sga, aga)")]
+    #[error("unknown method `{0}` (expected one of: simgd, collective, consensus, sga, aga, la, lola, sos)")]
     UnknownMethod(String),
 }
 

@@ -1,5 +1,6 @@
-//! Update rules for differentiable games: `simgd`, `collective`, `consensus`, `sga` and `aga`
-//! (altruistic gradient adjustment, Li et al., NeurIPS 2024).
+//! Update rules for differentiable games: `simgd`, `collective`, `consensus`, `sga`, `aga`
+//! (altruistic gradient adjustment, Li et al., NeurIPS 2024), the opponent-shaping rules `la`,
+//! `lola` and `sos`, and loss shaping (the SVO baseline) that composes with any of them.
 //!
 //! The rules know nothing about tensors or Burn. Each one is a short function from the
 //! derivative quantities of `MATH.md` — the simultaneous gradient `ξ`, the collective gradient
@@ -23,6 +24,7 @@ mod config;
 mod error;
 mod oracle;
 mod rules;
+mod shaping;
 pub mod testing;
 mod vector;
 
@@ -30,6 +32,8 @@ pub use config::{AlignDivisor, Method, RuleConfig};
 pub use error::{ConfigError, RuleError, StepError};
 pub use oracle::GameOracle;
 pub use rules::{
-    aga, collective, consensus, descend, direction, sga, sgn, simgd, Alignment, Direction, Step,
+    aga, collective, consensus, descend, direction, la, lola, sga, sgn, simgd, sos, Alignment,
+    Direction, Step,
 };
+pub use shaping::{LossShaping, Shaped, ShapedOracle, ShapingError, Svo};
 pub use vector::GameVector;

@@ -6,6 +6,10 @@ use crate::GameVector;
 ///
 /// An implementation may cache: a rule asks for `ξ` and `ξ_c` before any Hessian-vector
 /// product, and asks for each quantity at most once.
+///
+/// The first five methods serve the gradient-adjustment rules (simgd … aga). The per-loss
+/// methods serve the opponent-shaping rules (la, lola, sos) and loss shaping (SVO): every term
+/// those need is a Hessian-vector product of one player's loss, so no Hessian is ever formed.
 pub trait GameOracle {
     /// The flat parameter-space vector type.
     type Vector: GameVector;
@@ -22,4 +26,16 @@ pub trait GameOracle {
     fn hvp_transpose(&mut self, v: &Self::Vector) -> Result<Self::Vector, Self::Error>;
     /// `H_c v`, the collective Hessian `∇² l_c` times `v`.
     fn hvp_collective(&mut self, v: &Self::Vector) -> Result<Self::Vector, Self::Error>;
+
+    /// The number of players `n`.
+    fn num_players(&self) -> usize;
+    /// `P_i v`: `v` with every block but player `player`'s set to zero.
+    fn project(&self, v: &Self::Vector, player: usize) -> Self::Vector;
+    /// The losses `l_1, …, l_n` at this point.
+    fn losses(&mut self) -> Result<Vec<f64>, Self::Error>;
+    /// `∇_w l_i` for every player `i`, all blocks (block `j` of entry `i` is `g_{ij}`).
+    fn loss_gradients(&mut self) -> Result<Vec<Self::Vector>, Self::Error>;
+    /// `∇² l_i · v_i` for every player `i`: one vector per player, each multiplied by that
+    /// player's loss Hessian (an implementation can do all `n` in one pass).
+    fn loss_hvps(&mut self, vs: &[Self::Vector]) -> Result<Vec<Self::Vector>, Self::Error>;
 }

@@ -13,6 +13,20 @@ pub struct Direction<V> {
     pub lambda: Option<f64>,
     /// What the alignment looked at, for rules that have one (sga, aga).
     pub alignment: Option<Alignment>,
+    /// SOS's `p ∈ [0, 1]`, the share of LOLA's shaping term it kept; `None` for other rules.
+    pub sos_p: Option<f64>,
+}
+
+impl<V> Direction<V> {
+    /// A direction with no `λ`, alignment or SOS `p` to report.
+    pub fn plain(value: V) -> Self {
+        Self {
+            value,
+            lambda: None,
+            alignment: None,
+            sos_p: None,
+        }
+    }
 }
 
 /// The quantities behind a rule's choice of `sign(λ)` (MATH.md §4).
@@ -40,21 +54,13 @@ pub fn sgn(x: f64) -> f64 {
 /// Simultaneous gradient descent (Simul-Ind): `ξ̃ = ξ`.
 pub fn simgd<O: GameOracle>(o: &mut O) -> Result<O::Vector, O::Error> {
     let xi = o.xi().map_err(RuleError::Oracle)?;
-    Ok(Direction {
-        value: xi,
-        lambda: None,
-        alignment: None,
-    })
+    Ok(Direction::plain(xi))
 }
 
 /// Collective gradient descent (Simul-Co): `ξ̃ = ξ_c`.
 pub fn collective<O: GameOracle>(o: &mut O) -> Result<O::Vector, O::Error> {
     let xi_c = o.xi_c().map_err(RuleError::Oracle)?;
-    Ok(Direction {
-        value: xi_c,
-        lambda: None,
-        alignment: None,
-    })
+    Ok(Direction::plain(xi_c))
 }
 
 /// Consensus optimisation (Mescheder et al. 2017; CGA in the AgA paper): `ξ̃ = ξ + λ Hᵀ ξ`,
@@ -66,6 +72,7 @@ pub fn consensus<O: GameOracle>(o: &mut O, lambda: f64) -> Result<O::Vector, O::
         value: xi.add_scaled(lambda, &ht_xi),
         lambda: Some(lambda),
         alignment: None,
+        sos_p: None,
     })
 }
 
@@ -101,6 +108,7 @@ pub fn sga<O: GameOracle>(
             product,
             reference_norm: grad_hamiltonian.norm_sq().sqrt(),
         }),
+        sos_p: None,
     })
 }
 
@@ -128,6 +136,102 @@ pub fn aga<O: GameOracle>(o: &mut O, lambda: f64, align: bool) -> Result<O::Vect
             product,
             reference_norm: grad_hc_sq.sqrt(),
         }),
+        sos_p: None,
+    })
+}
+
+/// `Σ_i P_i u_i`: block `i` taken from the `i`-th vector.
+fn own_blocks<O: GameOracle>(o: &O, us: &[O::Vector]) -> O::Vector {
+    let mut total = o.project(&us[0], 0);
+    for (i, u) in us.iter().enumerate().skip(1) {
+        total = total.add_scaled(1.0, &o.project(u, i));
+    }
+    total
+}
+
+/// LA's shaping term, block `i` = `∇_{w_i} Σ_{j≠i} ⟨g_{ij}, stop(g_{jj})⟩` = block `i` of
+/// `∇²l_i · (ξ − P_i ξ)`: one batched per-loss HVP.
+fn look_ahead_term<O: GameOracle>(
+    o: &mut O,
+    xi: &O::Vector,
+) -> std::result::Result<O::Vector, O::Error> {
+    let n = o.num_players();
+    let seeds: Vec<_> = (0..n)
+        .map(|i| xi.add_scaled(-1.0, &o.project(xi, i)))
+        .collect();
+    let hvps = o.loss_hvps(&seeds)?;
+    Ok(own_blocks(o, &hvps))
+}
+
+/// LOLA's extra term `χ`, block `i` = `∇_{w_i} Σ_{j≠i} ⟨stop(g_{ij}), g_{jj}⟩` = block `i` of
+/// `Σ_{j≠i} ∇²l_j · P_j g_{ij}`. Round `k = 1 … n−1` seeds copy `j` with `P_j g_{ij}` for
+/// `i = (j + k) mod n`, so `n − 1` batched per-loss HVPs cover every pair.
+fn shaping_term<O: GameOracle>(o: &mut O) -> std::result::Result<O::Vector, O::Error> {
+    let n = o.num_players();
+    let grads = o.loss_gradients()?;
+    let mut chi: Option<O::Vector> = None;
+    for k in 1..n {
+        let seeds: Vec<_> = (0..n).map(|j| o.project(&grads[(j + k) % n], j)).collect();
+        let hvps = o.loss_hvps(&seeds)?;
+        for (j, u) in hvps.iter().enumerate() {
+            let part = o.project(u, (j + k) % n);
+            chi = Some(match chi {
+                None => part,
+                Some(c) => c.add_scaled(1.0, &part),
+            });
+        }
+    }
+    Ok(chi.unwrap_or_else(|| grads[0].scaled(0.0)))
+}
+
+/// Look-ahead (Letcher et al. 2019): `ξ̃_i = ξ_i − α ∇_{w_i} Σ_{j≠i} ⟨g_{ij}, stop(g_{jj})⟩`,
+/// with `g_{ij} = ∇_{w_j} l_i`. Each player anticipates the others' naive step but does not
+/// try to shape it.
+pub fn la<O: GameOracle>(o: &mut O, alpha: f64) -> Result<O::Vector, O::Error> {
+    let xi = o.xi().map_err(RuleError::Oracle)?;
+    let term = look_ahead_term(o, &xi).map_err(RuleError::Oracle)?;
+    Ok(Direction::plain(xi.add_scaled(-alpha, &term)))
+}
+
+/// LOLA (Foerster et al. 2018): `ξ̃_i = ξ_i − α ∇_{w_i} Σ_{j≠i} ⟨g_{ij}, g_{jj}⟩`, i.e. LA
+/// minus `α χ` (MATH.md §4): each player also differentiates through the others' step.
+pub fn lola<O: GameOracle>(o: &mut O, alpha: f64) -> Result<O::Vector, O::Error> {
+    let xi = o.xi().map_err(RuleError::Oracle)?;
+    let term = look_ahead_term(o, &xi).map_err(RuleError::Oracle)?;
+    let chi = shaping_term(o).map_err(RuleError::Oracle)?;
+    Ok(Direction::plain(
+        xi.add_scaled(-alpha, &term).add_scaled(-alpha, &chi),
+    ))
+}
+
+/// Stable opponent shaping (Letcher et al. 2019): `ξ̃ = ξ_0 − p α χ` with `ξ_0` the LA
+/// direction and `p = min(p_1, p_2)`:
+/// `p_1 = 1` if `⟨−αχ, ξ_0⟩ ≥ 0`, else `min(1, −a‖ξ_0‖² / ⟨−αχ, ξ_0⟩)`;
+/// `p_2 = ‖ξ‖²` if `‖ξ‖ < b`, else `1`. The `p` used is reported in [`Direction::sos_p`].
+pub fn sos<O: GameOracle>(o: &mut O, alpha: f64, a: f64, b: f64) -> Result<O::Vector, O::Error> {
+    let xi = o.xi().map_err(RuleError::Oracle)?;
+    let term = look_ahead_term(o, &xi).map_err(RuleError::Oracle)?;
+    let chi = shaping_term(o).map_err(RuleError::Oracle)?;
+    let xi_0 = xi.add_scaled(-alpha, &term);
+    let shaping = chi.scaled(-alpha); // −α χ
+    let dot = shaping.dot(&xi_0);
+    let p1 = if dot >= 0.0 {
+        1.0
+    } else {
+        (-a * xi_0.norm_sq() / dot).min(1.0)
+    };
+    let xi_norm_sq = xi.norm_sq();
+    let p2 = if xi_norm_sq.sqrt() < b {
+        xi_norm_sq
+    } else {
+        1.0
+    };
+    let p = p1.min(p2);
+    Ok(Direction {
+        value: xi_0.add_scaled(p, &shaping),
+        lambda: None,
+        alignment: None,
+        sos_p: Some(p),
     })
 }
 
@@ -148,6 +252,9 @@ pub fn direction<O: GameOracle>(rule: &RuleConfig, o: &mut O) -> Result<O::Vecto
             rule.sga_divisor,
         ),
         Method::Aga => aga(o, rule.lambda, rule.align),
+        Method::La => la(o, rule.alpha),
+        Method::Lola => lola(o, rule.alpha),
+        Method::Sos => sos(o, rule.alpha, rule.sos_a, rule.sos_b),
     }?;
     if !d.value.all_finite() {
         return Err(RuleError::NonFinite("direction"));

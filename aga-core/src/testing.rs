@@ -121,6 +121,43 @@ impl GameOracle for QuadraticOracle<'_> {
     fn hvp_collective(&mut self, v: &Vec<f64>) -> Result<Vec<f64>, Infallible> {
         Ok(matvec(&self.game.collective_hessian(), v))
     }
+
+    fn num_players(&self) -> usize {
+        self.game.q.len()
+    }
+
+    fn project(&self, v: &Vec<f64>, player: usize) -> Vec<f64> {
+        let block = &self.game.blocks[player];
+        v.iter()
+            .enumerate()
+            .map(|(k, x)| if block.contains(&k) { *x } else { 0.0 })
+            .collect()
+    }
+
+    fn losses(&mut self) -> Result<Vec<f64>, Infallible> {
+        Ok(self.game.losses(&self.w))
+    }
+
+    fn loss_gradients(&mut self) -> Result<Vec<Vec<f64>>, Infallible> {
+        let g = self.game;
+        Ok((0..g.q.len())
+            .map(|i| {
+                matvec(&g.q[i], &self.w)
+                    .iter()
+                    .zip(&g.b[i])
+                    .map(|(a, b)| a + b)
+                    .collect()
+            })
+            .collect())
+    }
+
+    fn loss_hvps(&mut self, vs: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, Infallible> {
+        Ok(vs
+            .iter()
+            .zip(&self.game.q)
+            .map(|(v, q)| matvec(q, v))
+            .collect())
+    }
 }
 
 /// Relative error `‖a − b‖_∞ / max(1, ‖b‖_∞)`, the tolerance measure of `aga`'s tests.
