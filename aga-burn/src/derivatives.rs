@@ -704,7 +704,10 @@ where
     fn loss_gradients(&mut self) -> Result<Vec<FlatTensor<B>>, GameError> {
         if self.loss_gradients.is_none() {
             self.first_order()?;
-            let blocks = self.blocks.as_ref().expect("cached with the first-order pass");
+            let blocks = self
+                .blocks
+                .as_ref()
+                .expect("cached with the first-order pass");
             self.loss_gradients = Some(
                 blocks
                     .iter()

@@ -8,8 +8,11 @@ pub enum GamesError {
     /// A matrix with no entries, ragged rows, or non-finite entries.
     #[error("invalid matrix: {0}")]
     BadMatrix(String),
+    /// A game parameter out of its range.
+    #[error("{0}")]
+    BadParameter(String),
     /// A game name the registry does not know.
-    #[error("unknown game `{0}` (expected one of: toy, bilinear, mlp)")]
+    #[error("unknown game `{0}` (expected one of: toy, bilinear, matching-pennies, ipd, stag-hunt, tandem, public-goods, mlp)")]
     UnknownGame(String),
     /// A size that must be positive.
     #[error("{what} must be at least {min}, got {got}")]
