@@ -49,6 +49,34 @@ fn expected(rule: &RuleConfig, a1: f64, a2: f64) -> (Vec<f64>, Option<f64>) {
             };
             (comb(&xi_c, l, &[xi[0] + g[0], xi[1] + g[1]]), Some(l))
         }
+        Method::La | Method::Lola | Method::Sos => {
+            // Scalar players: LA_i = ξ_i − α ∂²l_i/∂a_i∂a_j ξ_j,
+            // χ_i = ∂²l_j/∂a_i∂a_j · ∂l_i/∂a_j.
+            let (g1, g2) = toy::grads(a1, a2);
+            let (h1, h2) = toy::hessians(a1, a2);
+            let a = rule.alpha;
+            let la = [xi[0] - a * h1[0][1] * xi[1], xi[1] - a * h2[1][0] * xi[0]];
+            let chi = [h2[0][1] * g1[1], h1[1][0] * g2[0]];
+            let p = match rule.method {
+                Method::La => 0.0,
+                Method::Lola => 1.0,
+                _ => {
+                    let shaping_dot = -a * dot(&chi, &la);
+                    let p1 = if shaping_dot >= 0.0 {
+                        1.0
+                    } else {
+                        (-rule.sos_a * dot(&la, &la) / shaping_dot).min(1.0)
+                    };
+                    let p2 = if dot(&xi, &xi).sqrt() < rule.sos_b {
+                        dot(&xi, &xi)
+                    } else {
+                        1.0
+                    };
+                    p1.min(p2)
+                }
+            };
+            (comb(&la, -p * a, &chi), None)
+        }
     }
 }
 
@@ -69,7 +97,8 @@ fn every_rule_matches_hand_computation_on_the_toy_game() {
             for (lambda, align) in [(1.0, true), (-0.5, true), (0.3, false), (-2.0, false)] {
                 let rule = RuleConfig::new(method)
                     .with_lambda(lambda)
-                    .with_align(align);
+                    .with_align(align)
+                    .with_alpha(0.5 + lambda.abs());
                 let mut oracle = engine.oracle(engine.point(&[a1, a2]).unwrap()).unwrap();
                 let got = direction(&rule, &mut oracle).unwrap();
                 let (want, want_lambda) = expected(&rule, a1, a2);

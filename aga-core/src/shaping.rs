@@ -149,7 +149,7 @@ pub enum ShapingError<E: std::error::Error + 'static> {
 /// ```
 pub struct ShapedOracle<O: GameOracle, S> {
     inner: O,
-    shaping: S,
+    shaping: Option<S>,
     cache: Option<(Shaped, Vec<O::Vector>)>,
 }
 
@@ -158,11 +158,23 @@ type ShapedResult<T, O> = Result<T, ShapingError<<O as GameOracle>::Error>>;
 impl<O: GameOracle, S: LossShaping> ShapedOracle<O, S> {
     /// Shape the game behind `inner` with `shaping`.
     pub fn new(inner: O, shaping: S) -> Self {
+        Self::maybe(inner, Some(shaping))
+    }
+
+    /// Shape the game with `shaping` if there is one; with `None` every call goes straight to
+    /// `inner` (same cost, errors wrapped in [`ShapingError::Game`]). This gives one oracle
+    /// type for code that shapes only sometimes.
+    pub fn maybe(inner: O, shaping: Option<S>) -> Self {
         Self {
             inner,
             shaping,
             cache: None,
         }
+    }
+
+    /// Whether a shaping is applied.
+    pub fn is_shaped(&self) -> bool {
+        self.shaping.is_some()
     }
 
     /// The wrapped oracle (e.g. to read the unshaped losses).
@@ -174,10 +186,8 @@ impl<O: GameOracle, S: LossShaping> ShapedOracle<O, S> {
     fn base(&mut self) -> ShapedResult<&(Shaped, Vec<O::Vector>), O> {
         if self.cache.is_none() {
             let losses = self.inner.losses().map_err(ShapingError::Game)?;
-            let shaped = self
-                .shaping
-                .shape(&losses)
-                .map_err(ShapingError::Undefined)?;
+            let shaping = self.shaping.as_ref().expect("only called when shaping");
+            let shaped = shaping.shape(&losses).map_err(ShapingError::Undefined)?;
             let grads = self.inner.loss_gradients().map_err(ShapingError::Game)?;
             self.cache = Some((shaped, grads));
         }
@@ -216,6 +226,9 @@ impl<O: GameOracle, S: LossShaping> GameOracle for ShapedOracle<O, S> {
     type Error = ShapingError<O::Error>;
 
     fn xi(&mut self) -> ShapedResult<O::Vector, O> {
+        if self.shaping.is_none() {
+            return self.inner.xi().map_err(ShapingError::Game);
+        }
         let grads = self.loss_gradients()?;
         let mut xi = self.inner.project(&grads[0], 0);
         for (i, g) in grads.iter().enumerate().skip(1) {
@@ -225,6 +238,9 @@ impl<O: GameOracle, S: LossShaping> GameOracle for ShapedOracle<O, S> {
     }
 
     fn xi_c(&mut self) -> ShapedResult<O::Vector, O> {
+        if self.shaping.is_none() {
+            return self.inner.xi_c().map_err(ShapingError::Game);
+        }
         let (shaped, grads) = self.base()?;
         let n = grads.len();
         Ok(Self::combine(grads, |k| {
@@ -233,6 +249,9 @@ impl<O: GameOracle, S: LossShaping> GameOracle for ShapedOracle<O, S> {
     }
 
     fn hvp(&mut self, v: &O::Vector) -> ShapedResult<O::Vector, O> {
+        if self.shaping.is_none() {
+            return self.inner.hvp(v).map_err(ShapingError::Game);
+        }
         let n = self.num_players();
         let u = self
             .inner
@@ -251,6 +270,9 @@ impl<O: GameOracle, S: LossShaping> GameOracle for ShapedOracle<O, S> {
     }
 
     fn hvp_transpose(&mut self, v: &O::Vector) -> ShapedResult<O::Vector, O> {
+        if self.shaping.is_none() {
+            return self.inner.hvp_transpose(v).map_err(ShapingError::Game);
+        }
         // Σ_i ∇²l̃_i P_i v = Σ_k ∇²l_k (Σ_i J_ik P_i v) + Σ_i Σ_{k,m} D_ikm ∇l_k ⟨∇l_m, P_i v⟩.
         let n = self.num_players();
         let blocks: Vec<O::Vector> = (0..n).map(|i| self.inner.project(v, i)).collect();
@@ -276,6 +298,9 @@ impl<O: GameOracle, S: LossShaping> GameOracle for ShapedOracle<O, S> {
     }
 
     fn hvp_collective(&mut self, v: &O::Vector) -> ShapedResult<O::Vector, O> {
+        if self.shaping.is_none() {
+            return self.inner.hvp_collective(v).map_err(ShapingError::Game);
+        }
         let n = self.num_players();
         let u = self
             .inner
@@ -297,10 +322,16 @@ impl<O: GameOracle, S: LossShaping> GameOracle for ShapedOracle<O, S> {
     }
 
     fn losses(&mut self) -> ShapedResult<Vec<f64>, O> {
+        if self.shaping.is_none() {
+            return self.inner.losses().map_err(ShapingError::Game);
+        }
         Ok(self.base()?.0.values.clone())
     }
 
     fn loss_gradients(&mut self) -> ShapedResult<Vec<O::Vector>, O> {
+        if self.shaping.is_none() {
+            return self.inner.loss_gradients().map_err(ShapingError::Game);
+        }
         let (shaped, grads) = self.base()?;
         Ok((0..grads.len())
             .map(|i| Self::combine(grads, |k| shaped.jacobian[i][k]))
@@ -308,6 +339,9 @@ impl<O: GameOracle, S: LossShaping> GameOracle for ShapedOracle<O, S> {
     }
 
     fn loss_hvps(&mut self, vs: &[O::Vector]) -> ShapedResult<Vec<O::Vector>, O> {
+        if self.shaping.is_none() {
+            return self.inner.loss_hvps(vs).map_err(ShapingError::Game);
+        }
         // ∇²l̃_i v_i needs ∇²l_k v_i for every k: round r seeds copy k with v_{(k+r) mod n}.
         let n = self.num_players();
         let mut per_target: Vec<Vec<Option<O::Vector>>> = vec![vec![None; n]; n];

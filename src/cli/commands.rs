@@ -1,47 +1,148 @@
 //! The subcommands.
 
-use super::{Cli, CliError, Command, DirectionArgs, RuleArgs, RunArgs};
+use super::{
+    Cli, CliError, Command, DirectionArgs, ExperimentArgs, GameArgs, HessianArgs, RuleArgs, RunArgs,
+};
+use aga::analysis::{analyse, Tolerances};
+use aga::experiments::{run_experiment, ExperimentOptions};
 use aga_burn::{backends::CpuF64, Derivatives, FlatTensor, Game, HvpBackend};
-use aga_core::{descend, direction, GameOracle, Method, RuleConfig};
-use aga_games::{build, GameOptions};
+use aga_core::{
+    descend, direction, GameOracle, Method, RuleConfig, ShapedOracle, ShapingError, Svo,
+};
+use aga_games::{build, GameOptions, GAMES};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
 
 /// Run the parsed command.
 pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Direction(args) => direction_command(args),
         Command::Run(args) => run_command(args),
+        Command::Games => {
+            games_command();
+            Ok(())
+        }
+        Command::Hessian(args) => hessian_command(args),
+        Command::Experiment(args) => experiment_command(args),
     }
 }
 
 /// The backend the command line computes on: exact f64 on the CPU.
 type Backend = CpuF64;
 
-struct Setup {
+/// The JSON config file of `--config` (every field optional).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct ConfigFile {
+    game: Option<String>,
+    options: GameOptions,
+    rule: Option<RuleConfig>,
+    svo: Option<Svo>,
+}
+
+fn read_config(path: Option<&PathBuf>) -> Result<ConfigFile, CliError> {
+    let Some(path) = path else {
+        return Ok(ConfigFile::default());
+    };
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| CliError::ConfigFile {
+        path: shown.clone(),
+        message: e.to_string(),
+    })?;
+    serde_json::from_str(&text).map_err(|e| CliError::ConfigFile {
+        path: shown,
+        message: e.to_string(),
+    })
+}
+
+struct GameSetup {
+    name: String,
     game: Box<dyn Game<HvpBackend<Backend>>>,
     suggested_init: Option<Vec<f64>>,
+}
+
+fn setup_game(args: &GameArgs, file: &ConfigFile) -> Result<GameSetup, CliError> {
+    let name = args
+        .game
+        .clone()
+        .or_else(|| file.game.clone())
+        .unwrap_or_else(|| "toy".to_string());
+    let f = &file.options;
+    let options = GameOptions {
+        matrix: args.matrix.clone().or_else(|| f.matrix.clone()),
+        players: args.players.or(f.players),
+        multiplier: args.multiplier.or(f.multiplier),
+        gamma: args.gamma.or(f.gamma),
+        hidden: args.hidden.or(f.hidden),
+        seed: args.seed.or(f.seed),
+    };
+    let built = build::<HvpBackend<Backend>>(&name, &options)?;
+    Ok(GameSetup {
+        name,
+        game: built.game,
+        suggested_init: built.suggested_init,
+    })
+}
+
+struct Setup {
+    game: GameSetup,
     rule: RuleConfig,
+    svo: Option<Svo>,
 }
 
 fn setup(args: &RuleArgs) -> Result<Setup, CliError> {
-    let method: Method = args.method.parse()?;
-    let rule = RuleConfig::new(method)
-        .with_lambda(args.lambda)
-        .with_align(!args.no_align)
-        .with_sga_epsilon(args.sga_epsilon);
-    rule.validate()?;
-    let options = GameOptions {
-        matrix: args.matrix.clone(),
-        players: args.players,
-        hidden: args.hidden,
-        seed: args.seed,
+    let file = read_config(args.game.config.as_ref())?;
+    let mut rule = match (&args.method, file.rule) {
+        (Some(m), Some(r)) => RuleConfig {
+            method: m.parse::<Method>()?,
+            ..r
+        },
+        (Some(m), None) => RuleConfig::new(m.parse()?),
+        (None, Some(r)) => r,
+        (None, None) => return Err(CliError::Missing("--method")),
     };
-    let built = build::<HvpBackend<Backend>>(&args.game, &options)?;
+    if let Some(x) = args.lambda {
+        rule.lambda = x;
+    }
+    if args.no_align {
+        rule.align = false;
+    }
+    if let Some(x) = args.sga_epsilon {
+        rule.sga_epsilon = x;
+    }
+    if let Some(x) = args.alpha {
+        rule.alpha = x;
+    }
+    if let Some(x) = args.sos_a {
+        rule.sos_a = x;
+    }
+    if let Some(x) = args.sos_b {
+        rule.sos_b = x;
+    }
+    rule.validate()?;
+    let wants_svo = args.svo || args.svo_angle.is_some() || args.svo_weight.is_some();
+    let svo = if wants_svo {
+        let base = file.svo.unwrap_or_default();
+        Some(Svo {
+            angle: args.svo_angle.unwrap_or(base.angle),
+            weight: args.svo_weight.unwrap_or(base.weight),
+        })
+    } else {
+        file.svo
+    };
+    if let Some(s) = svo {
+        if !(s.angle.is_finite() && s.weight.is_finite() && s.weight >= 0.0) {
+            return Err(CliError::BadValue(format!(
+                "SVO needs a finite angle and a finite weight >= 0, got angle {} and weight {}",
+                s.angle, s.weight
+            )));
+        }
+    }
     Ok(Setup {
-        game: built.game,
-        suggested_init: built.suggested_init,
+        game: setup_game(&args.game, &file)?,
         rule,
+        svo,
     })
 }
 
@@ -99,14 +200,14 @@ struct DirectionJson {
 
 fn direction_command(args: DirectionArgs) -> Result<(), CliError> {
     let setup = setup(&args.rule)?;
-    let engine = Derivatives::<Backend, _>::new(setup.game.as_ref(), Default::default())?;
+    let engine = Derivatives::<Backend, _>::new(setup.game.game.as_ref(), Default::default())?;
     let at = parse_point(
         "--at",
         args.at.as_deref(),
-        setup.suggested_init,
+        setup.game.suggested_init,
         &engine.layout().names(),
     )?;
-    let mut oracle = engine.oracle(engine.point(&at)?)?;
+    let mut oracle = ShapedOracle::maybe(engine.oracle(engine.point(&at)?)?, setup.svo);
     let d = direction(&setup.rule, &mut oracle)?;
     let out = DirectionJson {
         xi: oracle.xi()?.to_vec(),
@@ -123,8 +224,8 @@ fn direction_command(args: DirectionArgs) -> Result<(), CliError> {
         let names = &engine.layout().names();
         println!(
             "game {}, method {} at {}",
-            args.rule.game,
-            describe_rule(&setup.rule),
+            setup.game.name,
+            describe(&setup.rule, setup.svo),
             format_named(names, &at)
         );
         println!("xi         {}", format_named(names, &out.xi));
@@ -156,9 +257,14 @@ fn run_command(args: RunArgs) -> Result<(), CliError> {
     if args.steps == 0 {
         return Err(CliError::BadValue("--steps must be at least 1".into()));
     }
-    let engine = Derivatives::<Backend, _>::new(setup.game.as_ref(), Default::default())?;
+    let engine = Derivatives::<Backend, _>::new(setup.game.game.as_ref(), Default::default())?;
     let names = engine.layout().names();
-    let init = parse_point("--init", args.init.as_deref(), setup.suggested_init, &names)?;
+    let init = parse_point(
+        "--init",
+        args.init.as_deref(),
+        setup.game.suggested_init.clone(),
+        &names,
+    )?;
     let w0 = engine.point(&init)?;
 
     let mut trajectory = match &args.trajectory {
@@ -176,9 +282,12 @@ fn run_command(args: RunArgs) -> Result<(), CliError> {
         args.lr,
         args.steps,
         w0,
-        |w: &FlatTensor<Backend>| engine.oracle(w.clone()),
+        |w: &FlatTensor<Backend>| {
+            let oracle = engine.oracle(w.clone()).map_err(ShapingError::Game)?;
+            Ok(ShapedOracle::maybe(oracle, setup.svo))
+        },
         |step| {
-            let losses = step.oracle.losses()?;
+            let losses = step.oracle.inner().losses().map_err(ShapingError::Game)?;
             if let Some(t) = trajectory.as_mut() {
                 t.row(step.step, &step.w.to_vec(), &losses);
             }
@@ -209,8 +318,8 @@ fn run_command(args: RunArgs) -> Result<(), CliError> {
     } else {
         println!(
             "game {}, method {}, lr {}, {} steps",
-            args.rule.game,
-            describe_rule(&setup.rule),
+            setup.game.name,
+            describe(&setup.rule, setup.svo),
             args.lr,
             args.steps
         );
@@ -285,17 +394,108 @@ fn progress_bar(steps: u64) -> ProgressBar {
     bar
 }
 
-fn describe_rule(rule: &RuleConfig) -> String {
-    if rule.method.uses_lambda() {
+fn describe(rule: &RuleConfig, svo: Option<Svo>) -> String {
+    let base = if rule.method.uses_lambda() {
         let align = match (rule.method, rule.align) {
             (Method::Aga, true) => ", sign rule",
             (Method::Sga, true) => ", aligned",
             _ => "",
         };
         format!("{} (lambda {}{align})", rule.method, rule.lambda)
+    } else if rule.method == Method::Sos {
+        format!(
+            "sos (alpha {}, a {}, b {})",
+            rule.alpha, rule.sos_a, rule.sos_b
+        )
+    } else if rule.method.uses_alpha() {
+        format!("{} (alpha {})", rule.method, rule.alpha)
     } else {
         rule.method.to_string()
+    };
+    match svo {
+        Some(s) => format!(
+            "{base} on SVO-shaped losses (angle {}, weight {})",
+            s.angle, s.weight
+        ),
+        None => base,
     }
+}
+
+fn games_command() {
+    for info in GAMES {
+        println!("{}", info.name);
+        println!("    {}", info.description);
+        println!("    parameters: {}", info.parameters);
+    }
+}
+
+fn hessian_command(args: HessianArgs) -> Result<(), CliError> {
+    let file = read_config(args.game.config.as_ref())?;
+    let game = setup_game(&args.game, &file)?;
+    for (name, x) in [
+        ("--gradient-tol", args.gradient_tol),
+        ("--eigen-tol", args.eigen_tol),
+    ] {
+        if !(x.is_finite() && x >= 0.0) {
+            return Err(CliError::BadValue(format!(
+                "{name} must be a finite number >= 0, got {x}"
+            )));
+        }
+    }
+    let engine = Derivatives::<Backend, _>::new(game.game.as_ref(), Default::default())?;
+    let names = engine.layout().names();
+    let at = parse_point("--at", args.at.as_deref(), game.suggested_init, &names)?;
+    let tol = Tolerances {
+        gradient: args.gradient_tol,
+        eigen: args.eigen_tol,
+    };
+    let a = analyse(&engine, &at, tol)?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string(&a).expect("finite numbers serialise")
+        );
+        return Ok(());
+    }
+    println!("game {} at {}", game.name, format_named(&names, &at));
+    println!("xi       {}", format_named(&names, &a.xi));
+    println!("xi_c     {}", format_named(&names, &a.xi_c));
+    let show = |v: &[f64]| {
+        v.iter()
+            .map(|x| format!("{x:.6}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    println!("eig(S)   {}", show(&a.eig_s));
+    println!("eig(H_c) {}", show(&a.eig_h_c));
+    println!("game:       {}", a.class);
+    println!("collective: {}", a.class_c);
+    Ok(())
+}
+
+fn experiment_command(args: ExperimentArgs) -> Result<(), CliError> {
+    let options = ExperimentOptions {
+        out: args
+            .out
+            .unwrap_or_else(|| PathBuf::from("results").join(&args.name)),
+        seed: args.seed,
+        runs: args.runs,
+        steps: args.steps,
+        lr: args.lr,
+        lambda: args.lambda,
+        threads: args.threads,
+        progress: !args.quiet,
+    };
+    if args.threads == Some(0) {
+        return Err(CliError::BadValue("--threads must be at least 1".into()));
+    }
+    let report = run_experiment(&args.name, &options)?;
+    print!("{}", report.table);
+    eprintln!("wrote:");
+    for f in &report.files {
+        eprintln!("  {}", f.display());
+    }
+    Ok(())
 }
 
 fn format_named(names: &[String], values: &[f64]) -> String {

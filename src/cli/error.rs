@@ -1,7 +1,9 @@
 //! The command line's errors: each prints as one line.
 
+use aga::analysis::AnalysisError;
+use aga::experiments::ExperimentError;
 use aga_burn::GameError;
-use aga_core::{ConfigError, RuleError, StepError};
+use aga_core::{ConfigError, RuleError, ShapingError, StepError};
 use aga_games::GamesError;
 use thiserror::Error;
 
@@ -33,10 +35,27 @@ pub enum CliError {
     Game(#[from] GameError),
     /// A failure while computing a direction.
     #[error(transparent)]
-    Rule(#[from] RuleError<GameError>),
+    Rule(#[from] RuleError<ShapingError<GameError>>),
     /// A failure during a run.
     #[error("the run failed {0}")]
-    Run(#[from] StepError<GameError>),
+    Run(#[from] StepError<ShapingError<GameError>>),
+    /// The (possibly shaped) game failed to evaluate.
+    #[error(transparent)]
+    Shaped(#[from] ShapingError<GameError>),
+    /// A config file that cannot be read or parsed.
+    #[error("cannot use config file {path}: {message}")]
+    ConfigFile {
+        /// The file.
+        path: String,
+        /// Why.
+        message: String,
+    },
+    /// The fixed-point analysis failed.
+    #[error(transparent)]
+    Analysis(#[from] AnalysisError),
+    /// An experiment failed.
+    #[error(transparent)]
+    Experiment(#[from] ExperimentError),
     /// A file could not be written.
     #[error("cannot write {path}: {source}")]
     Io {

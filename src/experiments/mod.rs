@@ -1,0 +1,452 @@
+//! The paper's game experiments as one-command reproductions (`aga experiment NAME`).
+//!
+//! Each experiment runs a set of rules from the same seeded initial points (run `k` starts from
+//! the same point for every rule), in parallel over runs, and writes into its output folder:
+//! raw CSV, a `summary.json`, PNG plots, and a Markdown table (also printed). Results depend
+//! only on the options and the seed; the compute timings of `public-goods` are the one
+//! measured (machine-dependent) quantity, and are kept apart from the results in the JSON.
+//!
+//! * [`toy`]: the AgA paper's toy game (Fig. 1);
+//! * [`public_goods`]: the two-player public goods game, all rules plus SVO;
+//! * [`shaping`]: the iterated prisoner's dilemma and matching pennies with the
+//!   opponent-shaping rules.
+
+pub mod public_goods;
+pub mod shaping;
+pub mod stats;
+pub mod toy;
+
+use aga_burn::{backends::CpuF64, Derivatives, Game, GameError, HvpBackend};
+use aga_core::{direction, GameOracle, GameVector, RuleConfig, RuleError, ShapedOracle, Svo};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+use thiserror::Error;
+
+/// The backend of the experiments: exact `f64` on the CPU.
+pub type Backend = CpuF64;
+
+/// The experiments `aga experiment` knows, with one line each.
+pub const EXPERIMENTS: &[(&str, &str)] = &[
+    (
+        "toy",
+        "AgA paper Fig. 1: every rule from random starts and a showcase point on the toy game",
+    ),
+    (
+        "public-goods",
+        "two-player public goods: all rules plus SVO, rewards, equality and compute per step",
+    ),
+    (
+        "ipd",
+        "iterated prisoner's dilemma: opponent shaping (LOLA, LA, SOS) against the other rules",
+    ),
+    (
+        "matching-pennies",
+        "matching pennies: distance to the equilibrium under every rule",
+    ),
+];
+
+/// Options shared by every experiment. `None` means the experiment's documented default.
+#[derive(Debug, Clone, Default)]
+pub struct ExperimentOptions {
+    /// Output folder (created if missing).
+    pub out: PathBuf,
+    /// Seed of the initial points.
+    pub seed: u64,
+    /// Number of random initial points.
+    pub runs: Option<usize>,
+    /// Steps per run.
+    pub steps: Option<usize>,
+    /// Learning rate.
+    pub lr: Option<f64>,
+    /// `|λ|` of consensus, SGA and AgA.
+    pub lambda: Option<f64>,
+    /// Worker threads (default: the available parallelism).
+    pub threads: Option<usize>,
+    /// Show a progress bar on a terminal.
+    pub progress: bool,
+}
+
+/// What can stop an experiment.
+#[derive(Debug, Error)]
+pub enum ExperimentError {
+    /// A game failed for a reason other than divergence.
+    #[error("{rule}: {source}")]
+    Game {
+        /// The rule's label.
+        rule: String,
+        /// What went wrong.
+        source: RuleError<aga_core::ShapingError<GameError>>,
+    },
+    /// An option out of range.
+    #[error("{0}")]
+    BadOption(String),
+    /// A file could not be written.
+    #[error("cannot write {path}: {message}")]
+    Write {
+        /// The file.
+        path: String,
+        /// Why.
+        message: String,
+    },
+}
+
+/// A rule as an experiment runs it: a label, the rule, and an optional SVO shaping.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleSpec {
+    /// The label in tables, plots and CSV (e.g. `aga-noalign`, `svo`).
+    pub label: String,
+    /// The update rule.
+    pub rule: RuleConfig,
+    /// SVO loss shaping, if any.
+    pub svo: Option<Svo>,
+}
+
+impl RuleSpec {
+    /// A rule under its method's name.
+    pub fn new(rule: RuleConfig) -> Self {
+        Self {
+            label: rule.method.to_string(),
+            rule,
+            svo: None,
+        }
+    }
+
+    /// The same rule under another label.
+    pub fn labelled(mut self, label: &str) -> Self {
+        self.label = label.to_string();
+        self
+    }
+
+    /// The rule on SVO-shaped losses.
+    pub fn with_svo(mut self, svo: Svo) -> Self {
+        self.svo = Some(svo);
+        self
+    }
+}
+
+/// One gradient-descent run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Run {
+    /// The points visited (initial and final included), if recorded.
+    pub points: Vec<Vec<f64>>,
+    /// The (unshaped) losses at each recorded point.
+    pub losses: Vec<Vec<f64>>,
+    /// The last finite point.
+    pub final_point: Vec<f64>,
+    /// The (unshaped) losses there.
+    pub final_losses: Vec<f64>,
+    /// Whether the run left the finite world or the bounding box before the end.
+    pub diverged: bool,
+    /// Seconds spent computing directions (for the compute tables).
+    pub seconds: f64,
+    /// Steps taken.
+    pub steps: usize,
+}
+
+/// A run stops as diverged once a coordinate exceeds this magnitude.
+pub const DIVERGENCE_BOUND: f64 = 1e6;
+
+/// Gradient descent `w ← w − lr · ξ̃` of `spec` on `game` from `w0`.
+///
+/// Divergence (non-finite values, or a coordinate beyond [`DIVERGENCE_BOUND`]) ends the run
+/// early and is reported in [`Run::diverged`]; any other failure is an error.
+pub fn simulate<G>(
+    game: &G,
+    spec: &RuleSpec,
+    lr: f64,
+    steps: usize,
+    w0: &[f64],
+    record: bool,
+) -> Result<Run, ExperimentError>
+where
+    G: Game<HvpBackend<Backend>> + ?Sized,
+{
+    let engine = Derivatives::<Backend, _>::new(game, Default::default()).map_err(|e| {
+        ExperimentError::Game {
+            rule: spec.label.clone(),
+            source: RuleError::Oracle(aga_core::ShapingError::Game(e)),
+        }
+    })?;
+    let fail = |source| ExperimentError::Game {
+        rule: spec.label.clone(),
+        source,
+    };
+    let mut run = Run {
+        points: Vec::new(),
+        losses: Vec::new(),
+        final_point: w0.to_vec(),
+        final_losses: Vec::new(),
+        diverged: false,
+        seconds: 0.0,
+        steps: 0,
+    };
+    let mut w = engine
+        .point(w0)
+        .map_err(|e| fail(RuleError::Oracle(aga_core::ShapingError::Game(e))))?;
+    for step in 0..=steps {
+        let started = Instant::now();
+        let oracle = engine
+            .oracle(w.clone())
+            .map_err(|e| fail(RuleError::Oracle(aga_core::ShapingError::Game(e))))?;
+        let outcome = step_of(spec, oracle, step < steps);
+        run.seconds += started.elapsed().as_secs_f64();
+        let (losses, dir) = match outcome {
+            Ok(x) => x,
+            Err(e) if is_divergence(&e) => {
+                run.diverged = true;
+                break;
+            }
+            Err(e) => return Err(fail(e)),
+        };
+        let point = w.to_vec();
+        if record {
+            run.points.push(point.clone());
+            run.losses.push(losses.clone());
+        }
+        run.final_point = point;
+        run.final_losses = losses;
+        let Some(dir) = dir else { break };
+        let next = w.add_scaled(-lr, &dir);
+        let values = next.to_vec();
+        if values
+            .iter()
+            .any(|x| !x.is_finite() || x.abs() > DIVERGENCE_BOUND)
+        {
+            run.diverged = true;
+            run.steps = step + 1;
+            break;
+        }
+        w = next;
+        run.steps = step + 1;
+    }
+    Ok(run)
+}
+
+type Flat = aga_burn::FlatTensor<Backend>;
+type StepResult = Result<(Vec<f64>, Option<Flat>), RuleError<aga_core::ShapingError<GameError>>>;
+
+/// The unshaped losses at the oracle's point and, if `want_direction`, the rule's direction.
+fn step_of<O>(spec: &RuleSpec, oracle: O, want_direction: bool) -> StepResult
+where
+    O: GameOracle<Vector = Flat, Error = GameError>,
+{
+    let mut oracle = ShapedOracle::maybe(oracle, spec.svo);
+    let losses = oracle
+        .inner()
+        .losses()
+        .map_err(|e| RuleError::Oracle(aga_core::ShapingError::Game(e)))?;
+    if !want_direction {
+        return Ok((losses, None));
+    }
+    let d = direction(&spec.rule, &mut oracle)?;
+    Ok((losses, Some(d.value)))
+}
+
+fn is_divergence(e: &RuleError<aga_core::ShapingError<GameError>>) -> bool {
+    match e {
+        RuleError::NonFinite(_) => true,
+        RuleError::Oracle(aga_core::ShapingError::Game(GameError::NonFiniteLoss { .. })) => true,
+        RuleError::Oracle(aga_core::ShapingError::Undefined(_)) => true,
+        _ => false,
+    }
+}
+
+/// Run `jobs` jobs on `threads` worker threads, in any order, keeping results in job order.
+/// The progress bar advances once per finished job.
+pub fn parallel_map<T, F>(jobs: usize, threads: usize, progress: &ProgressBar, f: F) -> Vec<T>
+where
+    T: Send,
+    F: Fn(usize) -> T + Sync,
+{
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<T>>> = Mutex::new((0..jobs).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..threads.max(1).min(jobs.max(1)) {
+            scope.spawn(|| loop {
+                let job = next.fetch_add(1, Ordering::Relaxed);
+                if job >= jobs {
+                    break;
+                }
+                let value = f(job);
+                results.lock().expect("no worker panicked")[job] = Some(value);
+                progress.inc(1);
+            });
+        }
+    });
+    results
+        .into_inner()
+        .expect("no worker panicked")
+        .into_iter()
+        .map(|r| r.expect("every job ran"))
+        .collect()
+}
+
+/// A progress bar over `len` runs, drawn only on a terminal and only if `show`.
+pub fn progress_bar(len: u64, show: bool, what: &str) -> ProgressBar {
+    let target = if show {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let bar = ProgressBar::with_draw_target(Some(len), target);
+    bar.set_style(
+        ProgressStyle::with_template(&format!(
+            "{what} {{bar:40}} {{pos}}/{{len}} runs ({{elapsed}}, eta {{eta}})"
+        ))
+        .expect("valid template"),
+    );
+    bar
+}
+
+/// The number of worker threads to use.
+pub fn threads(options: &ExperimentOptions) -> usize {
+    options.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    })
+}
+
+/// A deterministic seed for run `run` of an experiment seeded with `seed`.
+pub fn run_seed(seed: u64, run: usize) -> u64 {
+    // SplitMix64 of the pair: well-spread seeds from consecutive integers.
+    let mut z = seed
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .wrapping_add(run as u64 + 1);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Create the output folder.
+pub fn create_dir(dir: &Path) -> Result<(), ExperimentError> {
+    std::fs::create_dir_all(dir).map_err(|e| ExperimentError::Write {
+        path: dir.display().to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// Write `text` to `dir/name`.
+pub fn write_text(dir: &Path, name: &str, text: &str) -> Result<PathBuf, ExperimentError> {
+    let path = dir.join(name);
+    std::fs::write(&path, text).map_err(|e| ExperimentError::Write {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    Ok(path)
+}
+
+/// Write `value` as pretty JSON to `dir/name`.
+pub fn write_json<T: Serialize>(
+    dir: &Path,
+    name: &str,
+    value: &T,
+) -> Result<PathBuf, ExperimentError> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| ExperimentError::Write {
+        path: dir.join(name).display().to_string(),
+        message: e.to_string(),
+    })?;
+    write_text(dir, name, &text)
+}
+
+/// A CSV file from a header and rows of already formatted fields.
+pub fn write_csv(
+    dir: &Path,
+    name: &str,
+    header: &[String],
+    rows: &[Vec<String>],
+) -> Result<PathBuf, ExperimentError> {
+    let path = dir.join(name);
+    let err = |e: csv::Error| ExperimentError::Write {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
+    let mut writer = csv::Writer::from_path(&path).map_err(err)?;
+    writer.write_record(header).map_err(err)?;
+    for row in rows {
+        writer.write_record(row).map_err(err)?;
+    }
+    writer.flush().map_err(|e| ExperimentError::Write {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    Ok(path)
+}
+
+/// A Markdown table from a header and rows.
+pub fn markdown_table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| {
+            rows.iter()
+                .map(|r| r[c].chars().count())
+                .chain(std::iter::once(header[c].chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: Vec<String>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        format!("| {} |\n", padded.join(" | "))
+    };
+    let mut out = line(header.iter().map(|s| s.to_string()).collect());
+    out += &line(widths.iter().map(|w| "-".repeat(*w)).collect());
+    for row in rows {
+        out += &line(row.clone());
+    }
+    out
+}
+
+/// Check a positive count option.
+pub fn positive(name: &str, value: usize) -> Result<usize, ExperimentError> {
+    if value == 0 {
+        return Err(ExperimentError::BadOption(format!(
+            "{name} must be at least 1"
+        )));
+    }
+    Ok(value)
+}
+
+/// Check a positive finite number option.
+pub fn positive_f64(name: &str, value: f64) -> Result<f64, ExperimentError> {
+    if !(value.is_finite() && value > 0.0) {
+        return Err(ExperimentError::BadOption(format!(
+            "{name} must be a positive finite number, got {value}"
+        )));
+    }
+    Ok(value)
+}
+
+/// What every experiment returns: the files it wrote and the table it printed.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The Markdown table(s).
+    pub table: String,
+    /// The files written.
+    pub files: Vec<PathBuf>,
+}
+
+/// Run the experiment called `name`.
+pub fn run_experiment(name: &str, options: &ExperimentOptions) -> Result<Report, ExperimentError> {
+    match name {
+        "toy" => toy::run(options),
+        "public-goods" => public_goods::run(options),
+        "ipd" => shaping::run(shaping::ShapingGame::Ipd, options),
+        "matching-pennies" => shaping::run(shaping::ShapingGame::MatchingPennies, options),
+        other => Err(ExperimentError::BadOption(format!(
+            "unknown experiment `{other}` (expected one of: {})",
+            EXPERIMENTS
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}

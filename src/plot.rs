@@ -1,0 +1,370 @@
+//! PNG plots of the experiments (plotters, bitmap backend).
+//!
+//! Text is drawn with DejaVu Sans, embedded in the binary (`assets/DejaVuSans.ttf`, free
+//! licence in `assets/DejaVuSans-LICENSE.txt`), so plots look the same on a machine without
+//! any system fonts.
+
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+use std::path::Path;
+use std::sync::Once;
+
+const FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+static REGISTER: Once = Once::new();
+
+fn register_font() {
+    REGISTER.call_once(|| {
+        plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
+            .unwrap_or_else(|_| panic!("the embedded DejaVu Sans font is valid"));
+    });
+}
+
+/// Ten distinguishable colours (matplotlib's tab10).
+pub const PALETTE: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+/// A labelled set of points: a curve, a path, or a scatter group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// The legend label.
+    pub label: String,
+    /// The points.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// A plotting failure, as text.
+pub type PlotResult = Result<(), String>;
+
+fn err<E: std::fmt::Display>(e: E) -> String {
+    e.to_string()
+}
+
+/// A colour for `t ∈ [0, 1]` on a perceptually ordered dark-blue → green → yellow scale.
+fn colour_scale(t: f64) -> RGBColor {
+    const STOPS: [(f64, [f64; 3]); 5] = [
+        (0.0, [68.0, 1.0, 84.0]),
+        (0.25, [59.0, 82.0, 139.0]),
+        (0.5, [33.0, 145.0, 140.0]),
+        (0.75, [94.0, 201.0, 98.0]),
+        (1.0, [253.0, 231.0, 37.0]),
+    ];
+    let t = t.clamp(0.0, 1.0);
+    let k = STOPS
+        .windows(2)
+        .position(|w| t <= w[1].0)
+        .unwrap_or(STOPS.len() - 2);
+    let (t0, c0) = STOPS[k];
+    let (t1, c1) = STOPS[k + 1];
+    let u = (t - t0) / (t1 - t0);
+    let mix = |i: usize| (c0[i] + u * (c1[i] - c0[i])).round() as u8;
+    RGBColor(mix(0), mix(1), mix(2))
+}
+
+/// A filled contour map of `field` over the box (banded into `levels` colours, light to dark
+/// as the value falls), with paths drawn on top (each with a marker at its end) and a legend.
+#[allow(clippy::too_many_arguments)]
+pub fn contour_with_paths(
+    path: &Path,
+    title: &str,
+    axes: (&str, &str),
+    x_range: (f64, f64),
+    y_range: (f64, f64),
+    field: &dyn Fn(f64, f64) -> f64,
+    levels: usize,
+    paths: &[Series],
+) -> PlotResult {
+    register_font();
+    let root = BitMapBackend::new(path, (900, 760)).into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 24))
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(55)
+        .build_cartesian_2d(x_range.0..x_range.1, y_range.0..y_range.1)
+        .map_err(err)?;
+    let cells = 180;
+    let dx = (x_range.1 - x_range.0) / cells as f64;
+    let dy = (y_range.1 - y_range.0) / cells as f64;
+    let mut values = Vec::with_capacity(cells * cells);
+    for i in 0..cells {
+        for j in 0..cells {
+            let x = x_range.0 + (i as f64 + 0.5) * dx;
+            let y = y_range.0 + (j as f64 + 0.5) * dy;
+            values.push((x, y, field(x, y)));
+        }
+    }
+    let (lo, hi) = values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v.2), b.max(v.2))
+        });
+    let span = (hi - lo).max(1e-12);
+    let levels = levels.max(2);
+    chart
+        .draw_series(values.iter().map(|&(x, y, v)| {
+            let band = (((v - lo) / span) * levels as f64)
+                .floor()
+                .min(levels as f64 - 1.0);
+            let colour = colour_scale(band / (levels as f64 - 1.0));
+            Rectangle::new(
+                [(x - dx / 2.0, y - dy / 2.0), (x + dx / 2.0, y + dy / 2.0)],
+                colour.filled(),
+            )
+        }))
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc(axes.0)
+        .y_desc(axes.1)
+        .label_style(("sans-serif", 16))
+        .draw()
+        .map_err(err)?;
+    for (k, series) in paths.iter().enumerate() {
+        let colour = PALETTE[k % PALETTE.len()];
+        let pieces = clip_polyline(&series.points, x_range, y_range);
+        // One element per segment: plotters joins thick polylines with mitres, which spike
+        // to the edge of the image where a path zigzags.
+        chart
+            .draw_series(pieces.iter().flat_map(|piece| {
+                piece
+                    .windows(2)
+                    .map(move |w| PathElement::new(vec![w[0], w[1]], colour.stroke_width(3)))
+            }))
+            .map_err(err)?
+            .label(series.label.clone())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(3))
+            });
+        if let Some(&end) = series.points.last() {
+            if inside(end, x_range, y_range) {
+                chart
+                    .draw_series(std::iter::once(Circle::new(end, 6, colour.filled())))
+                    .map_err(err)?;
+            }
+        }
+    }
+    if let Some(start) = paths
+        .first()
+        .and_then(|s| s.points.first())
+        .filter(|p| inside(**p, x_range, y_range))
+    {
+        chart
+            .draw_series(std::iter::once(Cross::new(
+                *start,
+                9,
+                WHITE.stroke_width(3),
+            )))
+            .map_err(err)?;
+    }
+    chart
+        .configure_series_labels()
+        .label_font(("sans-serif", 16))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()
+        .map_err(err)?;
+    root.present().map_err(err)
+}
+
+fn inside(p: (f64, f64), x_range: (f64, f64), y_range: (f64, f64)) -> bool {
+    (x_range.0..=x_range.1).contains(&p.0) && (y_range.0..=y_range.1).contains(&p.1)
+}
+
+/// The parts of a polyline inside a box (Liang–Barsky clipping of every segment), as
+/// separate pieces: plotters does not clip paths to the plotting area.
+pub fn clip_polyline(
+    points: &[(f64, f64)],
+    x_range: (f64, f64),
+    y_range: (f64, f64),
+) -> Vec<Vec<(f64, f64)>> {
+    let mut pieces: Vec<Vec<(f64, f64)>> = Vec::new();
+    let mut current: Vec<(f64, f64)> = Vec::new();
+    for w in points.windows(2) {
+        let ((x0, y0), (x1, y1)) = (w[0], w[1]);
+        let (dx, dy) = (x1 - x0, y1 - y0);
+        let (mut t0, mut t1) = (0.0f64, 1.0f64);
+        let mut visible = [x0, y0, x1, y1].iter().all(|v| v.is_finite());
+        for (p, q) in [
+            (-dx, x0 - x_range.0),
+            (dx, x_range.1 - x0),
+            (-dy, y0 - y_range.0),
+            (dy, y_range.1 - y0),
+        ] {
+            if !visible {
+                break;
+            }
+            if p == 0.0 {
+                visible = q >= 0.0;
+            } else {
+                let t = q / p;
+                if p < 0.0 {
+                    t0 = t0.max(t);
+                } else {
+                    t1 = t1.min(t);
+                }
+                visible = t0 < t1;
+            }
+        }
+        if !visible {
+            if current.len() > 1 {
+                pieces.push(std::mem::take(&mut current));
+            }
+            current.clear();
+            continue;
+        }
+        let a = (x0 + t0 * dx, y0 + t0 * dy);
+        let b = (x0 + t1 * dx, y0 + t1 * dy);
+        if current.last() != Some(&a) {
+            if current.len() > 1 {
+                pieces.push(std::mem::take(&mut current));
+            }
+            current = vec![a];
+        }
+        current.push(b);
+        if t1 < 1.0 {
+            pieces.push(std::mem::take(&mut current));
+        }
+    }
+    if current.len() > 1 {
+        pieces.push(current);
+    }
+    pieces
+}
+
+/// Curves `y(x)` with a legend.
+pub fn lines(path: &Path, title: &str, axes: (&str, &str), series: &[Series]) -> PlotResult {
+    register_font();
+    let all = series
+        .iter()
+        .flat_map(|s| s.points.iter())
+        .filter(|p| p.1.is_finite());
+    let (x0, x1, y0, y1) = all.fold(
+        (
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ),
+        |(a, b, c, d), &(x, y)| (a.min(x), b.max(x), c.min(y), d.max(y)),
+    );
+    let pad = ((y1 - y0) * 0.05).max(1e-9);
+    let root = BitMapBackend::new(path, (900, 600)).into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 24))
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(65)
+        .build_cartesian_2d(x0..x1.max(x0 + 1.0), (y0 - pad)..(y1 + pad))
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(axes.0)
+        .y_desc(axes.1)
+        .label_style(("sans-serif", 16))
+        .draw()
+        .map_err(err)?;
+    for (k, s) in series.iter().enumerate() {
+        let colour = PALETTE[k % PALETTE.len()];
+        chart
+            .draw_series(LineSeries::new(
+                s.points.iter().copied().filter(|p| p.1.is_finite()),
+                colour.stroke_width(2),
+            ))
+            .map_err(err)?
+            .label(s.label.clone())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(3))
+            });
+    }
+    chart
+        .configure_series_labels()
+        .label_font(("sans-serif", 16))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()
+        .map_err(err)?;
+    root.present().map_err(err)
+}
+
+/// Groups of points in a fixed box, one colour per group, with a legend.
+pub fn scatter(
+    path: &Path,
+    title: &str,
+    axes: (&str, &str),
+    x_range: (f64, f64),
+    y_range: (f64, f64),
+    groups: &[Series],
+) -> PlotResult {
+    register_font();
+    let root = BitMapBackend::new(path, (900, 760)).into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 24))
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(55)
+        .build_cartesian_2d(x_range.0..x_range.1, y_range.0..y_range.1)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(axes.0)
+        .y_desc(axes.1)
+        .label_style(("sans-serif", 16))
+        .draw()
+        .map_err(err)?;
+    for (k, g) in groups.iter().enumerate() {
+        let colour = PALETTE[k % PALETTE.len()];
+        chart
+            .draw_series(
+                g.points
+                    .iter()
+                    .map(|&p| Circle::new(p, 5, colour.mix(0.7).filled())),
+            )
+            .map_err(err)?
+            .label(g.label.clone())
+            .legend(move |(x, y)| Circle::new((x + 10, y), 5, colour.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .label_font(("sans-serif", 16))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .position(SeriesLabelPosition::MiddleRight)
+        .draw()
+        .map_err(err)?;
+    root.present().map_err(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clip_polyline;
+
+    #[test]
+    fn clipping_keeps_inside_parts_and_cuts_at_the_border() {
+        let b = ((0.0, 1.0), (0.0, 1.0));
+        // Inside, out through the right edge, back in through the top.
+        let path = [(0.5, 0.5), (1.5, 0.5), (0.5, 1.5), (0.5, 0.8)];
+        let pieces = clip_polyline(&path, b.0, b.1);
+        assert_eq!(
+            pieces,
+            vec![vec![(0.5, 0.5), (1.0, 0.5)], vec![(0.5, 1.0), (0.5, 0.8)]]
+        );
+        // Entirely outside.
+        assert!(clip_polyline(&[(2.0, 2.0), (3.0, 2.0)], b.0, b.1).is_empty());
+    }
+}
