@@ -106,6 +106,9 @@ struct LossPass<B: Backend> {
     result: CopyResult<B>,
 }
 
+/// Per loss `i`, per player block `j`: the gradient block `g_{ij} = ∇_{w_j} l_i`.
+type PerLossBlocks<B> = Vec<Vec<Tensor<B, 1>>>;
+
 /// The tangent seed of one copy of the parameters, per player block (`None`: zero).
 type Seed<B> = Vec<Option<Tensor<B, 1>>>;
 
@@ -204,7 +207,7 @@ where
     fn first_order_with_blocks(
         &self,
         w: &FlatTensor<B>,
-    ) -> Result<(FirstOrder<B>, Vec<Vec<Tensor<B, 1>>>), GameError> {
+    ) -> Result<(FirstOrder<B>, PerLossBlocks<B>), GameError> {
         let n = self.layout.num_players();
         let passes = self.per_loss(w, (0..n).map(|_| self.no_seed()).collect())?;
         let losses = passes.iter().map(|p| p.value).collect();
@@ -635,7 +638,7 @@ pub struct Oracle<'e, 'g, B: Backend, G: ?Sized> {
     w: FlatTensor<B>,
     first: Option<FirstOrder<B>>,
     /// The per-loss gradient blocks of the cached first-order pass.
-    blocks: Option<Vec<Vec<Tensor<B, 1>>>>,
+    blocks: Option<PerLossBlocks<B>>,
     loss_gradients: Option<Vec<FlatTensor<B>>>,
 }
 

@@ -483,6 +483,7 @@ fn experiment_command(args: ExperimentArgs) -> Result<(), CliError> {
         steps: args.steps,
         lr: args.lr,
         lambda: args.lambda,
+        alpha: args.alpha,
         threads: args.threads,
         progress: !args.quiet,
     };

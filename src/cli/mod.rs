@@ -203,6 +203,9 @@ struct ExperimentArgs {
     /// |lambda| of consensus, SGA and AgA (default: the experiment's).
     #[arg(long, allow_hyphen_values = true)]
     lambda: Option<f64>,
+    /// Look-ahead alpha of LA, LOLA and SOS (default: the experiment's).
+    #[arg(long, allow_hyphen_values = true)]
+    alpha: Option<f64>,
     /// Worker threads (default: all cores).
     #[arg(long)]
     threads: Option<usize>,

@@ -64,6 +64,8 @@ pub struct ExperimentOptions {
     pub lr: Option<f64>,
     /// `|λ|` of consensus, SGA and AgA.
     pub lambda: Option<f64>,
+    /// Look-ahead rate `α` of LA, LOLA and SOS.
+    pub alpha: Option<f64>,
     /// Worker threads (default: the available parallelism).
     pub threads: Option<usize>,
     /// Show a progress bar on a terminal.
@@ -247,12 +249,12 @@ where
 }
 
 fn is_divergence(e: &RuleError<aga_core::ShapingError<GameError>>) -> bool {
-    match e {
-        RuleError::NonFinite(_) => true,
-        RuleError::Oracle(aga_core::ShapingError::Game(GameError::NonFiniteLoss { .. })) => true,
-        RuleError::Oracle(aga_core::ShapingError::Undefined(_)) => true,
-        _ => false,
-    }
+    matches!(
+        e,
+        RuleError::NonFinite(_)
+            | RuleError::Oracle(aga_core::ShapingError::Game(GameError::NonFiniteLoss { .. }))
+            | RuleError::Oracle(aga_core::ShapingError::Undefined(_))
+    )
 }
 
 /// Run `jobs` jobs on `threads` worker threads, in any order, keeping results in job order.

@@ -20,17 +20,18 @@ use rand::{rngs::StdRng, Rng, SeedableRng};
 use serde::Serialize;
 
 /// The rules of the public goods experiment.
-pub fn rules(lambda: f64) -> Vec<RuleSpec> {
+pub fn rules(lambda: f64, alpha: f64) -> Vec<RuleSpec> {
     let with = |m| RuleConfig::new(m).with_lambda(lambda);
+    let shaping = |m| RuleConfig::new(m).with_alpha(alpha);
     vec![
         RuleSpec::new(RuleConfig::new(Method::Simgd)),
         RuleSpec::new(RuleConfig::new(Method::Collective)),
         RuleSpec::new(with(Method::Consensus)),
         RuleSpec::new(with(Method::Sga)),
         RuleSpec::new(with(Method::Aga)),
-        RuleSpec::new(RuleConfig::new(Method::La)),
-        RuleSpec::new(RuleConfig::new(Method::Lola)),
-        RuleSpec::new(RuleConfig::new(Method::Sos)),
+        RuleSpec::new(shaping(Method::La)),
+        RuleSpec::new(shaping(Method::Lola)),
+        RuleSpec::new(shaping(Method::Sos)),
         RuleSpec::new(RuleConfig::new(Method::Simgd))
             .with_svo(Svo::default())
             .labelled("svo"),
@@ -67,6 +68,7 @@ struct Summary {
     steps: usize,
     lr: f64,
     lambda: f64,
+    alpha: f64,
     rules: Vec<RuleSummary>,
     /// Measured on the machine that ran the experiment (not deterministic).
     compute: Vec<Compute>,
@@ -78,8 +80,9 @@ pub fn run(options: &ExperimentOptions) -> Result<Report, ExperimentError> {
     let steps = positive("--steps", options.steps.unwrap_or(100))?;
     let lr = positive_f64("--lr", options.lr.unwrap_or(1.0))?;
     let lambda = positive_f64("--lambda", options.lambda.unwrap_or(1.0))?;
+    let alpha = positive_f64("--alpha", options.alpha.unwrap_or(1.0))?;
     let game = PublicGoods::two_player();
-    let specs = rules(lambda);
+    let specs = rules(lambda, alpha);
     let out = &options.out;
     create_dir(out)?;
 
@@ -217,6 +220,7 @@ pub fn run(options: &ExperimentOptions) -> Result<Report, ExperimentError> {
         steps,
         lr,
         lambda,
+        alpha,
         rules: summaries,
         compute,
     };

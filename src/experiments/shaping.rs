@@ -9,8 +9,10 @@
 //! * Matching pennies: the curve is the distance of `(p_1, p_2) = σ(θ)` to the equilibrium
 //!   `(½, ½)`; reported are the final distance and the final probabilities of heads.
 //!
-//! Defaults: 20 runs, 200 steps, learning rate 1 and look-ahead `α = 1` (the SOS reference
-//! notebook's setting), `|λ| = 1`.
+//! Defaults: 20 runs, 200 steps, `|λ| = 1`; learning rate and look-ahead `α` as in the SOS
+//! reference notebook (`lr = α = 1`). That notebook's IPD loss is the unnormalised discounted
+//! value `V`, ours is `(1 − γ) V`, so the same dynamics need `lr = α = 1/(1 − γ) = 25` here
+//! (the default for `ipd`); matching pennies uses `lr = α = 1`.
 
 use super::stats::Estimate;
 use super::{
@@ -74,13 +76,14 @@ fn sigmoid(t: f64) -> f64 {
 }
 
 /// The rules of the opponent-shaping experiments, with `|λ| = lambda`.
-pub fn rules(lambda: f64) -> Vec<RuleSpec> {
+pub fn rules(lambda: f64, alpha: f64) -> Vec<RuleSpec> {
     let with = |m| RuleConfig::new(m).with_lambda(lambda);
+    let shaping = |m| RuleConfig::new(m).with_alpha(alpha);
     vec![
         RuleSpec::new(RuleConfig::new(Method::Simgd)),
-        RuleSpec::new(RuleConfig::new(Method::Lola)),
-        RuleSpec::new(RuleConfig::new(Method::La)),
-        RuleSpec::new(RuleConfig::new(Method::Sos)),
+        RuleSpec::new(shaping(Method::Lola)),
+        RuleSpec::new(shaping(Method::La)),
+        RuleSpec::new(shaping(Method::Sos)),
         RuleSpec::new(with(Method::Sga)),
         RuleSpec::new(with(Method::Consensus)),
         RuleSpec::new(with(Method::Aga)),
@@ -118,14 +121,21 @@ struct Summary {
 pub fn run(which: ShapingGame, options: &ExperimentOptions) -> Result<Report, ExperimentError> {
     let runs = positive("--runs", options.runs.unwrap_or(20))?;
     let steps = positive("--steps", options.steps.unwrap_or(200))?;
-    let lr = positive_f64("--lr", options.lr.unwrap_or(1.0))?;
+    // The IPD loss is the normalised value (1 − γ)·V: the SOS reference code's lr = α = 1 on
+    // the unnormalised V is lr = α = 1/(1 − γ) = 25 here.
+    let scale = match which {
+        ShapingGame::Ipd => 1.0 / (1.0 - Ipd::default().gamma()),
+        ShapingGame::MatchingPennies => 1.0,
+    };
+    let lr = positive_f64("--lr", options.lr.unwrap_or(scale))?;
+    let alpha = positive_f64("--alpha", options.alpha.unwrap_or(scale))?;
     let lambda = positive_f64("--lambda", options.lambda.unwrap_or(1.0))?;
     let game: Box<dyn Game<HvpBackend<super::Backend>> + Sync> = match which {
         ShapingGame::Ipd => Box::new(Ipd::default()),
         ShapingGame::MatchingPennies => Box::new(MatrixGame::matching_pennies()),
     };
     let names = game.layout().names();
-    let specs = rules(lambda);
+    let specs = rules(lambda, alpha);
     let out = &options.out;
     create_dir(out)?;
 
@@ -244,7 +254,7 @@ pub fn run(which: ShapingGame, options: &ExperimentOptions) -> Result<Report, Ex
         runs,
         steps,
         lr,
-        alpha: RuleConfig::new(Method::Lola).alpha,
+        alpha,
         lambda,
         metric: which.metric_name(),
         parameter_names: names,
