@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Turn Criterion's results for `benches/derivatives.rs` into the tables of docs/performance.md.
+"""Turn Criterion's results for `benches/*.rs` into the tables of docs/performance.md.
 
-Usage: cargo bench --bench derivatives && python3 scripts/bench_table.py [target/criterion]
+Usage: cargo bench --bench derivatives (and/or --bench transform, --bench rules) &&
+       python3 scripts/bench_table.py [target/criterion]
 Reads each benchmark's `new/estimates.json` (median of the samples) and prints Markdown.
 """
 import json
@@ -68,3 +69,19 @@ if rows:
     print("|---|---|---|---|")
     for d, base, aga in sorted(rows):
         print(f"| {d:,} | {fmt(base)} | {fmt(aga)} | {ratio(aga, base)} |")
+
+RULES = ["simgd", "collective", "consensus", "sga", "aga", "la", "lola", "sos", "svo_simgd"]
+rule_rows = []
+for key, label in [("mlp_h64", "MLP h=64 (d = 12,674)"), ("mlp_h256", "MLP h=256 (d = 148,994)"),
+                   ("ipd", "IPD (d = 10)")]:
+    t = {r: median_seconds(f"rules/{key}", r) for r in RULES}
+    if any(v is not None for v in t.values()):
+        rule_rows.append((label, t))
+if rule_rows:
+    print()
+    print("| game | " + " | ".join(RULES) + " |")
+    print("|---|" + "---|" * len(RULES))
+    for label, t in rule_rows:
+        base = t["simgd"]
+        print(f"| {label} | " + " | ".join(
+            f"{fmt(t[r])} ({ratio(t[r], base)})" for r in RULES) + " |")

@@ -86,6 +86,14 @@ pub enum ExperimentError {
     /// An option out of range.
     #[error("{0}")]
     BadOption(String),
+    /// The fixed-point analysis of an end point failed.
+    #[error("{rule}: {message}")]
+    Analysis {
+        /// The rule's label.
+        rule: String,
+        /// What went wrong.
+        message: String,
+    },
     /// A file could not be written.
     #[error("cannot write {path}: {message}")]
     Write {
@@ -252,7 +260,9 @@ fn is_divergence(e: &RuleError<aga_core::ShapingError<GameError>>) -> bool {
     matches!(
         e,
         RuleError::NonFinite(_)
-            | RuleError::Oracle(aga_core::ShapingError::Game(GameError::NonFiniteLoss { .. }))
+            | RuleError::Oracle(aga_core::ShapingError::Game(
+                GameError::NonFiniteLoss { .. }
+            ))
             | RuleError::Oracle(aga_core::ShapingError::Undefined(_))
     )
 }

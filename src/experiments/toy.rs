@@ -144,10 +144,14 @@ pub fn run(options: &ExperimentOptions) -> Result<Report, ExperimentError> {
         let (class, class_c) = if run.diverged {
             (None, None)
         } else {
+            let analysis_error = |message: String| ExperimentError::Analysis {
+                rule: spec.label.clone(),
+                message,
+            };
             let engine = Derivatives::<super::Backend, _>::new(&Toy, Default::default())
-                .map_err(|e| ExperimentError::BadOption(e.to_string()))?;
+                .map_err(|e| analysis_error(e.to_string()))?;
             let a = analyse(&engine, &run.final_point, Tolerances::default())
-                .map_err(|e| ExperimentError::BadOption(format!("{}: {e}", spec.label)))?;
+                .map_err(|e| analysis_error(e.to_string()))?;
             (Some(a.class), Some(a.class_c))
         };
         Ok::<_, ExperimentError>(Outcome {
