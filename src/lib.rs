@@ -5,6 +5,7 @@
 //! follows.
 
 #![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
 
 /// Using aga in your Burn training loop (`docs/guide.md`; its complete example runs as a test).
 #[doc = include_str!("../docs/guide.md")]

@@ -6,6 +6,7 @@
 //! * [`Derivatives`]: `ξ`, `ξ_c`, `H v`, `Hᵀ v`, `H_c v` by forward-over-reverse on
 //!   `Autodiff<Dual<B>>`, never forming a Hessian; its [`Oracle`] feeds the rules of `aga-core`;
 //! * [`backends`]: the backends `aga` is tested on (ndarray f64/f32; wgpu behind a feature).
+#![warn(missing_docs)]
 
 pub mod backends;
 mod derivatives;

@@ -19,6 +19,7 @@
 //! let d = direction(&RuleConfig::new(Method::Simgd), &mut oracle).unwrap();
 //! assert_eq!(d.value, vec![3.0, 1.0]);
 //! ```
+#![warn(missing_docs)]
 
 mod config;
 mod error;

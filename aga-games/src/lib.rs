@@ -10,6 +10,7 @@
 //! * [`MlpGame`]: the MLP benchmark game of MATH.md §5 (players are small neural networks).
 //!
 //! [`registry`] builds any of them by name (`--game NAME`, `aga games`).
+#![warn(missing_docs)]
 
 mod bilinear;
 mod error;
