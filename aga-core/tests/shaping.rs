@@ -250,3 +250,93 @@ fn svo_rewards_equal_outcomes_and_reports_undefined_points() {
     .unwrap_err();
     assert!(matches!(err, RuleError::Oracle(ShapingError::Undefined(_))));
 }
+
+// ----- property tests: LA, LOLA, SOS on random games with scalar players ----------------------
+
+use proptest::prelude::*;
+
+/// A random quadratic game with `n` scalar players: symmetric `Q_i`, any `b_i`.
+fn random_game(n: usize, entries: &[f64]) -> QuadraticGame {
+    let mut k = 0;
+    let mut next = || {
+        k += 1;
+        entries[k % entries.len()]
+    };
+    let q = (0..n)
+        .map(|_| {
+            let mut m = vec![vec![0.0; n]; n];
+            for r in 0..n {
+                for c in r..n {
+                    let x = next();
+                    m[r][c] = x;
+                    m[c][r] = x;
+                }
+            }
+            m
+        })
+        .collect();
+    let b = (0..n).map(|_| (0..n).map(|_| next()).collect()).collect();
+    QuadraticGame {
+        q,
+        b,
+        blocks: (0..n).map(|i| i..i + 1).collect(),
+    }
+}
+
+/// LA, LOLA and SOS written out term by term for scalar players (MATH.md §4).
+fn reference(game: &QuadraticGame, w: &[f64], alpha: f64, a: f64, b: f64) -> [Vec<f64>; 3] {
+    let n = w.len();
+    let grad = |i: usize| -> Vec<f64> {
+        (0..n)
+            .map(|k| (0..n).map(|m| game.q[i][k][m] * w[m]).sum::<f64>() + game.b[i][k])
+            .collect()
+    };
+    let xi: Vec<f64> = (0..n).map(|i| grad(i)[i]).collect();
+    let mut la = vec![0.0; n];
+    let mut chi = vec![0.0; n];
+    for i in 0..n {
+        let mut term = 0.0;
+        for j in (0..n).filter(|&j| j != i) {
+            term += game.q[i][i][j] * xi[j]; // ∇_{w_i} ⟨g_ij, stop(g_jj)⟩
+            chi[i] += game.q[j][i][j] * grad(i)[j]; // ∇_{w_i} ⟨stop(g_ij), g_jj⟩
+        }
+        la[i] = xi[i] - alpha * term;
+    }
+    let lola: Vec<f64> = (0..n).map(|i| la[i] - alpha * chi[i]).collect();
+    let dot = |u: &[f64], v: &[f64]| u.iter().zip(v).map(|(x, y)| x * y).sum::<f64>();
+    let shaping: Vec<f64> = chi.iter().map(|c| -alpha * c).collect();
+    let d = dot(&shaping, &la);
+    let p1 = if d >= 0.0 {
+        1.0
+    } else {
+        (-a * dot(&la, &la) / d).min(1.0)
+    };
+    let norm = dot(&xi, &xi).sqrt();
+    let p = p1.min(if norm < b { norm * norm } else { 1.0 });
+    let sos = (0..n).map(|i| la[i] + p * shaping[i]).collect();
+    [la, lola, sos]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn opponent_shaping_matches_the_formulas_on_random_games(
+        n in 2usize..5,
+        entries in proptest::collection::vec(-2.0f64..2.0, 40),
+        w in proptest::collection::vec(-1.5f64..1.5, 4),
+        alpha in 0.01f64..2.0,
+        a in 0.05f64..1.0,
+        b in 0.01f64..3.0,
+    ) {
+        let game = random_game(n, &entries);
+        let w = &w[..n];
+        let [la_ref, lola_ref, sos_ref] = reference(&game, w, alpha, a, b);
+        let got_la = la(&mut game.at(w.to_vec()), alpha).unwrap().value;
+        let got_lola = lola(&mut game.at(w.to_vec()), alpha).unwrap().value;
+        let got_sos = sos(&mut game.at(w.to_vec()), alpha, a, b).unwrap().value;
+        prop_assert!(rel_err(&got_la, &la_ref) < 1e-12, "{:?} vs {:?}", got_la, la_ref);
+        prop_assert!(rel_err(&got_lola, &lola_ref) < 1e-12, "{:?} vs {:?}", got_lola, lola_ref);
+        prop_assert!(rel_err(&got_sos, &sos_ref) < 1e-12, "{:?} vs {:?}", got_sos, sos_ref);
+    }
+}
