@@ -4,6 +4,7 @@
 //! licence in `assets/DejaVuSans-LICENSE.txt`), so plots look the same on a machine without
 //! any system fonts.
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 use std::path::Path;
@@ -49,6 +50,58 @@ fn err<E: std::fmt::Display>(e: E) -> String {
     e.to_string()
 }
 
+type Chart<'a, 'b> =
+    ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+type Area<'b> = DrawingArea<BitMapBackend<'b>, plotters::coord::Shift>;
+
+/// Clear `root` to white and put a titled chart over the given box on it.
+fn new_chart<'a, 'b>(
+    root: &'a Area<'b>,
+    title: &str,
+    x_range: (f64, f64),
+    y_range: (f64, f64),
+) -> Result<Chart<'a, 'b>, String> {
+    register_font();
+    root.fill(&WHITE).map_err(err)?;
+    ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 24))
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(65)
+        .build_cartesian_2d(x_range.0..x_range.1, y_range.0..y_range.1)
+        .map_err(err)
+}
+
+/// Axis labels (and the grid, unless `grid` is false).
+fn draw_axes(chart: &mut Chart<'_, '_>, axes: (&str, &str), grid: bool) -> PlotResult {
+    let mut mesh = chart.configure_mesh();
+    if !grid {
+        mesh.disable_mesh();
+    }
+    mesh.x_desc(axes.0)
+        .y_desc(axes.1)
+        .label_style(("sans-serif", 16))
+        .draw()
+        .map_err(err)
+}
+
+/// The legend at `position`, then write the image.
+fn finish<'a, 'b: 'a>(
+    chart: &mut Chart<'a, 'b>,
+    root: &Area<'_>,
+    position: SeriesLabelPosition,
+) -> PlotResult {
+    chart
+        .configure_series_labels()
+        .label_font(("sans-serif", 16))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .position(position)
+        .draw()
+        .map_err(err)?;
+    root.present().map_err(err)
+}
+
 /// A colour for `t ∈ [0, 1]` on a perceptually ordered dark-blue → green → yellow scale.
 fn colour_scale(t: f64) -> RGBColor {
     const STOPS: [(f64, [f64; 3]); 5] = [
@@ -83,16 +136,8 @@ pub fn contour_with_paths(
     levels: usize,
     paths: &[Series],
 ) -> PlotResult {
-    register_font();
     let root = BitMapBackend::new(path, (900, 760)).into_drawing_area();
-    root.fill(&WHITE).map_err(err)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 24))
-        .margin(12)
-        .x_label_area_size(45)
-        .y_label_area_size(55)
-        .build_cartesian_2d(x_range.0..x_range.1, y_range.0..y_range.1)
-        .map_err(err)?;
+    let mut chart = new_chart(&root, title, x_range, y_range)?;
     let cells = 180;
     let dx = (x_range.1 - x_range.0) / cells as f64;
     let dy = (y_range.1 - y_range.0) / cells as f64;
@@ -123,14 +168,7 @@ pub fn contour_with_paths(
             )
         }))
         .map_err(err)?;
-    chart
-        .configure_mesh()
-        .disable_mesh()
-        .x_desc(axes.0)
-        .y_desc(axes.1)
-        .label_style(("sans-serif", 16))
-        .draw()
-        .map_err(err)?;
+    draw_axes(&mut chart, axes, false)?;
     for (k, series) in paths.iter().enumerate() {
         let colour = PALETTE[k % PALETTE.len()];
         let pieces = clip_polyline(&series.points, x_range, y_range);
@@ -168,15 +206,7 @@ pub fn contour_with_paths(
             )))
             .map_err(err)?;
     }
-    chart
-        .configure_series_labels()
-        .label_font(("sans-serif", 16))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()
-        .map_err(err)?;
-    root.present().map_err(err)
+    finish(&mut chart, &root, SeriesLabelPosition::UpperRight)
 }
 
 fn inside(p: (f64, f64), x_range: (f64, f64), y_range: (f64, f64)) -> bool {
@@ -246,7 +276,6 @@ pub fn clip_polyline(
 
 /// Curves `y(x)` with a legend.
 pub fn lines(path: &Path, title: &str, axes: (&str, &str), series: &[Series]) -> PlotResult {
-    register_font();
     let all = series
         .iter()
         .flat_map(|s| s.points.iter())
@@ -262,21 +291,8 @@ pub fn lines(path: &Path, title: &str, axes: (&str, &str), series: &[Series]) ->
     );
     let pad = ((y1 - y0) * 0.05).max(1e-9);
     let root = BitMapBackend::new(path, (900, 600)).into_drawing_area();
-    root.fill(&WHITE).map_err(err)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 24))
-        .margin(12)
-        .x_label_area_size(45)
-        .y_label_area_size(65)
-        .build_cartesian_2d(x0..x1.max(x0 + 1.0), (y0 - pad)..(y1 + pad))
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc(axes.0)
-        .y_desc(axes.1)
-        .label_style(("sans-serif", 16))
-        .draw()
-        .map_err(err)?;
+    let mut chart = new_chart(&root, title, (x0, x1.max(x0 + 1.0)), (y0 - pad, y1 + pad))?;
+    draw_axes(&mut chart, axes, true)?;
     for (k, s) in series.iter().enumerate() {
         let colour = PALETTE[k % PALETTE.len()];
         chart
@@ -290,15 +306,7 @@ pub fn lines(path: &Path, title: &str, axes: (&str, &str), series: &[Series]) ->
                 PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(3))
             });
     }
-    chart
-        .configure_series_labels()
-        .label_font(("sans-serif", 16))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()
-        .map_err(err)?;
-    root.present().map_err(err)
+    finish(&mut chart, &root, SeriesLabelPosition::UpperRight)
 }
 
 /// Groups of points in a fixed box, one colour per group, with a legend.
@@ -310,23 +318,9 @@ pub fn scatter(
     y_range: (f64, f64),
     groups: &[Series],
 ) -> PlotResult {
-    register_font();
     let root = BitMapBackend::new(path, (900, 760)).into_drawing_area();
-    root.fill(&WHITE).map_err(err)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 24))
-        .margin(12)
-        .x_label_area_size(45)
-        .y_label_area_size(55)
-        .build_cartesian_2d(x_range.0..x_range.1, y_range.0..y_range.1)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc(axes.0)
-        .y_desc(axes.1)
-        .label_style(("sans-serif", 16))
-        .draw()
-        .map_err(err)?;
+    let mut chart = new_chart(&root, title, x_range, y_range)?;
+    draw_axes(&mut chart, axes, true)?;
     for (k, g) in groups.iter().enumerate() {
         let colour = PALETTE[k % PALETTE.len()];
         chart
@@ -339,15 +333,7 @@ pub fn scatter(
             .label(g.label.clone())
             .legend(move |(x, y)| Circle::new((x + 10, y), 5, colour.filled()));
     }
-    chart
-        .configure_series_labels()
-        .label_font(("sans-serif", 16))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::MiddleRight)
-        .draw()
-        .map_err(err)?;
-    root.present().map_err(err)
+    finish(&mut chart, &root, SeriesLabelPosition::MiddleRight)
 }
 
 #[cfg(test)]

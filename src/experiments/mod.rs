@@ -19,6 +19,7 @@ pub mod toy;
 use aga_burn::{backends::CpuF64, Derivatives, Game, GameError, HvpBackend};
 use aga_core::{direction, GameOracle, GameVector, RuleConfig, RuleError, ShapedOracle, Svo};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rand::{rngs::StdRng, SeedableRng};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -70,6 +71,42 @@ pub struct ExperimentOptions {
     pub threads: Option<usize>,
     /// Show a progress bar on a terminal.
     pub progress: bool,
+}
+
+/// The numeric settings an experiment runs with.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Settings {
+    /// Number of random initial points.
+    pub runs: usize,
+    /// Steps per run.
+    pub steps: usize,
+    /// Learning rate.
+    pub lr: f64,
+    /// `|λ|` of consensus, SGA and AgA.
+    pub lambda: f64,
+    /// Look-ahead rate `α` of LA, LOLA and SOS.
+    pub alpha: f64,
+}
+
+impl ExperimentOptions {
+    /// Each setting as given in the options, else the experiment's default; all checked.
+    pub fn settings(&self, defaults: Settings) -> Result<Settings, ExperimentError> {
+        Ok(Settings {
+            runs: positive("--runs", self.runs.unwrap_or(defaults.runs))?,
+            steps: positive("--steps", self.steps.unwrap_or(defaults.steps))?,
+            lr: positive_f64("--lr", self.lr.unwrap_or(defaults.lr))?,
+            lambda: positive_f64("--lambda", self.lambda.unwrap_or(defaults.lambda))?,
+            alpha: positive_f64("--alpha", self.alpha.unwrap_or(defaults.alpha))?,
+        })
+    }
+}
+
+/// `runs` initial points; point `k` is drawn by `draw` from its own generator, seeded by
+/// [`run_seed`], so it does not depend on the other runs or on the thread that uses it.
+pub fn starts(seed: u64, runs: usize, draw: impl Fn(&mut StdRng) -> Vec<f64>) -> Vec<Vec<f64>> {
+    (0..runs)
+        .map(|k| draw(&mut StdRng::seed_from_u64(run_seed(seed, k))))
+        .collect()
 }
 
 /// What can stop an experiment.

@@ -10,13 +10,13 @@
 
 use super::stats::{equality, Estimate};
 use super::{
-    create_dir, markdown_table, parallel_map, positive, positive_f64, progress_bar, run_seed,
-    simulate, threads, write_csv, write_json, ExperimentError, ExperimentOptions, Report, RuleSpec,
+    create_dir, markdown_table, parallel_map, progress_bar, simulate, threads, write_csv,
+    write_json, ExperimentError, ExperimentOptions, Report, RuleSpec, Settings,
 };
 use crate::plot::{scatter, Series};
 use aga_core::{Method, RuleConfig, Svo};
 use aga_games::PublicGoods;
-use rand::{rngs::StdRng, Rng, SeedableRng};
+use rand::Rng;
 use serde::Serialize;
 
 /// The rules of the public goods experiment.
@@ -64,11 +64,8 @@ struct Summary {
     seed: u64,
     players: usize,
     multiplier: f64,
-    runs: usize,
-    steps: usize,
-    lr: f64,
-    lambda: f64,
-    alpha: f64,
+    #[serde(flatten)]
+    settings: Settings,
     rules: Vec<RuleSummary>,
     /// Measured on the machine that ran the experiment (not deterministic).
     compute: Vec<Compute>,
@@ -76,22 +73,24 @@ struct Summary {
 
 /// Run the public goods experiment.
 pub fn run(options: &ExperimentOptions) -> Result<Report, ExperimentError> {
-    let runs = positive("--runs", options.runs.unwrap_or(50))?;
-    let steps = positive("--steps", options.steps.unwrap_or(100))?;
-    let lr = positive_f64("--lr", options.lr.unwrap_or(1.0))?;
-    let lambda = positive_f64("--lambda", options.lambda.unwrap_or(1.0))?;
-    let alpha = positive_f64("--alpha", options.alpha.unwrap_or(1.0))?;
+    let settings = options.settings(Settings {
+        runs: 50,
+        steps: 100,
+        lr: 1.0,
+        lambda: 1.0,
+        alpha: 1.0,
+    })?;
+    let Settings {
+        runs, steps, lr, ..
+    } = settings;
     let game = PublicGoods::two_player();
-    let specs = rules(lambda, alpha);
+    let specs = rules(settings.lambda, settings.alpha);
     let out = &options.out;
     create_dir(out)?;
 
-    let starts: Vec<[f64; 2]> = (0..runs)
-        .map(|k| {
-            let mut rng = StdRng::seed_from_u64(run_seed(options.seed, k));
-            [rng.gen_range(-2.0..=2.0), rng.gen_range(-2.0..=2.0)]
-        })
-        .collect();
+    let starts = super::starts(options.seed, runs, |rng| {
+        vec![rng.gen_range(-2.0..=2.0), rng.gen_range(-2.0..=2.0)]
+    });
     let jobs = specs.len() * runs;
     let bar = progress_bar(jobs as u64, options.progress, "public-goods");
     let results = parallel_map(jobs, threads(options), &bar, |job| {
@@ -216,11 +215,7 @@ pub fn run(options: &ExperimentOptions) -> Result<Report, ExperimentError> {
         seed: options.seed,
         players: game.players(),
         multiplier: game.multiplier(),
-        runs,
-        steps,
-        lr,
-        lambda,
-        alpha,
+        settings,
         rules: summaries,
         compute,
     };

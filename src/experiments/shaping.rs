@@ -16,15 +16,13 @@
 
 use super::stats::Estimate;
 use super::{
-    create_dir, markdown_table, parallel_map, positive, positive_f64, progress_bar, run_seed,
-    simulate, threads, write_csv, write_json, ExperimentError, ExperimentOptions, Report, RuleSpec,
-    Run,
+    create_dir, markdown_table, parallel_map, progress_bar, simulate, threads, write_csv,
+    write_json, ExperimentError, ExperimentOptions, Report, RuleSpec, Run, Settings,
 };
 use crate::plot::{lines, Series};
 use aga_burn::{Game, HvpBackend};
 use aga_core::{Method, RuleConfig};
 use aga_games::{Ipd, MatrixGame};
-use rand::{rngs::StdRng, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
 use serde::Serialize;
 
@@ -107,11 +105,8 @@ struct RuleSummary {
 struct Summary {
     experiment: &'static str,
     seed: u64,
-    runs: usize,
-    steps: usize,
-    lr: f64,
-    alpha: f64,
-    lambda: f64,
+    #[serde(flatten)]
+    settings: Settings,
     metric: &'static str,
     parameter_names: Vec<String>,
     rules: Vec<RuleSummary>,
@@ -119,33 +114,35 @@ struct Summary {
 
 /// Run the IPD or matching pennies experiment.
 pub fn run(which: ShapingGame, options: &ExperimentOptions) -> Result<Report, ExperimentError> {
-    let runs = positive("--runs", options.runs.unwrap_or(20))?;
-    let steps = positive("--steps", options.steps.unwrap_or(200))?;
     // The IPD loss is the normalised value (1 − γ)·V: the SOS reference code's lr = α = 1 on
     // the unnormalised V is lr = α = 1/(1 − γ) = 25 here.
     let scale = match which {
         ShapingGame::Ipd => 1.0 / (1.0 - Ipd::default().gamma()),
         ShapingGame::MatchingPennies => 1.0,
     };
-    let lr = positive_f64("--lr", options.lr.unwrap_or(scale))?;
-    let alpha = positive_f64("--alpha", options.alpha.unwrap_or(scale))?;
-    let lambda = positive_f64("--lambda", options.lambda.unwrap_or(1.0))?;
+    let settings = options.settings(Settings {
+        runs: 20,
+        steps: 200,
+        lr: scale,
+        lambda: 1.0,
+        alpha: scale,
+    })?;
+    let Settings {
+        runs, steps, lr, ..
+    } = settings;
     let game: Box<dyn Game<HvpBackend<super::Backend>> + Sync> = match which {
         ShapingGame::Ipd => Box::new(Ipd::default()),
         ShapingGame::MatchingPennies => Box::new(MatrixGame::matching_pennies()),
     };
     let names = game.layout().names();
-    let specs = rules(lambda, alpha);
+    let specs = rules(settings.lambda, settings.alpha);
     let out = &options.out;
     create_dir(out)?;
 
     let d = which.dim();
-    let starts: Vec<Vec<f64>> = (0..runs)
-        .map(|k| {
-            let mut rng = StdRng::seed_from_u64(run_seed(options.seed, k));
-            (0..d).map(|_| StandardNormal.sample(&mut rng)).collect()
-        })
-        .collect();
+    let starts = super::starts(options.seed, runs, |rng| {
+        (0..d).map(|_| StandardNormal.sample(rng)).collect()
+    });
     let jobs = specs.len() * runs;
     let bar = progress_bar(jobs as u64, options.progress, which.name());
     let results = parallel_map(jobs, threads(options), &bar, |job| {
@@ -251,11 +248,7 @@ pub fn run(which: ShapingGame, options: &ExperimentOptions) -> Result<Report, Ex
     let summary = Summary {
         experiment: which.name(),
         seed: options.seed,
-        runs,
-        steps,
-        lr,
-        alpha,
-        lambda,
+        settings,
         metric: which.metric_name(),
         parameter_names: names,
         rules: summaries,

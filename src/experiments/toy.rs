@@ -17,16 +17,15 @@
 
 use super::stats::{equality, Estimate};
 use super::{
-    create_dir, markdown_table, parallel_map, positive, positive_f64, progress_bar, run_seed,
-    simulate, threads, write_csv, write_json, ExperimentError, ExperimentOptions, Report, RuleSpec,
-    Run,
+    create_dir, markdown_table, parallel_map, progress_bar, simulate, threads, write_csv,
+    write_json, ExperimentError, ExperimentOptions, Report, RuleSpec, Run, Settings,
 };
 use crate::analysis::{analyse, PointClass, Tolerances};
 use crate::plot::{contour_with_paths, Series};
 use aga_burn::Derivatives;
 use aga_core::{Method, RuleConfig};
 use aga_games::Toy;
-use rand::{rngs::StdRng, Rng, SeedableRng};
+use rand::Rng;
 use serde::Serialize;
 
 /// The showcase point of the trajectory plots.
@@ -107,10 +106,8 @@ struct RuleSummary {
 struct Summary {
     experiment: &'static str,
     seed: u64,
-    runs: usize,
-    steps: usize,
-    lr: f64,
-    lambda: f64,
+    #[serde(flatten)]
+    settings: Settings,
     showcase: [f64; 2],
     joint_max_threshold: f64,
     rules: Vec<RuleSummary>,
@@ -118,29 +115,32 @@ struct Summary {
 
 /// Run the toy experiment.
 pub fn run(options: &ExperimentOptions) -> Result<Report, ExperimentError> {
-    let runs = positive("--runs", options.runs.unwrap_or(50))?;
-    let steps = positive("--steps", options.steps.unwrap_or(2000))?;
-    let lr = positive_f64("--lr", options.lr.unwrap_or(0.01))?;
-    let lambda = positive_f64("--lambda", options.lambda.unwrap_or(0.1))?;
-    let specs = rules(lambda);
+    let settings = options.settings(Settings {
+        runs: 50,
+        steps: 2000,
+        lr: 0.01,
+        lambda: 0.1,
+        alpha: 1.0, // unused: no opponent-shaping rule here
+    })?;
+    let Settings {
+        runs, steps, lr, ..
+    } = settings;
+    let specs = rules(settings.lambda);
     let out = &options.out;
     create_dir(out)?;
 
     // Run k starts from the same point for every rule; the last start is the showcase point.
-    let starts: Vec<[f64; 2]> = (0..runs)
-        .map(|k| {
-            let mut rng = StdRng::seed_from_u64(run_seed(options.seed, k));
-            [rng.gen_range(-2.0..=2.0), rng.gen_range(-2.0..=2.0)]
-        })
-        .chain(std::iter::once(SHOWCASE))
-        .collect();
+    let mut starts = super::starts(options.seed, runs, |rng| {
+        vec![rng.gen_range(-2.0..=2.0), rng.gen_range(-2.0..=2.0)]
+    });
+    starts.push(SHOWCASE.to_vec());
     let per_rule = starts.len();
     let jobs = specs.len() * per_rule;
     let bar = progress_bar(jobs as u64, options.progress, "toy");
     let results = parallel_map(jobs, threads(options), &bar, |job| {
-        let (spec, start) = (&specs[job / per_rule], starts[job % per_rule]);
+        let (spec, start) = (&specs[job / per_rule], &starts[job % per_rule]);
         let showcase = job % per_rule == runs;
-        let run = simulate(&Toy, spec, lr, steps, &start, showcase)?;
+        let run = simulate(&Toy, spec, lr, steps, start, showcase)?;
         let (class, class_c) = if run.diverged {
             (None, None)
         } else {
@@ -174,7 +174,7 @@ pub fn run(options: &ExperimentOptions) -> Result<Report, ExperimentError> {
     let class_name = |c: Option<PointClass>| c.map_or("diverged".to_string(), |c| c.to_string());
     let mut rows = Vec::new();
     for (job, o) in results.iter().enumerate() {
-        let (spec, start) = (&specs[job / per_rule], starts[job % per_rule]);
+        let (spec, start) = (&specs[job / per_rule], &starts[job % per_rule]);
         let r = o.rewards();
         let run_name = if job % per_rule == runs {
             "showcase".to_string()
@@ -283,10 +283,7 @@ pub fn run(options: &ExperimentOptions) -> Result<Report, ExperimentError> {
     let summary = Summary {
         experiment: "toy",
         seed: options.seed,
-        runs,
-        steps,
-        lr,
-        lambda,
+        settings,
         showcase: SHOWCASE,
         joint_max_threshold: JOINT_MAX,
         rules: summaries,
