@@ -1,46 +1,8 @@
 //! The command line's contract: JSON and CSV outputs, and one-line errors with exit status 2.
 
-use serde_json::Value;
-use std::process::{Command, Output};
+mod common;
 
-fn aga(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aga"))
-        .args(args)
-        .output()
-        .expect("the aga binary runs")
-}
-
-fn json(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "aga failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("stdout is one JSON object")
-}
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .expect("an array")
-        .iter()
-        .map(|x| x.as_f64().expect("a number"))
-        .collect()
-}
-
-/// Assert exit status 2 and exactly one line on stderr that mentions `needle`.
-#[track_caller]
-fn assert_error(args: &[&str], needle: &str) {
-    let out = aga(args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "args {args:?}: stderr {stderr}");
-    assert_eq!(
-        stderr.trim_end().lines().count(),
-        1,
-        "one line expected: {stderr:?}"
-    );
-    assert!(stderr.contains(needle), "`{needle}` not in {stderr:?}");
-    assert!(out.stdout.is_empty(), "nothing on stdout on error");
-}
+use common::cli::{aga, assert_error, floats, json, tempdir};
 
 #[test]
 fn direction_json_has_the_contracted_fields() {
@@ -112,7 +74,7 @@ fn direction_reports_the_aligned_lambda() {
 
 #[test]
 fn run_json_and_trajectory_csv() {
-    let dir = tempdir();
+    let dir = tempdir("run");
     let csv = dir.join("traj.csv");
     let out = json(&aga(&[
         "run",
@@ -273,10 +235,4 @@ fn help_lists_games_and_methods() {
     ] {
         assert!(text.contains(word), "`{word}` missing from --help");
     }
-}
-
-fn tempdir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("aga-cli-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }

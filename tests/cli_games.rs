@@ -1,48 +1,10 @@
 //! The command line's newer subcommands and options: `games`, `hessian`, config files, the
 //! opponent-shaping methods and SVO, with one-line errors.
 
+mod common;
+
+use common::cli::{aga, assert_error, floats, json, tempdir};
 use serde_json::Value;
-use std::process::{Command, Output};
-
-fn aga(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aga"))
-        .args(args)
-        .output()
-        .expect("the aga binary runs")
-}
-
-fn json(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "aga failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("stdout is one JSON object")
-}
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .expect("an array")
-        .iter()
-        .map(|x| x.as_f64().expect("a number"))
-        .collect()
-}
-
-#[track_caller]
-fn assert_error(args: &[&str], needle: &str) {
-    let out = aga(args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "args {args:?}: stderr {stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr:?}");
-    assert!(stderr.contains(needle), "`{needle}` not in {stderr:?}");
-    assert!(out.stdout.is_empty(), "nothing on stdout on error");
-}
-
-fn tempdir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("aga-cli-games-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 #[test]
 fn games_lists_every_game_with_parameters() {

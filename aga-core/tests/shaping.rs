@@ -256,6 +256,7 @@ fn svo_rewards_equal_outcomes_and_reports_undefined_points() {
 use proptest::prelude::*;
 
 /// A random quadratic game with `n` scalar players: symmetric `Q_i`, any `b_i`.
+#[allow(clippy::needless_range_loop)] // filling both triangles of a symmetric matrix
 fn random_game(n: usize, entries: &[f64]) -> QuadraticGame {
     let mut k = 0;
     let mut next = || {

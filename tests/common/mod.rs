@@ -5,6 +5,8 @@ use aga::burn_backends::CpuF64;
 use aga_burn::FlatTensor;
 pub use aga_core::testing::rel_err;
 
+pub mod cli;
+
 /// Closed-form derivatives of the toy game (MATH.md §5).
 pub mod toy {
     /// `(∇l_1, ∇l_2)` at `(a1, a2)`.
