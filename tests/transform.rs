@@ -173,6 +173,31 @@ fn adam_sees_the_adjusted_direction_not_the_gradient() {
     }
     assert_eq!(adjusted.diagnostics.lambda.map(f64::abs), Some(1.0));
     assert!(adjusted.diagnostics.reference_norm.unwrap() > 0.0);
+    assert_eq!(adjusted.diagnostics.sos_p, None);
+}
+
+#[test]
+fn sos_reports_its_p_and_matches_the_vector_level_rule() {
+    let engine = Derivatives::<CpuF64, _>::new(&Toy, Default::default()).unwrap();
+    let rule = RuleConfig::new(Method::Sos).with_alpha(0.3);
+    let mut oracle = engine.oracle(engine.point(&[0.3, -0.8]).unwrap()).unwrap();
+    let d = aga_core::direction(&rule, &mut oracle).unwrap();
+    let config = GameOptimizerConfig::new(Method::Sos).with_alpha(0.3);
+    let players = toy_players(0.3, -0.8);
+    let adjusted = config
+        .init(vec![AdamConfig::new().init::<AD, Scalar<AD>>()])
+        .unwrap()
+        .adjusted_gradients::<CpuF64, _, _>(&players, &toy_losses)
+        .unwrap();
+    let p = adjusted.diagnostics.sos_p.unwrap();
+    assert!((0.0..=1.0).contains(&p));
+    assert_eq!(Some(p), d.sos_p);
+    let want = d.value.to_vec();
+    for (i, (mut g, player)) in adjusted.grads.into_iter().zip(&players).enumerate() {
+        let t: Tensor<aga_burn::Dual<CpuF64>, 1> = g.remove(player.a.id).unwrap();
+        let got = aga_burn::primal(t).into_data().to_vec::<f64>().unwrap()[0];
+        assert!((got - want[i]).abs() <= 1e-15 * want[i].abs().max(1.0));
+    }
 }
 
 #[test]

@@ -126,6 +126,8 @@ pub struct StepDiagnostics {
     pub reference_norm: Option<f64>,
     /// The sign (±1) of the alignment product that chose `sign(λ)` (AgA, SGA); `None` otherwise.
     pub alignment_sign: Option<f64>,
+    /// SOS's `p`, the share of LOLA's shaping term it kept; `None` for other rules.
+    pub sos_p: Option<f64>,
 }
 
 /// The adjusted gradients of one step, before any optimiser acts on them.
@@ -204,6 +206,7 @@ impl<O> GameOptimizer<O> {
             cos_xi_xi_c: cos,
             reference_norm: d.alignment.map(|a| a.reference_norm),
             alignment_sign: d.alignment.map(|a| aga_core::sgn(a.product)),
+            sos_p: d.sos_p,
         };
         Ok(Adjusted {
             grads: game.to_gradients::<B>(&d.value.0),
