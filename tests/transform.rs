@@ -149,28 +149,41 @@ fn wrapped_steps_equal_adjust_then_inner_step() {
     }
 }
 
-#[test]
-fn adam_sees_the_adjusted_direction_not_the_gradient() {
-    // One Adam step from zero state moves each parameter by −lr · sign-ish(g): compare with the
-    // AgA direction computed by the vector-level oracle.
+/// The optimiser wrapper's adjusted gradients for `rule` on the toy game at `(0.3, −0.8)`,
+/// after checking that they equal the vector-level direction; returns both.
+fn adjusted_matches_direction(
+    rule: RuleConfig,
+    config: GameOptimizerConfig,
+) -> (
+    aga_burn::Adjusted,
+    aga_core::Direction<aga_burn::FlatTensor<CpuF64>>,
+) {
     let engine = Derivatives::<CpuF64, _>::new(&Toy, Default::default()).unwrap();
     let mut oracle = engine.oracle(engine.point(&[0.3, -0.8]).unwrap()).unwrap();
-    let d = aga_core::direction(&RuleConfig::new(Method::Aga), &mut oracle)
-        .unwrap()
-        .value
-        .to_vec();
-    let config = GameOptimizerConfig::new(Method::Aga);
+    let d = aga_core::direction(&rule, &mut oracle).unwrap();
+    let want = d.value.to_vec();
     let players = toy_players(0.3, -0.8);
     let adjusted = config
         .init(vec![AdamConfig::new().init::<AD, Scalar<AD>>()])
         .unwrap()
         .adjusted_gradients::<CpuF64, _, _>(&players, &toy_losses)
         .unwrap();
-    for (i, (mut g, p)) in adjusted.grads.into_iter().zip(&players).enumerate() {
-        let t: Tensor<aga_burn::Dual<CpuF64>, 1> = g.remove(p.a.id).unwrap();
+    for (i, (g, p)) in adjusted.grads.iter().zip(&players).enumerate() {
+        let t: Tensor<aga_burn::Dual<CpuF64>, 1> = g.get(p.a.id).unwrap();
         let got = aga_burn::primal(t).into_data().to_vec::<f64>().unwrap()[0];
-        assert!((got - d[i]).abs() <= 1e-15 * d[i].abs().max(1.0));
+        assert!((got - want[i]).abs() <= 1e-15 * want[i].abs().max(1.0));
     }
+    (adjusted, d)
+}
+
+#[test]
+fn adam_sees_the_adjusted_direction_not_the_gradient() {
+    // One Adam step from zero state moves each parameter by −lr · sign-ish(g): the gradients it
+    // is handed are the AgA direction computed by the vector-level oracle.
+    let (adjusted, _) = adjusted_matches_direction(
+        RuleConfig::new(Method::Aga),
+        GameOptimizerConfig::new(Method::Aga),
+    );
     assert_eq!(adjusted.diagnostics.lambda.map(f64::abs), Some(1.0));
     assert!(adjusted.diagnostics.reference_norm.unwrap() > 0.0);
     assert_eq!(adjusted.diagnostics.sos_p, None);
@@ -178,26 +191,13 @@ fn adam_sees_the_adjusted_direction_not_the_gradient() {
 
 #[test]
 fn sos_reports_its_p_and_matches_the_vector_level_rule() {
-    let engine = Derivatives::<CpuF64, _>::new(&Toy, Default::default()).unwrap();
-    let rule = RuleConfig::new(Method::Sos).with_alpha(0.3);
-    let mut oracle = engine.oracle(engine.point(&[0.3, -0.8]).unwrap()).unwrap();
-    let d = aga_core::direction(&rule, &mut oracle).unwrap();
-    let config = GameOptimizerConfig::new(Method::Sos).with_alpha(0.3);
-    let players = toy_players(0.3, -0.8);
-    let adjusted = config
-        .init(vec![AdamConfig::new().init::<AD, Scalar<AD>>()])
-        .unwrap()
-        .adjusted_gradients::<CpuF64, _, _>(&players, &toy_losses)
-        .unwrap();
+    let (adjusted, d) = adjusted_matches_direction(
+        RuleConfig::new(Method::Sos).with_alpha(0.3),
+        GameOptimizerConfig::new(Method::Sos).with_alpha(0.3),
+    );
     let p = adjusted.diagnostics.sos_p.unwrap();
     assert!((0.0..=1.0).contains(&p));
     assert_eq!(Some(p), d.sos_p);
-    let want = d.value.to_vec();
-    for (i, (mut g, player)) in adjusted.grads.into_iter().zip(&players).enumerate() {
-        let t: Tensor<aga_burn::Dual<CpuF64>, 1> = g.remove(player.a.id).unwrap();
-        let got = aga_burn::primal(t).into_data().to_vec::<f64>().unwrap()[0];
-        assert!((got - want[i]).abs() <= 1e-15 * want[i].abs().max(1.0));
-    }
 }
 
 #[test]

@@ -227,10 +227,7 @@ where
     /// `∇_w l_i` (all blocks) for every player `i` (one per-loss pass).
     pub fn loss_gradients(&self, w: &FlatTensor<B>) -> Result<Vec<FlatTensor<B>>, GameError> {
         let (_, blocks) = self.first_order_with_blocks(w)?;
-        Ok(blocks
-            .into_iter()
-            .map(|b| FlatTensor(Tensor::cat(b, 0)))
-            .collect())
+        Ok(full_gradients(&blocks))
     }
 
     /// `∇²l_i · v_i` for every player `i`, all in one per-loss pass.
@@ -353,7 +350,6 @@ where
             w,
             first: None,
             blocks: None,
-            loss_gradients: None,
         })
     }
 
@@ -614,6 +610,14 @@ fn tangent_blocks<B: Backend>(result: &CopyResult<B>) -> &Vec<Tensor<B, 1>> {
     result.tangent.as_ref().expect("a seeded copy has tangents")
 }
 
+/// `∇_w l_i` for every `i`, from the per-loss gradient blocks.
+fn full_gradients<B: Backend>(blocks: &PerLossBlocks<B>) -> Vec<FlatTensor<B>> {
+    blocks
+        .iter()
+        .map(|b| FlatTensor(Tensor::cat(b.clone(), 0)))
+        .collect()
+}
+
 fn cat_or_single<B: Backend>(mut parts: Vec<Tensor<B, 1>>) -> Tensor<B, 1> {
     if parts.len() == 1 {
         parts.pop().expect("one part")
@@ -639,7 +643,6 @@ pub struct Oracle<'e, 'g, B: Backend, G: ?Sized> {
     first: Option<FirstOrder<B>>,
     /// The per-loss gradient blocks of the cached first-order pass.
     blocks: Option<PerLossBlocks<B>>,
-    loss_gradients: Option<Vec<FlatTensor<B>>>,
 }
 
 impl<B, G> Oracle<'_, '_, B, G>
@@ -705,20 +708,12 @@ where
     }
 
     fn loss_gradients(&mut self) -> Result<Vec<FlatTensor<B>>, GameError> {
-        if self.loss_gradients.is_none() {
-            self.first_order()?;
-            let blocks = self
-                .blocks
-                .as_ref()
-                .expect("cached with the first-order pass");
-            self.loss_gradients = Some(
-                blocks
-                    .iter()
-                    .map(|b| FlatTensor(Tensor::cat(b.clone(), 0)))
-                    .collect(),
-            );
-        }
-        Ok(self.loss_gradients.clone().expect("just computed"))
+        self.first_order()?;
+        let blocks = self
+            .blocks
+            .as_ref()
+            .expect("cached with the first-order pass");
+        Ok(full_gradients(blocks))
     }
 
     fn loss_hvps(&mut self, vs: &[FlatTensor<B>]) -> Result<Vec<FlatTensor<B>>, GameError> {
