@@ -101,7 +101,7 @@ pub enum AnalysisError {
     #[error(transparent)]
     Game(#[from] GameError),
     /// Too many parameters for dense matrices.
-    #[error("the dense Hessian analysis supports at most {max} parameters, the game has {got}")]
+    #[error("the dense Hessian analysis supports at most {max} parameters, the game has {got}; for larger games use Hessian-vector products (aga_burn::Derivatives::hvp, hvp_collective) instead of dense matrices")]
     TooLarge {
         /// The limit.
         max: usize,

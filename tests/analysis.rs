@@ -6,7 +6,7 @@ mod common;
 use aga::analysis::{analyse, PointClass, Tolerances};
 use aga::burn_backends::CpuF64;
 use aga_burn::{Derivatives, Game, ParamLayout, Params};
-use aga_core::testing::QuadraticGame;
+use aga_testing::QuadraticGame;
 use burn::tensor::{backend::Backend, Tensor, TensorData};
 use common::assert_close;
 

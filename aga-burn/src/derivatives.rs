@@ -145,17 +145,32 @@ pub struct Derivatives<'g, B: Backend, G: ?Sized> {
     device: B::Device,
 }
 
+/// The most values (`players × parameters`) the per-loss pass may hold: 10⁸, 800 MB in f64
+/// before any activation.
+pub const MAX_PER_LOSS_VALUES: usize = 100_000_000;
+
 impl<'g, B, G> Derivatives<'g, B, G>
 where
     B: Backend,
     G: Game<HvpBackend<B>> + ?Sized,
 {
-    /// An engine for `game` on `device`. (Every `ParamLayout` was validated when it was built,
-    /// so this cannot fail today; the `Result` keeps room for device checks.)
+    /// An engine for `game` on `device`. (Every `ParamLayout` was validated when it was built.)
+    ///
+    /// Fails with [`GameError::TooLarge`] when the per-loss pass, which holds `n` copies of all
+    /// `d` parameters, would exceed [`MAX_PER_LOSS_VALUES`] values.
     pub fn new(game: &'g G, device: B::Device) -> Result<Self, GameError> {
+        let layout = game.layout();
+        let (players, dim) = (layout.num_players(), layout.dim());
+        if players.saturating_mul(dim) > MAX_PER_LOSS_VALUES {
+            return Err(GameError::TooLarge {
+                players,
+                dim,
+                max: MAX_PER_LOSS_VALUES,
+            });
+        }
         Ok(Self {
             game,
-            layout: game.layout(),
+            layout,
             device,
         })
     }

@@ -69,6 +69,17 @@ pub enum GameError {
         /// Number of players.
         players: usize,
     },
+    /// A game whose per-loss pass (`n` copies of all `d` parameters) would exceed
+    /// [`crate::MAX_PER_LOSS_VALUES`].
+    #[error("the per-loss pass would hold players × parameters = {players} × {dim} values, above the limit of {max}; use fewer players or parameters")]
+    TooLarge {
+        /// Number of players `n`.
+        players: usize,
+        /// Number of parameters `d`.
+        dim: usize,
+        /// The limit on `n · d`.
+        max: usize,
+    },
     /// A per-player list of vectors of the wrong length.
     #[error("expected one vector per player ({expected}), got {got}")]
     WrongVectorCount {

@@ -16,7 +16,9 @@ mod game;
 mod modules;
 mod transform;
 
-pub use derivatives::{Derivatives, FirstOrder, FlatTensor, HvpBackend, Oracle};
+pub use derivatives::{
+    Derivatives, FirstOrder, FlatTensor, HvpBackend, Oracle, MAX_PER_LOSS_VALUES,
+};
 pub use dual::{Dual, DualTensor};
 pub use error::GameError;
 pub use game::{Game, ParamLayout, Params};

@@ -205,7 +205,7 @@ impl<O> GameOptimizer<O> {
             xi_c_norm,
             cos_xi_xi_c: cos,
             reference_norm: d.alignment.map(|a| a.reference_norm),
-            alignment_sign: d.alignment.map(|a| aga_core::sgn(a.product)),
+            alignment_sign: d.alignment.and_then(|a| aga_core::sgn(a.product)),
             sos_p: d.sos_p,
         };
         Ok(Adjusted {

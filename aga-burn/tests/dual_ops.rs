@@ -4,7 +4,7 @@
 //! gradients.
 
 use aga_burn::{Dual, DualTensor, HvpBackend};
-use aga_core::testing::rel_err;
+use aga_testing::rel_err;
 use burn::backend::NdArray;
 use burn::module::{Param, ParamId};
 use burn::nn::{
@@ -704,4 +704,32 @@ fn op_without_rule_panics_with_its_name() {
 fn op_without_rule_works_without_tangent() {
     let x = dual(&[0.1, 0.5, 0.2], None);
     assert_eq!(values(x.cummax(0)), vec![0.1, 0.5, 0.5]);
+}
+
+/// `prod`, `prod_dim` and `cumprod` at points with zeros: the derivative exists there and the
+/// tangents must equal it exactly (closed forms by hand), not NaN from dividing by `x`.
+#[test]
+fn products_have_exact_tangents_at_zeros() {
+    // prod(x) with x = (0, 2, 3), ẋ = (1, 10, 100): ẏ = ẋ_0·2·3 + ẋ_1·0·3 + ẋ_2·0·2 = 6.
+    let x = dual(&[0.0, 2.0, 3.0], Some(&[1.0, 10.0, 100.0]));
+    let y = x.clone().prod();
+    assert_eq!(values(y.clone()), vec![0.0]);
+    assert_eq!(tangent(y), vec![6.0]);
+    // Two zeros: every product of the others contains a zero, so ẏ = 0.
+    let y = dual(&[0.0, 0.0, 3.0], Some(&[1.0, 1.0, 1.0])).prod();
+    assert_eq!(tangent(y), vec![0.0]);
+    // prod_dim over rows of [[0, 2], [3, 4]] along ẋ = [[1, 1], [1, 1]]: (2, 3 + 4) = (2, 7).
+    let m = dual(&[0.0, 2.0, 3.0, 4.0], Some(&[1.0, 1.0, 1.0, 1.0])).reshape([2, 2]);
+    let y = m.prod_dim(1).reshape([2]);
+    assert_eq!(values(y.clone()), vec![0.0, 12.0]);
+    assert_eq!(tangent(y), vec![2.0, 7.0]);
+    // cumprod of (2, 0, 3, 4) along (1, 1, 1, 1):
+    // y = (2, 0, 0, 0); ẏ_0 = 1, ẏ_1 = ẋ_0 x_1 + x_0 ẋ_1 = 2, ẏ_2 = ẏ_1 x_2 = 6, ẏ_3 = 24.
+    let y = dual(&[2.0, 0.0, 3.0, 4.0], Some(&[1.0, 1.0, 1.0, 1.0])).cumprod(0);
+    assert_eq!(values(y.clone()), vec![2.0, 0.0, 0.0, 0.0]);
+    assert_eq!(tangent(y), vec![1.0, 2.0, 6.0, 24.0]);
+    // cumprod along dim 1 of a matrix: rows (0, 5) and (3, 2), ẋ = 1: ((1, 5), (1, 5)).
+    let m = dual(&[0.0, 5.0, 3.0, 2.0], Some(&[1.0, 1.0, 1.0, 1.0])).reshape([2, 2]);
+    let y = m.cumprod(1).reshape([4]);
+    assert_eq!(tangent(y), vec![1.0, 5.0, 1.0, 5.0]);
 }

@@ -102,33 +102,59 @@ pub enum AlignDivisor {
 /// let json = serde_json::to_string(&rule).unwrap();
 /// assert_eq!(serde_json::from_str::<RuleConfig>(&json).unwrap(), rule);
 /// ```
+///
+/// In JSON, `method` is required (a rule without one is an error, never a silent default);
+/// every other field takes its documented default when absent, and unknown fields are errors.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct RuleConfig {
     /// The rule.
     pub method: Method,
     /// Adjustment strength `λ` (consensus, sga, aga); default 1.0. With alignment on, only its
     /// magnitude is used and the rule chooses the sign.
+    #[serde(default = "default_lambda")]
     pub lambda: f64,
     /// SGA's alignment of `sign(λ)` / AgA's sign rule; default on. Off is the ablation.
+    #[serde(default = "default_align")]
     pub align: bool,
     /// SGA's alignment `ε`; default 0.1 (Balduzzi et al. 2018, Alg. 1).
+    #[serde(default = "default_sga_epsilon")]
     pub sga_epsilon: f64,
     /// SGA's alignment divisor; default `d`.
+    #[serde(default = "default_divisor")]
     pub sga_divisor: AlignDivisor,
     /// Look-ahead rate `α` of la, lola and sos; default 1.0 (the SOS reference notebook's
     /// default, where it is also the learning rate).
+    #[serde(default = "default_alpha")]
     pub alpha: f64,
     /// SOS's `a ∈ (0, 1]`, bounding how much of the shaping term may oppose LA; default 0.5.
+    #[serde(default = "default_sos_a")]
     pub sos_a: f64,
     /// SOS's `b > 0`: below `‖ξ‖ < b` the shaping term is scaled by `‖ξ‖²`; default 0.1.
+    #[serde(default = "default_sos_b")]
     pub sos_b: f64,
 }
 
-impl Default for RuleConfig {
-    fn default() -> Self {
-        Self::new(Method::Aga)
-    }
+fn default_lambda() -> f64 {
+    1.0
+}
+fn default_align() -> bool {
+    true
+}
+fn default_sga_epsilon() -> f64 {
+    0.1
+}
+fn default_divisor() -> AlignDivisor {
+    AlignDivisor::Dimension
+}
+fn default_alpha() -> f64 {
+    1.0
+}
+fn default_sos_a() -> f64 {
+    0.5
+}
+fn default_sos_b() -> f64 {
+    0.1
 }
 
 impl RuleConfig {
@@ -137,13 +163,13 @@ impl RuleConfig {
     pub fn new(method: Method) -> Self {
         Self {
             method,
-            lambda: 1.0,
-            align: true,
-            sga_epsilon: 0.1,
-            sga_divisor: AlignDivisor::Dimension,
-            alpha: 1.0,
-            sos_a: 0.5,
-            sos_b: 0.1,
+            lambda: default_lambda(),
+            align: default_align(),
+            sga_epsilon: default_sga_epsilon(),
+            sga_divisor: default_divisor(),
+            alpha: default_alpha(),
+            sos_a: default_sos_a(),
+            sos_b: default_sos_b(),
         }
     }
 

@@ -43,6 +43,14 @@ pub enum RuleError<E: std::error::Error + 'static> {
     /// A derivative, the direction or the parameters contain NaN or ±∞.
     #[error("non-finite {0} (NaN or infinity)")]
     NonFinite(&'static str),
+    /// The product whose sign chooses `sign(λ)` is NaN or ±∞, so no sign can be chosen.
+    #[error("{rule}: the alignment product that sets the sign of lambda is {product} (a derivative overflowed or is NaN)")]
+    NonFiniteAlignment {
+        /// The rule (`sga` or `aga`).
+        rule: &'static str,
+        /// The product.
+        product: f64,
+    },
 }
 
 /// A [`RuleError`] during a gradient-descent run, with the step at which it happened.

@@ -12,7 +12,7 @@
 //!
 //! ```
 //! use aga_core::{direction, GameOracle, Method, RuleConfig};
-//! # use aga_core::testing::QuadraticGame;
+//! # use aga_testing::QuadraticGame;
 //! // l_1 = ½ x² + x y, l_2 = ½ y² − x y at (x, y) = (1, 2): ξ = (3, 1).
 //! let game = QuadraticGame::two_player_example();
 //! let mut oracle = game.at(vec![1.0, 2.0]);
@@ -26,7 +26,6 @@ mod error;
 mod oracle;
 mod rules;
 mod shaping;
-pub mod testing;
 mod vector;
 
 pub use config::{AlignDivisor, Method, RuleConfig};

@@ -42,13 +42,31 @@ pub struct Alignment {
 type Result<V, E> = std::result::Result<Direction<V>, RuleError<E>>;
 
 /// `sgn(x)` with `sgn(0) = +1` (MATH.md §4), so that `λ` keeps its magnitude when the
-/// alignment product vanishes.
-pub fn sgn(x: f64) -> f64 {
-    if x < 0.0 {
-        -1.0
+/// alignment product vanishes. `None` for NaN and ±∞, which have no usable sign.
+pub fn sgn(x: f64) -> Option<f64> {
+    if !x.is_finite() {
+        None
+    } else if x < 0.0 {
+        Some(-1.0)
     } else {
-        1.0
+        Some(1.0)
     }
+}
+
+/// `|λ| · sgn(product)` for an aligned rule, `λ` as given otherwise; an error naming the rule
+/// when the product is not finite (a NaN must never silently pick `+|λ|`).
+fn aligned_lambda<E: std::error::Error>(
+    rule: &'static str,
+    lambda: f64,
+    align: bool,
+    product: f64,
+) -> std::result::Result<f64, RuleError<E>> {
+    if !align {
+        return Ok(lambda);
+    }
+    sgn(product)
+        .map(|s| lambda.abs() * s)
+        .ok_or(RuleError::NonFiniteAlignment { rule, product })
 }
 
 /// Simultaneous gradient descent (Simul-Ind): `ξ̃ = ξ`.
@@ -96,11 +114,7 @@ pub fn sga<O: GameOracle>(
         AlignDivisor::Fixed(x) => x,
     };
     let product = xi.dot(&grad_hamiltonian) * at_xi.dot(&grad_hamiltonian) / divisor + epsilon;
-    let lambda = if align {
-        lambda.abs() * sgn(product)
-    } else {
-        lambda
-    };
+    let lambda = aligned_lambda("sga", lambda, align, product)?;
     Ok(Direction {
         value: xi.add_scaled(lambda, &at_xi),
         lambda: Some(lambda),
@@ -124,11 +138,7 @@ pub fn aga<O: GameOracle>(o: &mut O, lambda: f64, align: bool) -> Result<O::Vect
     let grad_hc = o.hvp_collective(&xi_c).map_err(RuleError::Oracle)?; // ∇ℋ_c = H_c ξ_c
     let grad_hc_sq = grad_hc.norm_sq();
     let product = xi_c.dot(&grad_hc) * (xi.dot(&grad_hc) + grad_hc_sq);
-    let lambda = if align {
-        lambda.abs() * sgn(product)
-    } else {
-        lambda
-    };
+    let lambda = aligned_lambda("aga", lambda, align, product)?;
     Ok(Direction {
         value: xi_c.add_scaled(lambda, &xi.add_scaled(1.0, &grad_hc)),
         lambda: Some(lambda),

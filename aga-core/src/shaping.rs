@@ -141,7 +141,7 @@ pub enum ShapingError<E: std::error::Error + 'static> {
 ///
 /// ```
 /// use aga_core::{direction, Method, RuleConfig, ShapedOracle, Svo};
-/// # use aga_core::testing::QuadraticGame;
+/// # use aga_testing::QuadraticGame;
 /// let game = QuadraticGame::two_player_example();
 /// let mut shaped = ShapedOracle::new(game.at(vec![1.0, 2.0]), Svo::default());
 /// let d = direction(&RuleConfig::new(Method::Aga), &mut shaped).unwrap();

@@ -1,9 +1,9 @@
 //! Each rule against directions computed by hand on quadratic games (closed-form derivatives).
 
-use aga_core::testing::QuadraticGame;
 use aga_core::{
     aga, descend, direction, sga, sgn, AlignDivisor, ConfigError, Method, RuleConfig, RuleError,
 };
+use aga_testing::QuadraticGame;
 
 /// `l_1 = ½x² + xy`, `l_2 = ½y² − xy` at `(1, 2)`:
 /// `ξ = (3, 1)`, `ξ_c = (1, 2)`, `H = [[1, 1], [−1, 1]]`, `H_c = I`.
@@ -138,11 +138,44 @@ fn aga_sign_rule_zero_product_keeps_positive_sign() {
 }
 
 #[test]
-fn sgn_of_zero_is_plus_one() {
-    assert_eq!(sgn(0.0), 1.0);
-    assert_eq!(sgn(-0.0), 1.0);
-    assert_eq!(sgn(2.0), 1.0);
-    assert_eq!(sgn(-1e-300), -1.0);
+fn sgn_of_zero_is_plus_one_and_of_non_finite_is_none() {
+    assert_eq!(sgn(0.0), Some(1.0));
+    assert_eq!(sgn(-0.0), Some(1.0));
+    assert_eq!(sgn(2.0), Some(1.0));
+    assert_eq!(sgn(-1e-300), Some(-1.0));
+    assert_eq!(sgn(f64::NAN), None);
+    assert_eq!(sgn(f64::INFINITY), None);
+    assert_eq!(sgn(f64::NEG_INFINITY), None);
+}
+
+#[test]
+fn an_overflowing_alignment_product_is_an_error_naming_the_rule() {
+    // ξ, ξ_c and the HVPs are finite (≈ 1e200 and 1e300) but their inner products overflow.
+    let game = QuadraticGame {
+        q: vec![
+            vec![vec![1e100, 0.0], vec![0.0, 0.0]],
+            vec![vec![0.0, 0.0], vec![0.0, 1e100]],
+        ],
+        b: vec![vec![0.0, 0.0], vec![0.0, 0.0]],
+        blocks: vec![0..1, 1..2],
+    };
+    for (method, name) in [(Method::Aga, "aga"), (Method::Sga, "sga")] {
+        let err = direction(&RuleConfig::new(method), &mut game.at(vec![1e100, 1e100]))
+            .expect_err("an infinite product has no sign");
+        match err {
+            aga_core::RuleError::NonFiniteAlignment { rule, product } => {
+                assert_eq!(rule, name);
+                assert!(!product.is_finite());
+            }
+            other => panic!("{method}: expected NonFiniteAlignment, got {other}"),
+        }
+        // The ablation uses λ as given: no sign needed, so no error.
+        assert!(direction(
+            &RuleConfig::new(method).with_align(false),
+            &mut game.at(vec![1e100, 1e100])
+        )
+        .is_ok());
+    }
 }
 
 #[test]

@@ -1,11 +1,11 @@
 //! LA, LOLA and SOS against hand-computed directions, and SVO loss shaping against finite
 //! differences of the shaped losses.
 
-use aga_core::testing::{rel_err, QuadraticGame};
 use aga_core::{
     direction, la, lola, sos, ConfigError, GameOracle, LossShaping, Method, RuleConfig, RuleError,
     ShapedOracle, ShapingError, Svo,
 };
+use aga_testing::{rel_err, QuadraticGame};
 
 /// The tandem game (Letcher et al. 2019): `l_1 = (x+y)² − 2x`, `l_2 = (x+y)² − 2y`.
 fn tandem() -> QuadraticGame {

@@ -15,6 +15,7 @@
 mod bilinear;
 mod error;
 mod ipd;
+pub mod limits;
 mod matrix;
 mod mlp;
 mod public_goods;

@@ -1,6 +1,6 @@
 //! The MLP benchmark game (MATH.md §5).
 
-use crate::GamesError;
+use crate::{limits, GamesError};
 use aga_burn::{Game, ParamLayout, Params};
 use burn::tensor::{backend::Backend, Tensor, TensorData};
 use rand::{rngs::StdRng, SeedableRng};
@@ -45,6 +45,7 @@ impl MlpGame {
                 return Err(GamesError::TooSmall { what, min, got });
             }
         }
+        check_sizes(players, input, hidden, batch)?;
         let mut rng = StdRng::seed_from_u64(seed);
         let normal = Normal::new(0.0, 1.0).expect("unit normal");
         let x = (0..batch * input)
@@ -102,6 +103,51 @@ impl MlpGame {
         let out = h2.matmul(p.get::<2>(player, 4)) + p.get::<1>(player, 5).unsqueeze();
         out.reshape([self.batch])
     }
+}
+
+/// Reject sizes whose parameters or activations would not fit, before allocating anything.
+/// Counts are computed in `u128`, so no size can overflow them.
+fn check_sizes(
+    players: usize,
+    input: usize,
+    hidden: usize,
+    batch: usize,
+) -> Result<(), GamesError> {
+    let (n, i, h, b) = (
+        players as u128,
+        input as u128,
+        hidden as u128,
+        batch as u128,
+    );
+    if n > limits::MAX_PLAYERS as u128 {
+        return Err(GamesError::TooLarge {
+            what: "the number of MLP players",
+            max: limits::MAX_PLAYERS as u128,
+            got: n,
+            hint:
+                "the derivative engine runs every player's forward pass once per player (n² passes)",
+        });
+    }
+    let params = n * (i * h + h + h * h + h + h + 1);
+    if params > limits::MAX_PARAMETERS as u128 {
+        return Err(GamesError::TooLarge {
+            what: "the MLP game's parameter count",
+            max: limits::MAX_PARAMETERS as u128,
+            got: params,
+            hint: "use fewer players or a smaller --hidden",
+        });
+    }
+    // The per-loss pass holds n copies of every player's hidden activations (2 layers).
+    let activations = n * n * b * h * 2 + b * i;
+    if activations > limits::MAX_ACTIVATIONS as u128 {
+        return Err(GamesError::TooLarge {
+            what: "the MLP game's activation count (players² × batch × hidden × 2)",
+            max: limits::MAX_ACTIVATIONS as u128,
+            got: activations,
+            hint: "use fewer players or a smaller --hidden",
+        });
+    }
+    Ok(())
 }
 
 impl<B: Backend> Game<B> for MlpGame {

@@ -1,6 +1,6 @@
 //! The n-player public goods game of MATH.md §5.
 
-use crate::GamesError;
+use crate::{limits, GamesError};
 use aga_burn::{Game, ParamLayout, Params};
 use burn::tensor::{activation::sigmoid, backend::Backend, Tensor};
 
@@ -25,6 +25,14 @@ impl PublicGoods {
                 what: "the number of public goods players",
                 min: 2,
                 got: players,
+            });
+        }
+        if players > limits::MAX_PLAYERS {
+            return Err(GamesError::TooLarge {
+                what: "the number of public goods players",
+                max: limits::MAX_PLAYERS as u128,
+                got: players as u128,
+                hint: "the derivative engine's per-loss pass holds n copies of all n parameters",
             });
         }
         if !(multiplier.is_finite() && multiplier > 1.0 && multiplier < players as f64) {

@@ -24,12 +24,7 @@ fn gradients<G: Game<HvpBackend<CpuF64>>>(game: &G, w: &[f64]) -> (Vec<f64>, Vec
     (first.xi.to_vec(), first.xi_c.to_vec())
 }
 
-fn close(a: &[f64], b: &[f64], tol: f64) {
-    assert_eq!(a.len(), b.len());
-    for (x, y) in a.iter().zip(b) {
-        assert!((x - y).abs() <= tol * y.abs().max(1.0), "{a:?} vs {b:?}");
-    }
-}
+use aga_testing::assert_close as close;
 
 /// Logit for "always" (+) or "never" (−): σ(±40) is 1 or 4e−18.
 const ALWAYS: f64 = 40.0;

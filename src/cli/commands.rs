@@ -28,6 +28,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
+/// The most steps one `aga run` takes.
+pub const MAX_RUN_STEPS: usize = 10_000_000;
+
 /// The backend the command line computes on: exact f64 on the CPU.
 type Backend = CpuF64;
 
@@ -256,6 +259,12 @@ fn run_command(args: RunArgs) -> Result<(), CliError> {
     }
     if args.steps == 0 {
         return Err(CliError::BadValue("--steps must be at least 1".into()));
+    }
+    if args.steps > MAX_RUN_STEPS {
+        return Err(CliError::BadValue(format!(
+            "--steps is {}, above the limit of {MAX_RUN_STEPS}; split a longer run with --init from the last point",
+            args.steps
+        )));
     }
     let engine = Derivatives::<Backend, _>::new(setup.game.game.as_ref(), Default::default())?;
     let names = engine.layout().names();

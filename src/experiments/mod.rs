@@ -88,17 +88,50 @@ pub struct Settings {
     pub alpha: f64,
 }
 
+/// The most random starts an experiment takes (`--runs`).
+pub const MAX_RUNS: usize = 10_000;
+/// The most steps per run (`--steps`).
+pub const MAX_STEPS: usize = 1_000_000;
+/// The most steps over all runs of one rule (`--runs × --steps`): experiments keep curves of
+/// every run in memory.
+pub const MAX_TOTAL_STEPS: usize = 10_000_000;
+
 impl ExperimentOptions {
     /// Each setting as given in the options, else the experiment's default; all checked.
     pub fn settings(&self, defaults: Settings) -> Result<Settings, ExperimentError> {
+        let runs = at_most(
+            "--runs",
+            positive("--runs", self.runs.unwrap_or(defaults.runs))?,
+            MAX_RUNS,
+        )?;
+        let steps = at_most(
+            "--steps",
+            positive("--steps", self.steps.unwrap_or(defaults.steps))?,
+            MAX_STEPS,
+        )?;
+        if runs.saturating_mul(steps) > MAX_TOTAL_STEPS {
+            return Err(ExperimentError::BadOption(format!(
+                "--runs × --steps is {runs} × {steps}, above the limit of {MAX_TOTAL_STEPS} steps per rule (experiments keep every run's curve in memory); use fewer runs or steps"
+            )));
+        }
         Ok(Settings {
-            runs: positive("--runs", self.runs.unwrap_or(defaults.runs))?,
-            steps: positive("--steps", self.steps.unwrap_or(defaults.steps))?,
+            runs,
+            steps,
             lr: positive_f64("--lr", self.lr.unwrap_or(defaults.lr))?,
             lambda: positive_f64("--lambda", self.lambda.unwrap_or(defaults.lambda))?,
             alpha: positive_f64("--alpha", self.alpha.unwrap_or(defaults.alpha))?,
         })
     }
+}
+
+/// Check a count option against its limit.
+pub fn at_most(name: &str, value: usize, max: usize) -> Result<usize, ExperimentError> {
+    if value > max {
+        return Err(ExperimentError::BadOption(format!(
+            "{name} is {value}, above the limit of {max}"
+        )));
+    }
+    Ok(value)
 }
 
 /// `runs` initial points; point `k` is drawn by `draw` from its own generator, seeded by
@@ -222,11 +255,14 @@ where
         rule: spec.label.clone(),
         source,
     };
+    let players = engine.layout().num_players();
     let mut run = Run {
         points: Vec::new(),
         losses: Vec::new(),
         final_point: w0.to_vec(),
-        final_losses: Vec::new(),
+        // Unknown until the first losses are computed (NaN: a run whose very first losses are
+        // not finite has none to report).
+        final_losses: vec![f64::NAN; players],
         diverged: false,
         seconds: 0.0,
         steps: 0,
@@ -239,15 +275,19 @@ where
         let oracle = engine
             .oracle(w.clone())
             .map_err(|e| fail(RuleError::Oracle(aga_core::ShapingError::Game(e))))?;
-        let outcome = step_of(spec, oracle, step < steps);
-        run.seconds += started.elapsed().as_secs_f64();
-        let (losses, dir) = match outcome {
-            Ok(x) => x,
-            Err(e) if is_divergence(&e) => {
-                run.diverged = true;
-                break;
+        let mut oracle = ShapedOracle::maybe(oracle, spec.svo);
+        // The losses at this point first, so that a run whose direction diverges (even at its
+        // first step) still reports where it was and what the players' losses were there.
+        let losses = match oracle.inner().losses() {
+            Ok(l) => l,
+            Err(e) => {
+                let e = RuleError::Oracle(aga_core::ShapingError::Game(e));
+                if is_divergence(&e) {
+                    run.diverged = true;
+                    break;
+                }
+                return Err(fail(e));
             }
-            Err(e) => return Err(fail(e)),
         };
         let point = w.to_vec();
         if record {
@@ -256,7 +296,20 @@ where
         }
         run.final_point = point;
         run.final_losses = losses;
-        let Some(dir) = dir else { break };
+        if step == steps {
+            run.seconds += started.elapsed().as_secs_f64();
+            break;
+        }
+        let outcome = direction(&spec.rule, &mut oracle);
+        run.seconds += started.elapsed().as_secs_f64();
+        let dir = match outcome {
+            Ok(d) => d.value,
+            Err(e) if is_divergence(&e) => {
+                run.diverged = true;
+                break;
+            }
+            Err(e) => return Err(fail(e)),
+        };
         let next = w.add_scaled(-lr, &dir);
         let values = next.to_vec();
         if values
@@ -273,26 +326,6 @@ where
     Ok(run)
 }
 
-type Flat = aga_burn::FlatTensor<Backend>;
-type StepResult = Result<(Vec<f64>, Option<Flat>), RuleError<aga_core::ShapingError<GameError>>>;
-
-/// The unshaped losses at the oracle's point and, if `want_direction`, the rule's direction.
-fn step_of<O>(spec: &RuleSpec, oracle: O, want_direction: bool) -> StepResult
-where
-    O: GameOracle<Vector = Flat, Error = GameError>,
-{
-    let mut oracle = ShapedOracle::maybe(oracle, spec.svo);
-    let losses = oracle
-        .inner()
-        .losses()
-        .map_err(|e| RuleError::Oracle(aga_core::ShapingError::Game(e)))?;
-    if !want_direction {
-        return Ok((losses, None));
-    }
-    let d = direction(&spec.rule, &mut oracle)?;
-    Ok((losses, Some(d.value)))
-}
-
 fn is_divergence(e: &RuleError<aga_core::ShapingError<GameError>>) -> bool {
     matches!(
         e,
@@ -300,6 +333,7 @@ fn is_divergence(e: &RuleError<aga_core::ShapingError<GameError>>) -> bool {
             | RuleError::Oracle(aga_core::ShapingError::Game(
                 GameError::NonFiniteLoss { .. }
             ))
+            | RuleError::NonFiniteAlignment { .. }
             | RuleError::Oracle(aga_core::ShapingError::Undefined(_))
     )
 }

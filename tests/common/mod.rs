@@ -3,7 +3,8 @@
 
 use aga::burn_backends::CpuF64;
 use aga_burn::FlatTensor;
-pub use aga_core::testing::rel_err;
+#[allow(unused_imports)]
+pub use aga_testing::{assert_close, rel_err};
 
 pub mod cli;
 
@@ -71,15 +72,6 @@ pub fn matvec(m: &[[f64; 2]; 2], v: &[f64]) -> Vec<f64> {
 
 pub fn transpose(m: &[[f64; 2]; 2]) -> [[f64; 2]; 2] {
     [[m[0][0], m[1][0]], [m[0][1], m[1][1]]]
-}
-
-#[track_caller]
-pub fn assert_close(a: &[f64], b: &[f64], tol: f64) {
-    let e = rel_err(a, b);
-    assert!(
-        e <= tol,
-        "relative error {e:e} > {tol:e}\n got:      {a:?}\n expected: {b:?}"
-    );
 }
 
 pub fn dot(a: &[f64], b: &[f64]) -> f64 {

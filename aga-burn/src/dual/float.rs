@@ -474,17 +474,22 @@ impl<B: Backend> FloatTensorOps<Self> for Dual<B> {
     }
 
     fn float_prod(tensor: D<B>) -> D<B> {
-        // ẏ = y Σ ẋ/x (undefined where some x is zero: a NaN there, never a silent zero).
+        // ẏ = Σ_k ẋ_k Π_{j≠k} x_j, with the products over the others computed without
+        // division, so the tangent is exact where some x_k are zero.
         unary(tensor, B::float_prod, |x, y, t| {
-            B::float_mul(y, B::float_sum(B::float_div(t, x)))
+            let shape = x.shape();
+            let flat = B::float_reshape(x, Shape::new([shape.num_elements()]));
+            let others = B::float_reshape(products_of_others::<B>(flat, 0), shape);
+            B::float_reshape(B::float_sum(B::float_mul(t, others)), y.shape())
         })
     }
 
     fn float_prod_dim(tensor: D<B>, dim: usize) -> D<B> {
+        // ẏ = Σ_k ẋ_k Π_{j≠k} x_j along `dim`, division-free (exact at zeros).
         unary(
             tensor,
             |x| B::float_prod_dim(x, dim),
-            |x, y, t| B::float_mul(y, B::float_sum_dim(B::float_div(t, x), dim)),
+            |x, _, t| B::float_sum_dim(B::float_mul(t, products_of_others::<B>(x, dim)), dim),
         )
     }
 
@@ -493,11 +498,13 @@ impl<B: Backend> FloatTensorOps<Self> for Dual<B> {
     }
 
     fn float_cumprod(tensor: D<B>, dim: usize) -> D<B> {
-        // y_k = Π_{j≤k} x_j, so ẏ = y ⊙ cumsum(ẋ/x) (NaN where some x is zero).
+        // y_k = y_{k−1} x_k, so ẏ_k = ẏ_{k−1} x_k + y_{k−1} ẋ_k: the dual-number recurrence,
+        // exact at zeros (the formula y ⊙ cumsum(ẋ/x) divides by x). It takes O(n) slice ops
+        // along `dim`.
         unary(
             tensor,
             |x| B::float_cumprod(x, dim),
-            |x, y, t| B::float_mul(y, B::float_cumsum(B::float_div(t, x), dim)),
+            |x, y, t| cumprod_tangent::<B>(x, y, t, dim),
         )
     }
 
@@ -762,4 +769,62 @@ fn sqrt_one_minus_sq<B: Backend>(x: P<B>) -> P<B> {
         B::float_neg(B::float_mul(x.clone(), x)),
         1f64.into(),
     ))
+}
+
+/// `Π_{j≠k} x_j` along `dim` for every `k`: the exclusive prefix product times the exclusive
+/// suffix product, with no division (so it is exact where entries are zero).
+fn products_of_others<B: Backend>(x: P<B>, dim: usize) -> P<B> {
+    let prefix = exclusive_cumprod::<B>(x.clone(), dim);
+    let suffix = B::float_flip(
+        exclusive_cumprod::<B>(B::float_flip(x, &[dim]), dim),
+        &[dim],
+    );
+    B::float_mul(prefix, suffix)
+}
+
+/// `(1, x_0, x_0 x_1, …, Π_{j<n−1} x_j)` along `dim`.
+fn exclusive_cumprod<B: Backend>(x: P<B>, dim: usize) -> P<B> {
+    let shape = x.shape();
+    let n = shape[dim];
+    let mut first = shape.clone();
+    first[dim] = 1;
+    let ones = B::float_ones(first, &B::float_device(&x), x.dtype().into());
+    if n == 1 {
+        return ones;
+    }
+    let running = B::float_cumprod(x, dim);
+    let head = B::float_slice(running, &along(&shape, dim, 0, n - 1));
+    B::float_cat(vec![ones, head], dim)
+}
+
+/// Slices selecting `start..end` along `dim` and everything along the other dimensions.
+fn along(shape: &Shape, dim: usize, start: usize, end: usize) -> Vec<Slice> {
+    (0..shape.num_dims())
+        .map(|d| {
+            if d == dim {
+                Slice::new(start as isize, Some(end as isize), 1)
+            } else {
+                Slice::new(0, None, 1)
+            }
+        })
+        .collect()
+}
+
+/// Tangent of `y = cumprod(x)` along `dim` by the recurrence `ẏ_k = ẏ_{k−1} x_k + y_{k−1} ẋ_k`.
+fn cumprod_tangent<B: Backend>(x: P<B>, y: P<B>, t: P<B>, dim: usize) -> P<B> {
+    let shape = x.shape();
+    let n = shape[dim];
+    let at = |p: &P<B>, k: usize| B::float_slice(p.clone(), &along(&shape, dim, k, k + 1));
+    let mut parts = Vec::with_capacity(n);
+    let mut previous = at(&t, 0);
+    parts.push(previous.clone());
+    for k in 1..n {
+        let next = B::float_add(
+            B::float_mul(previous, at(&x, k)),
+            B::float_mul(at(&y, k - 1), at(&t, k)),
+        );
+        parts.push(next.clone());
+        previous = next;
+    }
+    B::float_cat(parts, dim)
 }

@@ -1,10 +1,14 @@
-//! Test support: a closed-form oracle (quadratic games) and the relative-error measure.
+//! Test support for the `aga` workspace (not published, only a dev-dependency): a closed-form
+//! oracle (quadratic games) and the one comparison helper every test uses.
+//!
+//! The comparison fails on NaN and infinity: a NaN anywhere in either vector makes the error
+//! infinite, so a broken derivative can never pass as "close".
 //!
 //! Player `i` has loss `l_i(w) = ½ wᵀ Q_i w + b_iᵀ w` over the flat vector `w`, and owns the
 //! coordinates in `blocks[i]`. All derivatives are exact matrix products, which makes this an
 //! independent reference for the rules and for the Burn engine.
 
-use crate::GameOracle;
+use aga_core::GameOracle;
 use std::convert::Infallible;
 use std::ops::Range;
 
@@ -162,16 +166,69 @@ impl GameOracle for QuadraticOracle<'_> {
 
 /// Relative error `‖a − b‖_∞ / max(1, ‖b‖_∞)`, the tolerance measure of `aga`'s tests.
 ///
-/// # Panics
-/// If the lengths differ.
+/// Returns `+∞` when the lengths differ or when any entry of `a` or `b` is NaN or infinite,
+/// so that every comparison `rel_err(a, b) <= tol` fails on a non-finite value.
 pub fn rel_err(a: &[f64], b: &[f64]) -> f64 {
-    assert_eq!(a.len(), b.len(), "length mismatch");
+    if a.len() != b.len() || a.iter().chain(b).any(|x| !x.is_finite()) {
+        return f64::INFINITY;
+    }
     let scale = b.iter().fold(1.0f64, |m, x| m.max(x.abs()));
-    a.iter()
+    let worst = a
+        .iter()
         .zip(b)
         .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f64::max)
-        / scale
+        .fold(0.0f64, |m, e| if e > m { e } else { m });
+    worst / scale
+}
+
+/// Assert `rel_err(actual, expected) <= tol`, failing on NaN, infinity or a length mismatch.
+///
+/// # Panics
+/// When the vectors are not close, with both printed.
+#[track_caller]
+pub fn assert_close(actual: &[f64], expected: &[f64], tol: f64) {
+    let e = rel_err(actual, expected);
+    assert!(
+        e <= tol,
+        "relative error {e:e} > {tol:e} (lengths {} and {})\n got:      {actual:?}\n expected: {expected:?}",
+        actual.len(),
+        expected.len()
+    );
+}
+
+/// Assert that two scalars agree to `tol` relative to `max(1, |expected|)`; fails on NaN or
+/// infinity.
+#[track_caller]
+pub fn assert_close_scalar(actual: f64, expected: f64, tol: f64) {
+    assert_close(&[actual], &[expected], tol);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comparison_fails_on_nan_and_infinity() {
+        assert_eq!(rel_err(&[1.0, 2.0], &[1.0, 2.0]), 0.0);
+        assert!(rel_err(&[1.0, f64::NAN], &[1.0, 2.0]).is_infinite());
+        assert!(rel_err(&[1.0, 2.0], &[f64::NAN, 2.0]).is_infinite());
+        assert!(rel_err(&[f64::INFINITY], &[f64::INFINITY]).is_infinite());
+        assert!(rel_err(&[1.0], &[1.0, 2.0]).is_infinite());
+        // `f64::max` drops NaN: the old fold scored this 0.
+        assert!(!(rel_err(&[f64::NAN], &[0.0]) <= 1e-12));
+    }
+
+    #[test]
+    #[should_panic(expected = "relative error inf")]
+    fn assert_close_panics_on_nan() {
+        assert_close(&[f64::NAN, 1.0], &[0.0, 1.0], 1.0);
+    }
+
+    #[test]
+    fn relative_to_the_larger_of_one_and_the_expected_norm() {
+        assert!((rel_err(&[101.0], &[100.0]) - 0.01).abs() < 1e-15);
+        assert!((rel_err(&[0.5], &[0.25]) - 0.25).abs() < 1e-15);
+    }
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {
