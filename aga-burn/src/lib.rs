@@ -5,6 +5,8 @@
 //!   the backend;
 //! * [`Derivatives`]: `ξ`, `ξ_c`, `H v`, `Hᵀ v`, `H_c v` by forward-over-reverse on
 //!   `Autodiff<Dual<B>>`, never forming a Hessian; its [`Oracle`] feeds the rules of `aga-core`;
+//! * [`stop_gradient`]: a stop-gradient that is a constant at every order (Burn's `detach` is
+//!   not, under `Autodiff<Dual<B>>`);
 //! * [`backends`]: the backends `aga` is tested on (ndarray f64/f32; wgpu behind a feature).
 #![warn(missing_docs)]
 
@@ -14,6 +16,7 @@ pub mod dual;
 mod error;
 mod game;
 mod modules;
+mod stop_gradient;
 mod transform;
 
 pub use derivatives::{
@@ -23,6 +26,7 @@ pub use dual::{Dual, DualTensor};
 pub use error::GameError;
 pub use game::{Game, ParamLayout, Params};
 pub use modules::{constant, initialized, primal, ModuleGame, ModuleLosses};
+pub use stop_gradient::{detach_reverse_only, stop_gradient, StopGradient};
 pub use transform::{
     Adjusted, GameOptimizer, GameOptimizerConfig, GameStep, StepDiagnostics, TransformError,
 };
