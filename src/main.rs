@@ -1,22 +1,15 @@
-//! The `aga` command line: directions and gradient-descent runs of the update rules on games.
+//! The `aga` command line: directions and gradient-descent runs of the update rules on games,
+//! fixed-point analysis and the paper's experiments (see `aga --help`).
 //!
 //! Every user error prints one line on stderr and exits with status 2.
 
-mod cli;
-
-use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let args = match cli::Cli::try_parse() {
-        Ok(args) => args,
-        Err(e) => return cli::clap_error(e),
-    };
-    match cli::run(args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("aga: error: {e}");
-            ExitCode::from(2)
-        }
-    }
+    let code = aga::cli::main_with(
+        std::env::args_os(),
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr().lock(),
+    );
+    ExitCode::from(code)
 }

@@ -1,10 +1,11 @@
 //! The subcommands.
 
-use super::{
-    Cli, CliError, Command, DirectionArgs, ExperimentArgs, GameArgs, HessianArgs, RuleArgs, RunArgs,
+use super::args::{
+    Cli, Command, DirectionArgs, ExperimentArgs, GameArgs, HessianArgs, RuleArgs, RunArgs,
 };
-use aga::analysis::{analyse, Tolerances};
-use aga::experiments::{run_experiment, ExperimentOptions};
+use super::CliError;
+use crate::analysis::{analyse, AnalysisError, Tolerances, MAX_DENSE_DIM};
+use crate::experiments::{run_experiment, ExperimentOptions};
 use aga_burn::{backends::CpuF64, Derivatives, FlatTensor, Game, HvpBackend};
 use aga_core::{
     descend, direction, GameOracle, Method, RuleConfig, ShapedOracle, ShapingError, Svo,
@@ -12,20 +13,28 @@ use aga_core::{
 use aga_games::{build, GameOptions, GAMES};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::{Deserialize, Serialize};
+use std::io::Write;
 use std::path::PathBuf;
 
-/// Run the parsed command.
-pub fn run(cli: Cli) -> Result<(), CliError> {
+/// Run the parsed command, writing its output to `out`.
+pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
     match cli.command {
-        Command::Direction(args) => direction_command(args),
-        Command::Run(args) => run_command(args),
-        Command::Games => {
-            games_command();
-            Ok(())
-        }
-        Command::Hessian(args) => hessian_command(args),
-        Command::Experiment(args) => experiment_command(args),
+        Command::Direction(args) => direction_command(args, out),
+        Command::Run(args) => run_command(args, out),
+        Command::Games => games_command(out),
+        Command::Hessian(args) => hessian_command(args, out),
+        Command::Experiment(args) => experiment_command(args, out),
     }
+}
+
+/// `writeln!` to the command's output, with a write failure as a [`CliError`].
+macro_rules! say {
+    ($out:expr, $($arg:tt)*) => {
+        writeln!($out, $($arg)*).map_err(|source| CliError::Io {
+            path: "standard output".to_string(),
+            source,
+        })
+    };
 }
 
 /// The most steps one `aga run` takes.
@@ -201,7 +210,7 @@ struct DirectionJson {
     lambda: Option<f64>,
 }
 
-fn direction_command(args: DirectionArgs) -> Result<(), CliError> {
+fn direction_command(args: DirectionArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let setup = setup(&args.rule)?;
     let engine = Derivatives::<Backend, _>::new(setup.game.game.as_ref(), Default::default())?;
     let at = parse_point(
@@ -212,30 +221,32 @@ fn direction_command(args: DirectionArgs) -> Result<(), CliError> {
     )?;
     let mut oracle = ShapedOracle::maybe(engine.oracle(engine.point(&at)?)?, setup.svo);
     let d = direction(&setup.rule, &mut oracle)?;
-    let out = DirectionJson {
+    let json = DirectionJson {
         xi: oracle.xi()?.to_vec(),
         xi_c: oracle.xi_c()?.to_vec(),
         direction: d.value.to_vec(),
         lambda: d.lambda,
     };
     if args.json {
-        println!(
+        say!(
+            out,
             "{}",
-            serde_json::to_string(&out).expect("finite numbers serialise")
-        );
+            serde_json::to_string(&json).expect("finite numbers serialise")
+        )?;
     } else {
         let names = &engine.layout().names();
-        println!(
+        say!(
+            out,
             "game {}, method {} at {}",
             setup.game.name,
             describe(&setup.rule, setup.svo),
             format_named(names, &at)
-        );
-        println!("xi         {}", format_named(names, &out.xi));
-        println!("xi_c       {}", format_named(names, &out.xi_c));
-        println!("direction  {}", format_named(names, &out.direction));
-        if let Some(l) = out.lambda {
-            println!("lambda     {l}");
+        )?;
+        say!(out, "xi         {}", format_named(names, &json.xi))?;
+        say!(out, "xi_c       {}", format_named(names, &json.xi_c))?;
+        say!(out, "direction  {}", format_named(names, &json.direction))?;
+        if let Some(l) = json.lambda {
+            say!(out, "lambda     {l}")?;
         }
     }
     Ok(())
@@ -249,7 +260,7 @@ struct RunJson {
     steps: usize,
 }
 
-fn run_command(args: RunArgs) -> Result<(), CliError> {
+fn run_command(args: RunArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let setup = setup(&args.rule)?;
     if !(args.lr.is_finite() && args.lr > 0.0) {
         return Err(CliError::BadValue(format!(
@@ -315,26 +326,28 @@ fn run_command(args: RunArgs) -> Result<(), CliError> {
     let final_w = final_w?.to_vec();
 
     if args.json {
-        let out = RunJson {
+        let json = RunJson {
             final_point: final_w,
             losses: final_losses,
             steps: args.steps,
         };
-        println!(
+        say!(
+            out,
             "{}",
-            serde_json::to_string(&out).expect("finite numbers serialise")
-        );
+            serde_json::to_string(&json).expect("finite numbers serialise")
+        )?;
     } else {
-        println!(
+        say!(
+            out,
             "game {}, method {}, lr {}, {} steps",
             setup.game.name,
             describe(&setup.rule, setup.svo),
             args.lr,
             args.steps
-        );
-        println!("final   {}", format_named(&names, &final_w));
+        )?;
+        say!(out, "final   {}", format_named(&names, &final_w))?;
         let loss_names: Vec<String> = (1..=final_losses.len()).map(|i| format!("l{i}")).collect();
-        println!("losses  {}", format_named(&loss_names, &final_losses));
+        say!(out, "losses  {}", format_named(&loss_names, &final_losses))?;
     }
     Ok(())
 }
@@ -430,15 +443,16 @@ fn describe(rule: &RuleConfig, svo: Option<Svo>) -> String {
     }
 }
 
-fn games_command() {
+fn games_command(out: &mut dyn Write) -> Result<(), CliError> {
     for info in GAMES {
-        println!("{}", info.name);
-        println!("    {}", info.description);
-        println!("    parameters: {}", info.parameters);
+        say!(out, "{}", info.name)?;
+        say!(out, "    {}", info.description)?;
+        say!(out, "    parameters: {}", info.parameters)?;
     }
+    Ok(())
 }
 
-fn hessian_command(args: HessianArgs) -> Result<(), CliError> {
+fn hessian_command(args: HessianArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let file = read_config(args.game.config.as_ref())?;
     let game = setup_game(&args.game, &file)?;
     for (name, x) in [
@@ -452,6 +466,14 @@ fn hessian_command(args: HessianArgs) -> Result<(), CliError> {
         }
     }
     let engine = Derivatives::<Backend, _>::new(game.game.as_ref(), Default::default())?;
+    let dim = engine.layout().dim();
+    if dim > MAX_DENSE_DIM {
+        return Err(AnalysisError::TooLarge {
+            max: MAX_DENSE_DIM,
+            got: dim,
+        }
+        .into());
+    }
     let names = engine.layout().names();
     let at = parse_point("--at", args.at.as_deref(), game.suggested_init, &names)?;
     let tol = Tolerances {
@@ -460,29 +482,30 @@ fn hessian_command(args: HessianArgs) -> Result<(), CliError> {
     };
     let a = analyse(&engine, &at, tol)?;
     if args.json {
-        println!(
+        say!(
+            out,
             "{}",
             serde_json::to_string(&a).expect("finite numbers serialise")
-        );
+        )?;
         return Ok(());
     }
-    println!("game {} at {}", game.name, format_named(&names, &at));
-    println!("xi       {}", format_named(&names, &a.xi));
-    println!("xi_c     {}", format_named(&names, &a.xi_c));
+    say!(out, "game {} at {}", game.name, format_named(&names, &at))?;
+    say!(out, "xi       {}", format_named(&names, &a.xi))?;
+    say!(out, "xi_c     {}", format_named(&names, &a.xi_c))?;
     let show = |v: &[f64]| {
         v.iter()
             .map(|x| format!("{x:.6}"))
             .collect::<Vec<_>>()
             .join(", ")
     };
-    println!("eig(S)   {}", show(&a.eig_s));
-    println!("eig(H_c) {}", show(&a.eig_h_c));
-    println!("game:       {}", a.class);
-    println!("collective: {}", a.class_c);
+    say!(out, "eig(S)   {}", show(&a.eig_s))?;
+    say!(out, "eig(H_c) {}", show(&a.eig_h_c))?;
+    say!(out, "game:       {}", a.class)?;
+    say!(out, "collective: {}", a.class_c)?;
     Ok(())
 }
 
-fn experiment_command(args: ExperimentArgs) -> Result<(), CliError> {
+fn experiment_command(args: ExperimentArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let options = ExperimentOptions {
         out: args
             .out
@@ -500,10 +523,13 @@ fn experiment_command(args: ExperimentArgs) -> Result<(), CliError> {
         return Err(CliError::BadValue("--threads must be at least 1".into()));
     }
     let report = run_experiment(&args.name, &options)?;
-    print!("{}", report.table);
-    eprintln!("wrote:");
+    write!(out, "{}", report.table).map_err(|source| CliError::Io {
+        path: "standard output".to_string(),
+        source,
+    })?;
+    say!(out, "wrote:")?;
     for f in &report.files {
-        eprintln!("  {}", f.display());
+        say!(out, "  {}", f.display())?;
     }
     Ok(())
 }

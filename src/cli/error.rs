@@ -1,7 +1,7 @@
 //! The command line's errors: each prints as one line.
 
-use aga::analysis::AnalysisError;
-use aga::experiments::ExperimentError;
+use crate::analysis::AnalysisError;
+use crate::experiments::ExperimentError;
 use aga_burn::GameError;
 use aga_core::{ConfigError, RuleError, ShapingError, StepError};
 use aga_games::GamesError;

@@ -1,234 +1,59 @@
-//! Argument parsing and the subcommands.
+//! The `aga` command line as a library: parse arguments, run a subcommand, write its output.
+//!
+//! [`main_with`] is the whole program with its output streams passed in, so that tests can
+//! drive the command line in-process; the `aga` binary calls it with the process's stdout and
+//! stderr. Every user error is one line on stderr (`aga: error: …`) and exit status 2.
 
+mod args;
 mod commands;
 mod error;
 
-pub use commands::run;
+pub use args::Cli;
+pub use commands::{run, MAX_RUN_STEPS};
 pub use error::CliError;
 
-use clap::{Args, Parser, Subcommand};
-use std::path::PathBuf;
-use std::process::ExitCode;
+use clap::Parser;
+use std::ffi::OsString;
+use std::io::Write;
 
-const GAMES_HELP: &str = "Games (`aga games` lists them with their parameters):
-  toy, bilinear, matching-pennies, ipd, stag-hunt, tandem, public-goods, mlp
-
-Methods (MATH.md §4):
-  simgd       xi~ = xi
-  collective  xi~ = xi_c
-  consensus   xi~ = xi + lambda H^T xi
-  sga         xi~ = xi + lambda A^T xi, sign of lambda aligned (--no-align: as given)
-  aga         xi~ = xi_c + lambda (xi + H_c xi_c), sign rule (--no-align: as given)
-  la          look-ahead: xi_i - alpha grad_i sum_j<g_ij, stop(g_jj)>
-  lola        LOLA: xi_i - alpha grad_i sum_j<g_ij, g_jj>
-  sos         stable opponent shaping (--sos-a, --sos-b)
-  --svo       play any method on SVO-shaped losses (--svo-angle, --svo-weight)
-
-Config file (--config FILE, JSON; command-line options override it):
-  {\"game\": \"public-goods\", \"options\": {\"players\": 3, \"multiplier\": 2.0},
-   \"rule\": {\"method\": \"aga\", \"lambda\": 0.5}, \"svo\": {\"angle\": 0.785, \"weight\": 1.0}}";
-
-const EXPERIMENTS_HELP: &str = "Experiments:
-  toy               AgA paper Fig. 1: every rule from random starts and a showcase point
-  public-goods      two-player public goods: all rules plus SVO, rewards, equality, compute
-  ipd               iterated prisoner's dilemma: LOLA, LA, SOS and the other rules
-  matching-pennies  matching pennies: distance to the equilibrium under every rule
-
-Each writes runs/curves CSV, summary.json, table.md and PNG plots into --out
-(default results/NAME) and prints the table. See docs/experiments.md.";
-
-/// Altruistic gradient adjustment and friends on differentiable games.
-#[derive(Debug, Parser)]
-#[command(name = "aga", version, about, after_long_help = GAMES_HELP)]
-pub struct Cli {
-    #[command(subcommand)]
-    command: Command,
+/// Run the command line on `args` (the first is the program name), writing normal output to
+/// `out` and errors to `err`. Returns the exit status: 0 on success, 2 on any user error.
+pub fn main_with<I, T>(args: I, out: &mut dyn Write, err: &mut dyn Write) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => return clap_error(e, out, err),
+    };
+    match run(cli, out) {
+        Ok(()) => 0,
+        Err(e) => {
+            let _ = writeln!(err, "aga: error: {}", one_line(&e.to_string()));
+            2
+        }
+    }
 }
 
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Print the update direction of a method at one point.
-    #[command(after_long_help = GAMES_HELP)]
-    Direction(DirectionArgs),
-    /// Run gradient descent w <- w - lr * direction from an initial point.
-    #[command(after_long_help = GAMES_HELP)]
-    Run(RunArgs),
-    /// List the games with their descriptions and parameters.
-    Games,
-    /// Fixed-point analysis: H and H_c from exact HVPs, their spectra, and the point's class.
-    #[command(after_long_help = GAMES_HELP)]
-    Hessian(HessianArgs),
-    /// Run one of the paper's experiments (toy, public-goods, ipd, matching-pennies).
-    #[command(after_long_help = EXPERIMENTS_HELP)]
-    Experiment(ExperimentArgs),
+/// A message folded onto one line.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// The game and its parameters.
-#[derive(Debug, Args)]
-struct GameArgs {
-    /// Game name (see `aga games`); default toy.
-    #[arg(long)]
-    game: Option<String>,
-    /// JSON config file with the game, its options, the rule and SVO (options given on the
-    /// command line override it).
-    #[arg(long)]
-    config: Option<PathBuf>,
-    /// Bilinear game: the matrix M, rows split by ';', entries by ',' (e.g. "1,2;3,4").
-    #[arg(long, allow_hyphen_values = true)]
-    matrix: Option<String>,
-    /// MLP and public goods: number of players.
-    #[arg(long)]
-    players: Option<usize>,
-    /// Public goods: the multiplier m (1 < m < n).
-    #[arg(long, allow_hyphen_values = true)]
-    multiplier: Option<f64>,
-    /// IPD: the discount gamma in (0, 1).
-    #[arg(long, allow_hyphen_values = true)]
-    gamma: Option<f64>,
-    /// MLP game: hidden width.
-    #[arg(long)]
-    hidden: Option<usize>,
-    /// MLP game: seed of the input batch and the initialisation.
-    #[arg(long)]
-    seed: Option<u64>,
-}
-
-/// The game and the rule.
-#[derive(Debug, Args)]
-struct RuleArgs {
-    #[command(flatten)]
-    game: GameArgs,
-    /// Update rule: simgd, collective, consensus, sga, aga, la, lola or sos.
-    #[arg(long)]
-    method: Option<String>,
-    /// Adjustment strength lambda (consensus, sga, aga); default 1.
-    #[arg(long, allow_hyphen_values = true)]
-    lambda: Option<f64>,
-    /// Use lambda as given: turn off SGA's alignment / AgA's sign rule (ablation).
-    #[arg(long)]
-    no_align: bool,
-    /// SGA alignment epsilon; default 0.1.
-    #[arg(long, allow_hyphen_values = true)]
-    sga_epsilon: Option<f64>,
-    /// Look-ahead rate alpha (la, lola, sos); default 1.
-    #[arg(long, allow_hyphen_values = true)]
-    alpha: Option<f64>,
-    /// SOS parameter a in (0, 1]; default 0.5.
-    #[arg(long, allow_hyphen_values = true)]
-    sos_a: Option<f64>,
-    /// SOS parameter b > 0; default 0.1.
-    #[arg(long, allow_hyphen_values = true)]
-    sos_b: Option<f64>,
-    /// Shape the losses with social value orientation (angle pi/4, weight 1 unless set).
-    #[arg(long)]
-    svo: bool,
-    /// SVO target angle in radians (implies --svo).
-    #[arg(long, allow_hyphen_values = true)]
-    svo_angle: Option<f64>,
-    /// SVO weight >= 0 (implies --svo).
-    #[arg(long, allow_hyphen_values = true)]
-    svo_weight: Option<f64>,
-}
-
-#[derive(Debug, Args)]
-struct DirectionArgs {
-    #[command(flatten)]
-    rule: RuleArgs,
-    /// The point, comma-separated (e.g. 0.5,0.5).
-    #[arg(long, allow_hyphen_values = true)]
-    at: Option<String>,
-    /// Print one JSON object {"xi","xi_c","direction","lambda"}.
-    #[arg(long)]
-    json: bool,
-}
-
-#[derive(Debug, Args)]
-struct RunArgs {
-    #[command(flatten)]
-    rule: RuleArgs,
-    /// Learning rate (> 0).
-    #[arg(long, allow_hyphen_values = true)]
-    lr: f64,
-    /// Number of steps (>= 1).
-    #[arg(long, allow_hyphen_values = true)]
-    steps: usize,
-    /// The initial point, comma-separated (e.g. 0.5,0.5).
-    #[arg(long, allow_hyphen_values = true)]
-    init: Option<String>,
-    /// Print one JSON object {"final","losses","steps"}.
-    #[arg(long)]
-    json: bool,
-    /// Write every step to this CSV file: step, the parameters, the losses.
-    #[arg(long)]
-    trajectory: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-struct HessianArgs {
-    #[command(flatten)]
-    game: GameArgs,
-    /// The point, comma-separated (e.g. 0,0).
-    #[arg(long, allow_hyphen_values = true)]
-    at: Option<String>,
-    /// Print one JSON object {"xi","xi_c","h","h_c","eig_s","eig_h_c","class","class_c"}.
-    #[arg(long)]
-    json: bool,
-    /// A gradient counts as zero when its largest entry is at most this.
-    #[arg(long, default_value_t = 1e-6, allow_hyphen_values = true)]
-    gradient_tol: f64,
-    /// Relative tolerance under which an eigenvalue counts as zero.
-    #[arg(long, default_value_t = 1e-9, allow_hyphen_values = true)]
-    eigen_tol: f64,
-}
-
-#[derive(Debug, Args)]
-struct ExperimentArgs {
-    /// toy, public-goods, ipd or matching-pennies.
-    name: String,
-    /// Output folder; default results/NAME.
-    #[arg(long)]
-    out: Option<PathBuf>,
-    /// Seed of the initial points.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Number of random initial points (default: the experiment's).
-    #[arg(long)]
-    runs: Option<usize>,
-    /// Steps per run (default: the experiment's).
-    #[arg(long)]
-    steps: Option<usize>,
-    /// Learning rate (default: the experiment's).
-    #[arg(long, allow_hyphen_values = true)]
-    lr: Option<f64>,
-    /// |lambda| of consensus, SGA and AgA (default: the experiment's).
-    #[arg(long, allow_hyphen_values = true)]
-    lambda: Option<f64>,
-    /// Look-ahead alpha of LA, LOLA and SOS (default: the experiment's).
-    #[arg(long, allow_hyphen_values = true)]
-    alpha: Option<f64>,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
-    threads: Option<usize>,
-    /// No progress bar.
-    #[arg(long)]
-    quiet: bool,
-}
-
-/// Print a clap error as one line (help and version print as usual).
-pub fn clap_error(e: clap::Error) -> ExitCode {
+/// Write a clap error as one line (help and version print in full, to `out`).
+fn clap_error(e: clap::Error, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     use clap::error::ErrorKind;
-    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion)
-        || matches!(
-            e.kind(),
-            ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-        )
-    {
-        let _ = e.print();
-        return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
-            ExitCode::from(2)
-        } else {
-            ExitCode::SUCCESS
-        };
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = write!(out, "{}", e.render());
+            return 0;
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = write!(err, "{}", e.render());
+            return 2;
+        }
+        _ => {}
     }
     let text = e.render().to_string();
     let body = text
@@ -238,8 +63,8 @@ pub fn clap_error(e: clap::Error) -> ExitCode {
         .split("\n\nFor more information")
         .next()
         .unwrap_or(&text);
-    let line = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    let line = one_line(body);
     let line = line.strip_prefix("error: ").unwrap_or(&line);
-    eprintln!("aga: error: {line}");
-    ExitCode::from(2)
+    let _ = writeln!(err, "aga: error: {line}");
+    2
 }

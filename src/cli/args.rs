@@ -1,0 +1,208 @@
+//! The command line's arguments (clap).
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+const GAMES_HELP: &str = "Games (`aga games` lists them with their parameters):
+  toy, bilinear, matching-pennies, ipd, stag-hunt, tandem, public-goods, mlp
+
+Methods (MATH.md §4):
+  simgd       xi~ = xi
+  collective  xi~ = xi_c
+  consensus   xi~ = xi + lambda H^T xi
+  sga         xi~ = xi + lambda A^T xi, sign of lambda aligned (--no-align: as given)
+  aga         xi~ = xi_c + lambda (xi + H_c xi_c), sign rule (--no-align: as given)
+  la          look-ahead: xi_i - alpha grad_i sum_j<g_ij, stop(g_jj)>
+  lola        LOLA: xi_i - alpha grad_i sum_j<g_ij, g_jj>
+  sos         stable opponent shaping (--sos-a, --sos-b)
+  --svo       play any method on SVO-shaped losses (--svo-angle, --svo-weight)
+
+Config file (--config FILE, JSON; command-line options override it):
+  {\"game\": \"public-goods\", \"options\": {\"players\": 3, \"multiplier\": 2.0},
+   \"rule\": {\"method\": \"aga\", \"lambda\": 0.5}, \"svo\": {\"angle\": 0.785, \"weight\": 1.0}}";
+
+const EXPERIMENTS_HELP: &str = "Experiments:
+  toy               AgA paper Fig. 1: every rule from random starts and a showcase point
+  public-goods      two-player public goods: all rules plus SVO, rewards, equality, compute
+  ipd               iterated prisoner's dilemma: LOLA, LA, SOS and the other rules
+  matching-pennies  matching pennies: distance to the equilibrium under every rule
+
+Each writes runs/curves CSV, summary.json, table.md and PNG plots into --out
+(default results/NAME) and prints the table. See docs/experiments.md.";
+
+/// Altruistic gradient adjustment and friends on differentiable games.
+#[derive(Debug, Parser)]
+#[command(name = "aga", version, about, after_long_help = GAMES_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Print the update direction of a method at one point.
+    #[command(after_long_help = GAMES_HELP)]
+    Direction(DirectionArgs),
+    /// Run gradient descent w <- w - lr * direction from an initial point.
+    #[command(after_long_help = GAMES_HELP)]
+    Run(RunArgs),
+    /// List the games with their descriptions and parameters.
+    Games,
+    /// Fixed-point analysis: H and H_c from exact HVPs, their spectra, and the point's class.
+    #[command(after_long_help = GAMES_HELP)]
+    Hessian(HessianArgs),
+    /// Run one of the paper's experiments (toy, public-goods, ipd, matching-pennies).
+    #[command(after_long_help = EXPERIMENTS_HELP)]
+    Experiment(ExperimentArgs),
+}
+
+/// The game and its parameters.
+#[derive(Debug, Args)]
+pub(crate) struct GameArgs {
+    /// Game name (see `aga games`); default toy.
+    #[arg(long)]
+    pub(crate) game: Option<String>,
+    /// JSON config file with the game, its options, the rule and SVO (options given on the
+    /// command line override it).
+    #[arg(long)]
+    pub(crate) config: Option<PathBuf>,
+    /// Bilinear game: the matrix M, rows split by ';', entries by ',' (e.g. "1,2;3,4").
+    #[arg(long, allow_hyphen_values = true)]
+    pub(crate) matrix: Option<String>,
+    /// MLP and public goods: number of players.
+    #[arg(long)]
+    pub(crate) players: Option<usize>,
+    /// Public goods: the multiplier m (1 < m < n).
+    #[arg(long, allow_hyphen_values = true)]
+    pub(crate) multiplier: Option<f64>,
+    /// IPD: the discount gamma in (0, 1).
+    #[arg(long, allow_hyphen_values = true)]
+    pub(crate) gamma: Option<f64>,
+    /// MLP game: hidden width.
+    #[arg(long)]
+    pub(crate) hidden: Option<usize>,
+    /// MLP game: seed of the input batch and the initialisation.
+    #[arg(long)]
+    pub(crate) seed: Option<u64>,
+}
+
+/// The game and the rule.
+#[derive(Debug, Args)]
+pub(crate) struct RuleArgs {
+    #[command(flatten)]
+    pub(crate) game: GameArgs,
+    /// Update rule: simgd, collective, consensus, sga, aga, la, lola or sos.
+    #[arg(long)]
+    pub(crate) method: Option<String>,
+    /// Adjustment strength lambda (consensus, sga, aga); default 1.
+    #[arg(long, allow_hyphen_values = true)]
+    pub(crate) lambda: Option<f64>,
+    /// Use lambda as given: turn off SGA's alignment / AgA's sign rule (ablation).
+    #[arg(long)]
+    pub(crate) no_align: bool,
+    /// SGA alignment epsilon; default 0.1.
+    #[arg(long, allow_hyphen_values = true)]
+    pub(crate) sga_epsilon: Option<f64>,
+    /// Look-ahead rate alpha (la, lola, sos); default 1.
+    #[arg(long, allow_hyphen_values = true)]
+    pub(crate) alpha: Option<f64>,
+    /// SOS parameter a in (0, 1]; default 0.5.
+    #[arg(long, allow_hyphen_values = true)]
+    pub(crate) sos_a: Option<f64>,
+    /// SOS parameter b > 0; default 0.1.
+    #[arg(long, allow_hyphen_values = true)]
+    pub(crate) sos_b: Option<f64>,
+    /// Shape the losses with social value orientation (angle pi/4, weight 1 unless set).
+    #[arg(long)]
+    pub(crate) svo: bool,
+    /// SVO target angle in radians (implies --svo).
+    #[arg(long, allow_hyphen_values = true)]
+    pub(crate) svo_angle: Option<f64>,
+    /// SVO weight >= 0 (implies --svo).
+    #[arg(long, allow_hyphen_values = true)]
+    pub(crate) svo_weight: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DirectionArgs {
+    #[command(flatten)]
+    pub(crate) rule: RuleArgs,
+    /// The point, comma-separated (e.g. 0.5,0.5).
+    #[arg(long, allow_hyphen_values = true)]
+    pub(crate) at: Option<String>,
+    /// Print one JSON object {"xi","xi_c","direction","lambda"}.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    #[command(flatten)]
+    pub(crate) rule: RuleArgs,
+    /// Learning rate (> 0).
+    #[arg(long, allow_hyphen_values = true)]
+    pub(crate) lr: f64,
+    /// Number of steps (>= 1).
+    #[arg(long, allow_hyphen_values = true)]
+    pub(crate) steps: usize,
+    /// The initial point, comma-separated (e.g. 0.5,0.5).
+    #[arg(long, allow_hyphen_values = true)]
+    pub(crate) init: Option<String>,
+    /// Print one JSON object {"final","losses","steps"}.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Write every step to this CSV file: step, the parameters, the losses.
+    #[arg(long)]
+    pub(crate) trajectory: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct HessianArgs {
+    #[command(flatten)]
+    pub(crate) game: GameArgs,
+    /// The point, comma-separated (e.g. 0,0).
+    #[arg(long, allow_hyphen_values = true)]
+    pub(crate) at: Option<String>,
+    /// Print one JSON object {"xi","xi_c","h","h_c","eig_s","eig_h_c","class","class_c"}.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// A gradient counts as zero when its largest entry is at most this.
+    #[arg(long, default_value_t = 1e-6, allow_hyphen_values = true)]
+    pub(crate) gradient_tol: f64,
+    /// Relative tolerance under which an eigenvalue counts as zero.
+    #[arg(long, default_value_t = 1e-9, allow_hyphen_values = true)]
+    pub(crate) eigen_tol: f64,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExperimentArgs {
+    /// toy, public-goods, ipd or matching-pennies.
+    pub(crate) name: String,
+    /// Output folder; default results/NAME.
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
+    /// Seed of the initial points.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) seed: u64,
+    /// Number of random initial points (default: the experiment's).
+    #[arg(long)]
+    pub(crate) runs: Option<usize>,
+    /// Steps per run (default: the experiment's).
+    #[arg(long)]
+    pub(crate) steps: Option<usize>,
+    /// Learning rate (default: the experiment's).
+    #[arg(long, allow_hyphen_values = true)]
+    pub(crate) lr: Option<f64>,
+    /// |lambda| of consensus, SGA and AgA (default: the experiment's).
+    #[arg(long, allow_hyphen_values = true)]
+    pub(crate) lambda: Option<f64>,
+    /// Look-ahead alpha of LA, LOLA and SOS (default: the experiment's).
+    #[arg(long, allow_hyphen_values = true)]
+    pub(crate) alpha: Option<f64>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub(crate) threads: Option<usize>,
+    /// No progress bar.
+    #[arg(long)]
+    pub(crate) quiet: bool,
+}
