@@ -16,14 +16,15 @@ use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::PathBuf;
 
-/// Run the parsed command, writing its output to `out`.
-pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
+/// Run the parsed command, writing its output to `out` and notes (the files an experiment
+/// wrote) to `err`.
+pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), CliError> {
     match cli.command {
         Command::Direction(args) => direction_command(args, out),
         Command::Run(args) => run_command(args, out),
         Command::Games => games_command(out),
         Command::Hessian(args) => hessian_command(args, out),
-        Command::Experiment(args) => experiment_command(args, out),
+        Command::Experiment(args) => experiment_command(args, out, err),
     }
 }
 
@@ -505,7 +506,11 @@ fn hessian_command(args: HessianArgs, out: &mut dyn Write) -> Result<(), CliErro
     Ok(())
 }
 
-fn experiment_command(args: ExperimentArgs, out: &mut dyn Write) -> Result<(), CliError> {
+fn experiment_command(
+    args: ExperimentArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), CliError> {
     let options = ExperimentOptions {
         out: args
             .out
@@ -527,9 +532,9 @@ fn experiment_command(args: ExperimentArgs, out: &mut dyn Write) -> Result<(), C
         path: "standard output".to_string(),
         source,
     })?;
-    say!(out, "wrote:")?;
+    say!(err, "wrote:")?;
     for f in &report.files {
-        say!(out, "  {}", f.display())?;
+        say!(err, "  {}", f.display())?;
     }
     Ok(())
 }

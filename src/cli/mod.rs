@@ -27,7 +27,7 @@ where
         Ok(cli) => cli,
         Err(e) => return clap_error(e, out, err),
     };
-    match run(cli, out) {
+    match run(cli, out, err) {
         Ok(()) => 0,
         Err(e) => {
             let _ = writeln!(err, "aga: error: {}", one_line(&e.to_string()));
