@@ -80,7 +80,7 @@ fn train(label: &str, method: Method, obs: &Tensor<B, 2>, init: &[Policy<B>]) ->
             .step(LEARNING_RATE, players, &losses)
             .expect("the game evaluates");
         players = result.players;
-        last = result.losses;
+        last = result.losses_before;
         if step % (STEPS / 4) == 0 {
             let collective: f64 = last.iter().sum();
             println!(

@@ -48,6 +48,11 @@ pub struct GameOptimizerConfig {
     /// SOS's `b`.
     #[config(default = 0.1)]
     pub sos_b: f64,
+    /// Opt-in guard against runaway losses: when set, a step whose losses (before the step)
+    /// include one with `|l_i| > max_abs_loss` fails with [`TransformError::RunawayLoss`]
+    /// instead of moving the players further (e.g. LOLA with a too-large `α` can run off).
+    #[config(default = "None")]
+    pub max_abs_loss: Option<f64>,
 }
 
 impl GameOptimizerConfig {
@@ -68,9 +73,15 @@ impl GameOptimizerConfig {
         if optimizers.is_empty() {
             return Err(TransformError::NoOptimizer);
         }
+        if let Some(limit) = self.max_abs_loss {
+            if !(limit.is_finite() && limit > 0.0) {
+                return Err(TransformError::BadLossLimit(limit));
+            }
+        }
         Ok(GameOptimizer {
             rule: self.rule(),
             optimizers,
+            max_abs_loss: self.max_abs_loss,
         })
     }
 }
@@ -89,6 +100,35 @@ pub enum TransformError {
     NonFiniteGradient {
         /// The player (0-based).
         player: usize,
+    },
+    /// A player's loss beyond the configured [`GameOptimizerConfig::max_abs_loss`].
+    #[error("player {}'s loss {loss} exceeds the runaway guard |l| <= {limit}; lower the learning rate, lambda or alpha", player + 1)]
+    RunawayLoss {
+        /// The player (0-based).
+        player: usize,
+        /// Its loss.
+        loss: f64,
+        /// The configured limit.
+        limit: f64,
+    },
+    /// A runaway-guard limit that is not a positive finite number.
+    #[error("the runaway guard max_abs_loss must be positive and finite, got {0}")]
+    BadLossLimit(f64),
+    /// A learning rate that is not a positive finite number.
+    #[error("player {}'s learning rate must be positive and finite, got {lr}", player + 1)]
+    BadLearningRate {
+        /// The player (0-based).
+        player: usize,
+        /// The rate given.
+        lr: f64,
+    },
+    /// A list of per-player learning rates of the wrong length.
+    #[error("{got} learning rates for {players} players: give one per player")]
+    LearningRateCount {
+        /// Rates given.
+        got: usize,
+        /// Players in the game.
+        players: usize,
     },
     /// No optimiser was given.
     #[error("a game optimiser needs at least one inner optimiser")]
@@ -111,7 +151,17 @@ pub enum TransformError {
     },
 }
 
-/// What a step saw: the quantities the AgA paper reasons about.
+/// What a step saw: the quantities the AgA paper reasons about, all at the parameters
+/// *before* the step.
+///
+/// | field | simgd, collective | consensus | sga | aga | la, lola | sos |
+/// |---|---|---|---|---|---|---|
+/// | `lambda` | `None` | `λ` | `λ` after alignment | `λ` after the sign rule | `None` | `None` |
+/// | `reference_norm` | `None` | `None` | `‖∇ℋ‖ = ‖Hᵀξ‖` | `‖∇ℋ_c‖ = ‖H_c ξ_c‖` | `None` | `None` |
+/// | `alignment_sign` | `None` | `None` | sign of SGA's product | sign of AgA's product | `None` | `None` |
+/// | `sos_p` | `None` | `None` | `None` | `None` | `None` | `p ∈ [0, 1]` |
+///
+/// `xi_norm`, `xi_c_norm` and `cos_xi_xi_c` are reported for every rule.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct StepDiagnostics {
     /// The `λ` used, after the sign rule (`None` for simgd, collective).
@@ -146,8 +196,9 @@ pub struct Adjusted {
 pub struct GameStep<M> {
     /// The players after the step.
     pub players: Vec<M>,
-    /// The players' losses before the step.
-    pub losses: Vec<f64>,
+    /// The players' losses at the parameters the step started from (the adjusted direction was
+    /// computed there); the new players' losses are the next step's `losses_before`.
+    pub losses_before: Vec<f64>,
     /// Diagnostics of the step.
     pub diagnostics: StepDiagnostics,
 }
@@ -159,6 +210,7 @@ pub struct GameStep<M> {
 pub struct GameOptimizer<O> {
     rule: RuleConfig,
     optimizers: Vec<O>,
+    max_abs_loss: Option<f64>,
 }
 
 impl<O> GameOptimizer<O> {
@@ -228,6 +280,24 @@ impl<O> GameOptimizer<O> {
         L: ModuleLosses<HvpBackend<B>, M>,
         O: Optimizer<M, HvpBackend<B>>,
     {
+        let rates = vec![lr; players.len()];
+        self.step_with_rates::<B, M, L>(&rates, players, losses)
+    }
+
+    /// One game step with a learning rate per player (`rates[i]` for player `i`): adjust over
+    /// all players, then player `i`'s inner optimiser steps with `rates[i]`.
+    pub fn step_with_rates<B, M, L>(
+        &mut self,
+        rates: &[LearningRate],
+        players: Vec<M>,
+        losses: &L,
+    ) -> Result<GameStep<M>, TransformError>
+    where
+        B: Backend,
+        M: AutodiffModule<HvpBackend<B>>,
+        L: ModuleLosses<HvpBackend<B>, M>,
+        O: Optimizer<M, HvpBackend<B>>,
+    {
         let n = players.len();
         if self.optimizers.len() != 1 && self.optimizers.len() != n {
             return Err(TransformError::OptimizerCount {
@@ -235,7 +305,34 @@ impl<O> GameOptimizer<O> {
                 players: n,
             });
         }
+        if rates.len() != n {
+            return Err(TransformError::LearningRateCount {
+                got: rates.len(),
+                players: n,
+            });
+        }
+        if let Some((player, &lr)) = rates
+            .iter()
+            .enumerate()
+            .find(|(_, lr)| !(lr.is_finite() && **lr > 0.0))
+        {
+            return Err(TransformError::BadLearningRate { player, lr });
+        }
         let adjusted = self.adjusted_gradients::<B, M, L>(&players, losses)?;
+        if let Some(limit) = self.max_abs_loss {
+            if let Some((player, &loss)) = adjusted
+                .losses
+                .iter()
+                .enumerate()
+                .find(|(_, l)| l.abs() > limit)
+            {
+                return Err(TransformError::RunawayLoss {
+                    player,
+                    loss,
+                    limit,
+                });
+            }
+        }
         let shared = self.optimizers.len() == 1;
         let players = players
             .into_iter()
@@ -243,12 +340,12 @@ impl<O> GameOptimizer<O> {
             .enumerate()
             .map(|(i, (module, grads))| {
                 let optimizer = &mut self.optimizers[if shared { 0 } else { i }];
-                optimizer.step(lr, module, grads)
+                optimizer.step(rates[i], module, grads)
             })
             .collect();
         Ok(GameStep {
             players,
-            losses: adjusted.losses,
+            losses_before: adjusted.losses,
             diagnostics: adjusted.diagnostics,
         })
     }
@@ -278,6 +375,7 @@ impl<O> GameOptimizer<O> {
         }
         Ok(Self {
             rule: self.rule,
+            max_abs_loss: self.max_abs_loss,
             optimizers: self
                 .optimizers
                 .into_iter()

@@ -355,6 +355,14 @@ def main():
     if not args.no_summary:
         doc["summary"] = ipd_summary(Ls, dims, gamma, alpha, std, seed=2019, num_runs=50,
                                      methods=methods, at_steps=[99, 100, 200])
+        # The same protocol with other seeds (main methods, step 200 only): how much the
+        # 50-run statistics move with the draw of the starts.
+        doc["summary_other_seeds"] = {}
+        for seed in [0, 1, 2, 3]:
+            s = ipd_summary(Ls, dims, gamma, alpha, std, seed=seed, num_runs=50,
+                            methods=MAIN_METHODS, at_steps=[200])
+            doc["summary_other_seeds"][str(seed)] = {
+                m: v["at_step"]["200"] for m, v in s["methods"].items()}
     write("sos_reference_ipd.json", doc)
 
     # ---- matching pennies ------------------------------------------------------------------
