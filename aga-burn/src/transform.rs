@@ -48,6 +48,9 @@ pub struct GameOptimizerConfig {
     /// SOS's `b`.
     #[config(default = 0.1)]
     pub sos_b: f64,
+    /// SOS's `k` in `p_2 = k ‖ξ‖²`.
+    #[config(default = 1.0)]
+    pub sos_k: f64,
     /// Opt-in guard against runaway losses: when set, a step whose losses (before the step)
     /// include one with `|l_i| > max_abs_loss` fails with [`TransformError::RunawayLoss`]
     /// instead of moving the players further (e.g. LOLA with a too-large `α` can run off).
@@ -64,6 +67,7 @@ impl GameOptimizerConfig {
             .with_sga_epsilon(self.sga_epsilon)
             .with_alpha(self.alpha)
             .with_sos(self.sos_a, self.sos_b)
+            .with_sos_k(self.sos_k)
     }
 
     /// Wrap one optimiser per player (`optimizers.len() == n`) or one shared by all players

@@ -130,9 +130,14 @@ pub struct RuleConfig {
     /// SOS's `a ∈ (0, 1]`, bounding how much of the shaping term may oppose LA; default 0.5.
     #[serde(default = "default_sos_a")]
     pub sos_a: f64,
-    /// SOS's `b > 0`: below `‖ξ‖ < b` the shaping term is scaled by `‖ξ‖²`; default 0.1.
+    /// SOS's `b > 0`: below `‖ξ‖ < b` the shaping term is scaled by `p_2 = k ‖ξ‖²`; default 0.1.
     #[serde(default = "default_sos_b")]
     pub sos_b: f64,
+    /// SOS's `k > 0` in `p_2 = k ‖ξ‖²` (below `‖ξ‖ < b`); default 1, as in MATH.md and the SOS
+    /// paper. It exists so that SOS keeps its dynamics when the losses are rescaled: see
+    /// [`RuleConfig::for_loss_scale`].
+    #[serde(default = "default_sos_k")]
+    pub sos_k: f64,
 }
 
 fn default_lambda() -> f64 {
@@ -156,6 +161,9 @@ fn default_sos_a() -> f64 {
 fn default_sos_b() -> f64 {
     0.1
 }
+fn default_sos_k() -> f64 {
+    1.0
+}
 
 impl RuleConfig {
     /// A rule with the documented defaults: `λ = 1`, alignment on, `ε = 0.1`, divisor `d`,
@@ -170,6 +178,7 @@ impl RuleConfig {
             alpha: default_alpha(),
             sos_a: default_sos_a(),
             sos_b: default_sos_b(),
+            sos_k: default_sos_k(),
         }
     }
 
@@ -183,6 +192,12 @@ impl RuleConfig {
     pub fn with_sos(mut self, a: f64, b: f64) -> Self {
         self.sos_a = a;
         self.sos_b = b;
+        self
+    }
+
+    /// Set SOS's `k` in `p_2 = k ‖ξ‖²`.
+    pub fn with_sos_k(mut self, k: f64) -> Self {
+        self.sos_k = k;
         self
     }
 
@@ -210,6 +225,42 @@ impl RuleConfig {
         self
     }
 
+    /// The rule that, run on losses scaled by `c > 0` (`l' = c · l`) with learning rate `lr / c`,
+    /// takes exactly the steps this rule takes on `l` with learning rate `lr`.
+    ///
+    /// With `ξ' = c ξ`, `H' = c H`, each rule's constants transform as follows (derivation in
+    /// docs/experiments.md): the look-ahead `α → α / c` (LA, LOLA, SOS: the shaping terms are
+    /// `α` times a product of two gradients); `λ → λ / c` for consensus and SGA (their
+    /// adjustments are products of a Hessian and a gradient); SGA's alignment offset
+    /// `ε → c⁷ ε` (its product `⟨ξ, Hᵀξ⟩ ⟨Aᵀξ, Hᵀξ⟩` scales as `c³ · c⁴`); SOS's threshold `b → c b` and
+    /// `k → k / c²` (`p_2 = k ‖ξ‖²` compares and squares a gradient); `a` and the SGA divisor
+    /// are unchanged. simgd and collective have no constants. AgA has no equivalent: its `λ`
+    /// multiplies `ξ` (scaling as `c`) and `H_c ξ_c` (scaling as `c²`) at once, so a rescaled
+    /// loss changes the balance of its two terms — that is an error here.
+    pub fn for_loss_scale(&self, c: f64) -> Result<Self, ConfigError> {
+        if !(c.is_finite() && c > 0.0) {
+            return Err(ConfigError::BadLossScale(c));
+        }
+        let mut rule = *self;
+        match self.method {
+            Method::Simgd | Method::Collective => {}
+            Method::Consensus => rule.lambda = self.lambda / c,
+            Method::Sga => {
+                rule.lambda = self.lambda / c;
+                rule.sga_epsilon = self.sga_epsilon * c.powi(7);
+            }
+            Method::La | Method::Lola => rule.alpha = self.alpha / c,
+            Method::Sos => {
+                rule.alpha = self.alpha / c;
+                rule.sos_b = self.sos_b * c;
+                rule.sos_k = self.sos_k / (c * c);
+            }
+            Method::Aga => return Err(ConfigError::NotScaleEquivariant(self.method)),
+        }
+        rule.validate()?;
+        Ok(rule)
+    }
+
     /// Check that every hyper-parameter is usable.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if !self.lambda.is_finite() {
@@ -226,6 +277,9 @@ impl RuleConfig {
         }
         if !(self.sos_b.is_finite() && self.sos_b > 0.0) {
             return Err(ConfigError::BadSosB(self.sos_b));
+        }
+        if !(self.sos_k.is_finite() && self.sos_k > 0.0) {
+            return Err(ConfigError::BadSosK(self.sos_k));
         }
         if let AlignDivisor::Fixed(x) = self.sga_divisor {
             if !(x.is_finite() && x > 0.0) {

@@ -23,6 +23,15 @@ pub enum ConfigError {
     /// An SOS `b` that is not a positive finite number.
     #[error("the SOS parameter b must be positive and finite, got {0}")]
     BadSosB(f64),
+    /// An SOS `k` that is not a positive finite number.
+    #[error("the SOS parameter k must be positive and finite, got {0}")]
+    BadSosK(f64),
+    /// A loss scale that is not a positive finite number.
+    #[error("a loss scale must be positive and finite, got {0}")]
+    BadLossScale(f64),
+    /// A rule whose dynamics no change of constants preserves under a loss scale.
+    #[error("{0} has no equivalent under a rescaled loss: its lambda multiplies terms of different orders (xi and H_c xi_c)")]
+    NotScaleEquivariant(crate::Method),
     /// A learning rate that is not a positive finite number.
     #[error("the learning rate must be positive and finite, got {0}")]
     BadLearningRate(f64),

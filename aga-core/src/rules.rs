@@ -217,8 +217,16 @@ pub fn lola<O: GameOracle>(o: &mut O, alpha: f64) -> Result<O::Vector, O::Error>
 /// Stable opponent shaping (Letcher et al. 2019): `ξ̃ = ξ_0 − p α χ` with `ξ_0` the LA
 /// direction and `p = min(p_1, p_2)`:
 /// `p_1 = 1` if `⟨−αχ, ξ_0⟩ ≥ 0`, else `min(1, −a‖ξ_0‖² / ⟨−αχ, ξ_0⟩)`;
-/// `p_2 = ‖ξ‖²` if `‖ξ‖ < b`, else `1`. The `p` used is reported in [`Direction::sos_p`].
-pub fn sos<O: GameOracle>(o: &mut O, alpha: f64, a: f64, b: f64) -> Result<O::Vector, O::Error> {
+/// `p_2 = k ‖ξ‖²` if `‖ξ‖ < b`, else `1` (`k = 1` in MATH.md and the SOS paper; see
+/// [`RuleConfig::for_loss_scale`] for other values). The `p` used is reported in
+/// [`Direction::sos_p`].
+pub fn sos<O: GameOracle>(
+    o: &mut O,
+    alpha: f64,
+    a: f64,
+    b: f64,
+    k: f64,
+) -> Result<O::Vector, O::Error> {
     let xi = o.xi().map_err(RuleError::Oracle)?;
     let term = look_ahead_term(o, &xi).map_err(RuleError::Oracle)?;
     let chi = shaping_term(o).map_err(RuleError::Oracle)?;
@@ -232,7 +240,7 @@ pub fn sos<O: GameOracle>(o: &mut O, alpha: f64, a: f64, b: f64) -> Result<O::Ve
     };
     let xi_norm_sq = xi.norm_sq();
     let p2 = if xi_norm_sq.sqrt() < b {
-        xi_norm_sq
+        k * xi_norm_sq
     } else {
         1.0
     };
@@ -264,7 +272,7 @@ pub fn direction<O: GameOracle>(rule: &RuleConfig, o: &mut O) -> Result<O::Vecto
         Method::Aga => aga(o, rule.lambda, rule.align),
         Method::La => la(o, rule.alpha),
         Method::Lola => lola(o, rule.alpha),
-        Method::Sos => sos(o, rule.alpha, rule.sos_a, rule.sos_b),
+        Method::Sos => sos(o, rule.alpha, rule.sos_a, rule.sos_b, rule.sos_k),
     }?;
     if !d.value.all_finite() {
         return Err(RuleError::NonFinite("direction"));

@@ -37,18 +37,18 @@ fn tandem_look_ahead_lola_and_sos_by_hand() {
 
     // SOS at (1, 1) with a = 0.25: ξ_0 = 1.6, −αχ = −0.8, ⟨−αχ, ξ_0⟩ = −2.56,
     // p_1 = min(1, 0.25·5.12/2.56) = 0.5, ‖ξ‖ = 2√2 ≥ b so p_2 = 1: ξ̃ = 1.6 − 0.5·0.8 = 1.2.
-    let d = sos(&mut at([1.0, 1.0]), alpha, 0.25, 0.1).unwrap();
+    let d = sos(&mut at([1.0, 1.0]), alpha, 0.25, 0.1, 1.0).unwrap();
     assert_eq!(d.sos_p, Some(0.5));
     close(&d.value, &[1.2, 1.2], 1e-15);
     // With the default a = 0.5, p_1 = 1 exactly and SOS is LOLA.
-    let d = sos(&mut at([1.0, 1.0]), alpha, 0.5, 0.1).unwrap();
+    let d = sos(&mut at([1.0, 1.0]), alpha, 0.5, 0.1, 1.0).unwrap();
     assert_eq!(d.sos_p, Some(1.0));
     close(&d.value, &[0.8, 0.8], 1e-15);
 
     // Near the fixed line s = 1, p_2 = ‖ξ‖² takes over: at (0.52, 0.5), s = 1.02, ξ_i = 0.04,
     // ‖ξ‖² = 0.0032 < b² so p = min(p_1, 0.0032); ξ_0 = 0.032, −αχ = −0.408,
     // p_1 = min(1, 0.5·2·0.032²/(2·0.408·0.032)) = 0.0392.
-    let d = sos(&mut at([0.52, 0.5]), alpha, 0.5, 0.1).unwrap();
+    let d = sos(&mut at([0.52, 0.5]), alpha, 0.5, 0.1, 1.0).unwrap();
     let p = d.sos_p.unwrap();
     assert!((p - 0.0032).abs() < 1e-15, "p = {p}");
     close(&d.value, &[0.032 - 0.0032 * 0.408; 2], 1e-14);
@@ -335,9 +335,61 @@ proptest! {
         let [la_ref, lola_ref, sos_ref] = reference(&game, w, alpha, a, b);
         let got_la = la(&mut game.at(w.to_vec()), alpha).unwrap().value;
         let got_lola = lola(&mut game.at(w.to_vec()), alpha).unwrap().value;
-        let got_sos = sos(&mut game.at(w.to_vec()), alpha, a, b).unwrap().value;
+        let got_sos = sos(&mut game.at(w.to_vec()), alpha, a, b, 1.0).unwrap().value;
         prop_assert!(rel_err(&got_la, &la_ref) < 1e-12, "{:?} vs {:?}", got_la, la_ref);
         prop_assert!(rel_err(&got_lola, &lola_ref) < 1e-12, "{:?} vs {:?}", got_lola, lola_ref);
         prop_assert!(rel_err(&got_sos, &sos_ref) < 1e-12, "{:?} vs {:?}", got_sos, sos_ref);
+    }
+}
+
+/// `game` with every loss multiplied by `c`.
+fn scaled(game: &QuadraticGame, c: f64) -> QuadraticGame {
+    QuadraticGame {
+        q: game
+            .q
+            .iter()
+            .map(|m| {
+                m.iter()
+                    .map(|r| r.iter().map(|x| c * x).collect())
+                    .collect()
+            })
+            .collect(),
+        b: game
+            .b
+            .iter()
+            .map(|v| v.iter().map(|x| c * x).collect())
+            .collect(),
+        blocks: game.blocks.clone(),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// `for_loss_scale(c)` on `c · l` takes the steps of the original rule on `l`: the scaled
+    /// direction equals `c` times the original one (so `lr / c` gives the same step). Small `w`
+    /// and large `b` exercise SOS's `p_2 = k ‖ξ‖²` branch too.
+    #[test]
+    fn rules_keep_their_steps_under_a_loss_scale(
+        n in 2usize..4,
+        entries in proptest::collection::vec(-2.0f64..2.0, 40),
+        w in proptest::collection::vec(-0.05f64..0.05, 4),
+        log_c in -4.0f64..2.0,
+        alpha in 0.05f64..1.0,
+        b in 0.01f64..2.0,
+    ) {
+        let c = 10f64.powf(log_c);
+        let game = random_game(n, &entries);
+        let big = scaled(&game, c);
+        let w = &w[..n];
+        for method in [Method::Simgd, Method::Collective, Method::Consensus, Method::Sga, Method::La, Method::Lola, Method::Sos] {
+            let rule = RuleConfig::new(method).with_alpha(alpha).with_sos(0.5, b).with_lambda(0.7);
+            let want = direction(&rule, &mut game.at(w.to_vec())).unwrap();
+            let equivalent = rule.for_loss_scale(c).unwrap();
+            let got = direction(&equivalent, &mut big.at(w.to_vec())).unwrap();
+            let got: Vec<f64> = got.value.iter().map(|x| x / c).collect();
+            prop_assert!(rel_err(&got, &want.value) < 1e-10, "{}: {:?} vs {:?}", method, got, want.value);
+        }
+        prop_assert!(RuleConfig::new(Method::Aga).for_loss_scale(c).is_err());
     }
 }
