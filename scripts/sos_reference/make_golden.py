@@ -280,10 +280,10 @@ def ipd_summary(Ls, dims, gamma, alpha, std, seed, num_runs, methods, at_steps):
                 "player2_mean": float(v[:, 1].mean()), "player2_std": float(v[:, 1].std()),
                 "both_mean": float(avg.mean()), "both_std": float(avg.std()),
             }
-        res[m] = {"at_step": per, "seconds": round(time.time() - t0, 1)}
+        res[m] = {"at_step": per}
         print(f"  summary {m}: step {last}: player1 {per[str(last)]['player1_mean']:.3f} +- "
               f"{per[str(last)]['player1_std']:.3f}, both {per[str(last)]['both_mean']:.3f} +- "
-              f"{per[str(last)]['both_std']:.3f} ({res[m]['seconds']} s)", flush=True)
+              f"{per[str(last)]['both_std']:.3f} ({time.time() - t0:.1f} s)", flush=True)
     return {
         "protocol": "notebook cell 6: init_th(dims, std=1) per run, update_th(th, Ls, alpha=1, algo) "
                     "repeatedly; value = (1 - gamma) * L_i(th_k) (cell 6 plots player 1's only); "
