@@ -264,6 +264,11 @@ fn experiments_run_end_to_end_at_a_tiny_size_and_their_outputs_parse() {
             vec!["matching_pennies_distance.png"],
             vec!["--runs", "2", "--steps", "5"],
         ),
+        (
+            "tandem",
+            vec!["tandem_sum.png"],
+            vec!["--runs", "2", "--steps", "5"],
+        ),
     ] {
         let out_dir = dir.join(name);
         let out_str = out_dir.to_str().unwrap().to_string();

@@ -26,6 +26,10 @@ const EXPERIMENTS_HELP: &str = "Experiments:
   public-goods      two-player public goods: all rules plus SVO, rewards, equality, compute
   ipd               iterated prisoner's dilemma: LOLA, LA, SOS and the other rules
   matching-pennies  matching pennies: distance to the equilibrium under every rule
+  tandem            tandem game: does each rule keep to the fixed line x + y = 1?
+
+ipd, matching-pennies and tandem take --lr, --alpha and --lambda in the SOS reference's units
+(its lr = alpha; the IPD's constants are transformed for our normalised loss).
 
 Each writes runs/curves CSV, summary.json, table.md and PNG plots into --out
 (default results/NAME) and prints the table. See docs/experiments.md.";
@@ -51,7 +55,7 @@ pub(crate) enum Command {
     /// Fixed-point analysis: H and H_c from exact HVPs, their spectra, and the point's class.
     #[command(after_long_help = GAMES_HELP)]
     Hessian(HessianArgs),
-    /// Run one of the paper's experiments (toy, public-goods, ipd, matching-pennies).
+    /// Run one of the paper's experiments (toy, public-goods, ipd, matching-pennies, tandem).
     #[command(after_long_help = EXPERIMENTS_HELP)]
     Experiment(ExperimentArgs),
 }
@@ -176,7 +180,7 @@ pub(crate) struct HessianArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct ExperimentArgs {
-    /// toy, public-goods, ipd or matching-pennies.
+    /// toy, public-goods, ipd, matching-pennies or tandem.
     pub(crate) name: String,
     /// Output folder; default results/NAME.
     #[arg(long)]

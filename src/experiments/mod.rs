@@ -8,8 +8,8 @@
 //!
 //! * [`toy`]: the AgA paper's toy game (Fig. 1);
 //! * [`public_goods`]: the two-player public goods game, all rules plus SVO;
-//! * [`shaping`]: the iterated prisoner's dilemma and matching pennies with the
-//!   opponent-shaping rules.
+//! * [`shaping`]: the iterated prisoner's dilemma, matching pennies and the tandem game with
+//!   the opponent-shaping rules, in the SOS reference's protocol.
 
 pub mod public_goods;
 pub mod shaping;
@@ -47,6 +47,10 @@ pub const EXPERIMENTS: &[(&str, &str)] = &[
     (
         "matching-pennies",
         "matching pennies: distance to the equilibrium under every rule",
+    ),
+    (
+        "tandem",
+        "tandem game of the SOS paper: does each rule keep to the fixed line x + y = 1?",
     ),
 ];
 
@@ -523,6 +527,7 @@ pub fn run_experiment(name: &str, options: &ExperimentOptions) -> Result<Report,
         "public-goods" => public_goods::run(options),
         "ipd" => shaping::run(shaping::ShapingGame::Ipd, options),
         "matching-pennies" => shaping::run(shaping::ShapingGame::MatchingPennies, options),
+        "tandem" => shaping::run(shaping::ShapingGame::Tandem, options),
         other => Err(ExperimentError::BadOption(format!(
             "unknown experiment `{other}` (expected one of: {})",
             EXPERIMENTS

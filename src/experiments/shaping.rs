@@ -1,18 +1,28 @@
-//! `aga experiment ipd` and `aga experiment matching-pennies`: the opponent-shaping games.
+//! `aga experiment ipd`, `matching-pennies` and `tandem`: the opponent-shaping games of the
+//! SOS paper, with the SOS reference code's protocol and constants.
 //!
 //! simgd, LOLA, LA, SOS, SGA, consensus, AgA and collective run from the same `runs` random
-//! initial points (every logit `~ N(0, 1)`, as in the SOS reference code) for `steps` steps.
+//! initial points (every parameter `~ N(0, σ²)`, as in the reference) for `steps` steps.
 //!
 //! * IPD (`γ = 0.96`): the curve is the average loss `(l_1 + l_2)/2` per step (all-defect is
-//!   2, all-cooperate 1); reported are the final average loss and each player's final
-//!   cooperation probabilities `σ(θ)` in the start state and after CC, CD, DC, DD.
+//!   2, all-cooperate 1); reported are the final average loss (mean ± std over runs, as the
+//!   reference reports it) and each player's final cooperation probabilities `σ(θ)` in the start
+//!   state and after CC, CD, DC, DD.
 //! * Matching pennies: the curve is the distance of `(p_1, p_2) = σ(θ)` to the equilibrium
 //!   `(½, ½)`; reported are the final distance and the final probabilities of heads.
+//! * Tandem (`l_i = (x + y)² − 2 x_i`): the curve is `x + y`, whose fixed line is `x + y = 1`;
+//!   LOLA is known to leave it (SOS paper, Fig. 1).
 //!
-//! Defaults: 20 runs, 200 steps, `|λ| = 1`; learning rate and look-ahead `α` as in the SOS
-//! reference notebook (`lr = α = 1`). That notebook's IPD loss is the unnormalised discounted
-//! value `V`, ours is `(1 − γ) V`, so the same dynamics need `lr = α = 1/(1 − γ) = 25` here
-//! (the default for `ipd`); matching pennies uses `lr = α = 1`.
+//! **Constants.** `--lr`, `--alpha` and `--lambda` are in the reference's units: the SOS
+//! notebook's `lr = α` (1 for the IPD and matching pennies, 0.1 for tandem), its `a = 0.5`,
+//! `b = 0.1`, SGA's `|λ| = 1`, `ε = 0.1` and consensus' `γ = 1`. The reference's IPD loss is
+//! the unnormalised value `V`, ours is `l = (1 − γ) V`; every rule's constants are therefore
+//! transformed by [`RuleConfig::for_loss_scale`] with `c = 1 − γ`, and the learning rate is
+//! `lr / c` (25), so that each rule takes the reference's steps exactly (tests/sos_reference.rs
+//! checks this run by run). AgA has no reference and no equivalent under a rescaled loss; it
+//! runs with `λ = --lambda` on our loss at the same learning rate.
+//!
+//! Defaults: 50 runs, 200 steps (IPD, matching pennies) or 100 steps (tandem).
 
 use super::stats::Estimate;
 use super::{
@@ -22,7 +32,7 @@ use super::{
 use crate::plot::{lines, Series};
 use aga_burn::{Game, HvpBackend};
 use aga_core::{Method, RuleConfig};
-use aga_games::{Ipd, MatrixGame};
+use aga_games::{Ipd, MatrixGame, Tandem};
 use rand_distr::{Distribution, StandardNormal};
 use serde::Serialize;
 
@@ -33,6 +43,8 @@ pub enum ShapingGame {
     Ipd,
     /// Matching pennies.
     MatchingPennies,
+    /// The tandem game.
+    Tandem,
 }
 
 impl ShapingGame {
@@ -40,13 +52,30 @@ impl ShapingGame {
         match self {
             ShapingGame::Ipd => "ipd",
             ShapingGame::MatchingPennies => "matching-pennies",
+            ShapingGame::Tandem => "tandem",
         }
     }
 
     fn dim(self) -> usize {
         match self {
             ShapingGame::Ipd => 10,
-            ShapingGame::MatchingPennies => 2,
+            ShapingGame::MatchingPennies | ShapingGame::Tandem => 2,
+        }
+    }
+
+    /// `c` with `our loss = c · the reference's loss`.
+    fn loss_scale(self) -> f64 {
+        match self {
+            ShapingGame::Ipd => 1.0 - Ipd::default().gamma(),
+            ShapingGame::MatchingPennies | ShapingGame::Tandem => 1.0,
+        }
+    }
+
+    /// The reference's `lr = α`, standard deviation of the starts, and number of steps.
+    fn reference_protocol(self) -> (f64, f64, usize) {
+        match self {
+            ShapingGame::Ipd | ShapingGame::MatchingPennies => (1.0, 1.0, 200),
+            ShapingGame::Tandem => (0.1, 0.1, 100),
         }
     }
 
@@ -58,6 +87,7 @@ impl ShapingGame {
                 let (p, q) = (sigmoid(point[0]), sigmoid(point[1]));
                 ((p - 0.5).powi(2) + (q - 0.5).powi(2)).sqrt()
             }
+            ShapingGame::Tandem => point[0] + point[1],
         }
     }
 
@@ -65,6 +95,7 @@ impl ShapingGame {
         match self {
             ShapingGame::Ipd => "average loss",
             ShapingGame::MatchingPennies => "distance to equilibrium",
+            ShapingGame::Tandem => "x + y",
         }
     }
 }
@@ -73,29 +104,77 @@ fn sigmoid(t: f64) -> f64 {
     1.0 / (1.0 + (-t).exp())
 }
 
-/// The rules of the opponent-shaping experiments, with `|λ| = lambda`.
-pub fn rules(lambda: f64, alpha: f64) -> Vec<RuleSpec> {
-    let with = |m| RuleConfig::new(m).with_lambda(lambda);
-    let shaping = |m| RuleConfig::new(m).with_alpha(alpha);
-    vec![
-        RuleSpec::new(RuleConfig::new(Method::Simgd)),
-        RuleSpec::new(shaping(Method::Lola)),
-        RuleSpec::new(shaping(Method::La)),
-        RuleSpec::new(shaping(Method::Sos)),
-        RuleSpec::new(with(Method::Sga)),
-        RuleSpec::new(with(Method::Consensus)),
-        RuleSpec::new(with(Method::Aga)),
-        RuleSpec::new(RuleConfig::new(Method::Collective)),
-    ]
+/// The rules of the opponent-shaping experiments with the reference's constants (its
+/// `update_th` defaults, look-ahead `alpha`, SGA and consensus `|λ| = lambda`), transformed for
+/// our loss `c ·` the reference's by [`RuleConfig::for_loss_scale`]; AgA with `λ = lambda` as
+/// given (it has no equivalent, see the module documentation).
+pub fn rules(lambda: f64, alpha: f64, c: f64) -> Result<Vec<RuleSpec>, ExperimentError> {
+    let reference = [
+        RuleConfig::new(Method::Simgd),
+        RuleConfig::new(Method::Lola).with_alpha(alpha),
+        RuleConfig::new(Method::La).with_alpha(alpha),
+        RuleConfig::new(Method::Sos).with_alpha(alpha),
+        RuleConfig::new(Method::Sga).with_lambda(lambda),
+        RuleConfig::new(Method::Consensus).with_lambda(lambda),
+    ];
+    let mut specs = reference
+        .iter()
+        .map(|r| {
+            r.for_loss_scale(c)
+                .map(RuleSpec::new)
+                .map_err(|e| ExperimentError::BadOption(e.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    specs.push(RuleSpec::new(
+        RuleConfig::new(Method::Aga).with_lambda(lambda),
+    ));
+    specs.push(RuleSpec::new(RuleConfig::new(Method::Collective)));
+    Ok(specs)
+}
+
+/// The constants a rule runs with on our loss, for the table.
+fn constants(rule: &RuleConfig, lr: f64) -> String {
+    let g = |x: f64| {
+        if x != 0.0 && (x.abs() < 1e-3 || x.abs() >= 1e5) {
+            format!("{x:.3e}")
+        } else {
+            let fixed = format!("{x:.4}");
+            fixed
+                .trim_end_matches('0')
+                .trim_end_matches('.')
+                .to_string()
+        }
+    };
+    let mut parts = vec![format!("lr {}", g(lr))];
+    match rule.method {
+        Method::La | Method::Lola => parts.push(format!("α {}", g(rule.alpha))),
+        Method::Sos => parts.extend([
+            format!("α {}", g(rule.alpha)),
+            format!("b {}", g(rule.sos_b)),
+            format!("k {}", g(rule.sos_k)),
+        ]),
+        Method::Sga => parts.extend([
+            format!("λ {}", g(rule.lambda)),
+            format!("ε {}", g(rule.sga_epsilon)),
+        ]),
+        Method::Consensus | Method::Aga => parts.push(format!("λ {}", g(rule.lambda))),
+        Method::Simgd | Method::Collective => {}
+    }
+    parts.join(", ")
 }
 
 #[derive(Debug, Serialize)]
 struct RuleSummary {
     label: String,
+    /// The rule as run on our loss (constants already transformed).
     rule: RuleConfig,
+    /// The learning rate on our loss.
+    learning_rate: f64,
     final_metric: Estimate,
     /// Mean final probability of cooperating (IPD) / heads (MP), per parameter.
     final_probabilities: Vec<f64>,
+    /// Mean final parameters.
+    final_coordinates: Vec<f64>,
     diverged: usize,
     /// Mean of the metric over runs at every step (runs that diverged drop out).
     curve: Vec<f64>,
@@ -105,8 +184,13 @@ struct RuleSummary {
 struct Summary {
     experiment: &'static str,
     seed: u64,
+    /// In the SOS reference's units (its loss is ours divided by `loss_scale`).
     #[serde(flatten)]
     settings: Settings,
+    /// `c`: our loss is `c ·` the reference's.
+    loss_scale: f64,
+    /// Standard deviation of the initial parameters.
+    start_std: f64,
     metric: &'static str,
     parameter_names: Vec<String>,
     rules: Vec<RuleSummary>,
@@ -114,34 +198,33 @@ struct Summary {
 
 /// Run the IPD or matching pennies experiment.
 pub fn run(which: ShapingGame, options: &ExperimentOptions) -> Result<Report, ExperimentError> {
-    // The IPD loss is the normalised value (1 − γ)·V: the SOS reference code's lr = α = 1 on
-    // the unnormalised V is lr = α = 1/(1 − γ) = 25 here.
-    let scale = match which {
-        ShapingGame::Ipd => 1.0 / (1.0 - Ipd::default().gamma()),
-        ShapingGame::MatchingPennies => 1.0,
-    };
+    // Settings in the reference's units; the rules run on our loss c · the reference's.
+    let (reference_lr, start_std, reference_steps) = which.reference_protocol();
+    let c = which.loss_scale();
     let settings = options.settings(Settings {
-        runs: 20,
-        steps: 200,
-        lr: scale,
+        runs: 50,
+        steps: reference_steps,
+        lr: reference_lr,
         lambda: 1.0,
-        alpha: scale,
+        alpha: reference_lr,
     })?;
-    let Settings {
-        runs, steps, lr, ..
-    } = settings;
+    let Settings { runs, steps, .. } = settings;
+    let lr = settings.lr / c;
     let game: Box<dyn Game<HvpBackend<super::Backend>> + Sync> = match which {
         ShapingGame::Ipd => Box::new(Ipd::default()),
         ShapingGame::MatchingPennies => Box::new(MatrixGame::matching_pennies()),
+        ShapingGame::Tandem => Box::new(Tandem),
     };
     let names = game.layout().names();
-    let specs = rules(settings.lambda, settings.alpha);
+    let specs = rules(settings.lambda, settings.alpha, c)?;
     let out = &options.out;
     create_dir(out)?;
 
     let d = which.dim();
     let starts = super::starts(options.seed, runs, |rng| {
-        (0..d).map(|_| StandardNormal.sample(rng)).collect()
+        (0..d)
+            .map(|_| start_std * Distribution::<f64>::sample(&StandardNormal, rng))
+            .collect()
     });
     let jobs = specs.len() * runs;
     let bar = progress_bar(jobs as u64, options.progress, which.name());
@@ -193,14 +276,12 @@ pub fn run(which: ShapingGame, options: &ExperimentOptions) -> Result<Report, Ex
                 .collect(),
         });
         let finite: Vec<&Run> = group.iter().filter(|r| !r.diverged).collect();
+        // Means over the runs that did not diverge (NaN when none is left).
+        let mean_of = |f: &dyn Fn(&Run) -> f64| -> f64 {
+            finite.iter().map(|r| f(r)).sum::<f64>() / finite.len() as f64
+        };
         let probabilities: Vec<f64> = (0..d)
-            .map(|i| {
-                finite
-                    .iter()
-                    .map(|r| sigmoid(r.final_point[i]))
-                    .sum::<f64>()
-                    / finite.len().max(1) as f64
-            })
+            .map(|i| mean_of(&|r| sigmoid(r.final_point[i])))
             .collect();
         for (run, r) in group.iter().enumerate() {
             let mut row = vec![
@@ -217,6 +298,7 @@ pub fn run(which: ShapingGame, options: &ExperimentOptions) -> Result<Report, Ex
         summaries.push(RuleSummary {
             label: spec.label.clone(),
             rule: spec.rule,
+            learning_rate: lr,
             final_metric: Estimate::of(
                 &finite
                     .iter()
@@ -224,6 +306,12 @@ pub fn run(which: ShapingGame, options: &ExperimentOptions) -> Result<Report, Ex
                     .collect::<Vec<_>>(),
             ),
             final_probabilities: probabilities,
+            final_coordinates: (0..d)
+                .map(|i| {
+                    finite.iter().map(|r| r.final_point[i]).sum::<f64>()
+                        / finite.len().max(1) as f64
+                })
+                .collect(),
             diverged: group.len() - finite.len(),
             curve,
         });
@@ -249,6 +337,8 @@ pub fn run(which: ShapingGame, options: &ExperimentOptions) -> Result<Report, Ex
         experiment: which.name(),
         seed: options.seed,
         settings,
+        loss_scale: c,
+        start_std,
         metric: which.metric_name(),
         parameter_names: names,
         rules: summaries,
@@ -267,6 +357,11 @@ pub fn run(which: ShapingGame, options: &ExperimentOptions) -> Result<Report, Ex
             "Matching pennies: distance of (p1, p2) to the equilibrium (1/2, 1/2)",
             "distance",
         ),
+        ShapingGame::Tandem => (
+            "tandem_sum.png",
+            "Tandem: x + y (the fixed points are the line x + y = 1)",
+            "x + y",
+        ),
     };
     let p = out.join(file);
     lines(&p, title, ("step", y), &series).map_err(|message| ExperimentError::Write {
@@ -283,14 +378,16 @@ fn table(
     runs: usize,
 ) -> (Vec<String>, Vec<Vec<String>>) {
     let diverged = |s: &RuleSummary| format!("{}/{}", s.diverged, runs);
+    let on_our_loss = |s: &RuleSummary| constants(&s.rule, s.learning_rate);
     match which {
         ShapingGame::Ipd => {
             let header = [
                 "rule",
-                "final average loss",
+                "final average loss (mean ± std)",
                 "P1 cooperate: start, CC, CD, DC, DD",
                 "P2 cooperate: start, CC, CD, DC, DD",
                 "diverged",
+                "constants on l = (1 − γ) V",
             ];
             let probs = |p: &[f64]| {
                 p.iter()
@@ -303,32 +400,40 @@ fn table(
                 .map(|s| {
                     vec![
                         s.label.clone(),
-                        s.final_metric.show(3),
+                        s.final_metric.show_std(3),
                         probs(&s.final_probabilities[..5]),
                         probs(&s.final_probabilities[5..]),
                         diverged(s),
+                        on_our_loss(s),
                     ]
                 })
                 .collect();
             (header.map(String::from).to_vec(), rows)
         }
-        ShapingGame::MatchingPennies => {
-            let header = [
-                "rule",
-                "final distance",
-                "mean p1 (heads)",
-                "mean p2 (heads)",
-                "diverged",
-            ];
+        ShapingGame::MatchingPennies | ShapingGame::Tandem => {
+            let (metric, p1, p2) = match which {
+                ShapingGame::Tandem => ("final x + y (mean ± std)", "mean x", "mean y"),
+                _ => (
+                    "final distance (mean ± std)",
+                    "mean p1 (heads)",
+                    "mean p2 (heads)",
+                ),
+            };
+            let header = ["rule", metric, p1, p2, "diverged", "constants"];
+            let coordinate = |s: &RuleSummary, i: usize| match which {
+                ShapingGame::Tandem => s.final_coordinates[i],
+                _ => s.final_probabilities[i],
+            };
             let rows = summaries
                 .iter()
                 .map(|s| {
                     vec![
                         s.label.clone(),
-                        s.final_metric.show(3),
-                        format!("{:.3}", s.final_probabilities[0]),
-                        format!("{:.3}", s.final_probabilities[1]),
+                        s.final_metric.show_std(3),
+                        format!("{:.3}", coordinate(s, 0)),
+                        format!("{:.3}", coordinate(s, 1)),
                         diverged(s),
+                        on_our_loss(s),
                     ]
                 })
                 .collect();

@@ -2,13 +2,16 @@
 
 use serde::Serialize;
 
-/// A mean with its 95% confidence interval (normal approximation: `±1.96 s/√n`).
+/// A mean with its 95% confidence interval (normal approximation: `±1.96 s/√n`) and the
+/// population standard deviation (as the SOS reference reports, `np.std`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Estimate {
     /// Sample mean.
     pub mean: f64,
     /// Half-width of the 95% interval (0 for fewer than two samples).
     pub ci95: f64,
+    /// Standard deviation over the samples, `√(Σ (x − mean)² / n)` (NaN when empty).
+    pub std: f64,
     /// Number of samples.
     pub n: usize,
 }
@@ -21,22 +24,29 @@ impl Estimate {
             return Self {
                 mean: f64::NAN,
                 ci95: f64::NAN,
+                std: f64::NAN,
                 n,
             };
         }
         let mean = samples.iter().sum::<f64>() / n as f64;
+        let std = (samples.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64).sqrt();
         let ci95 = if n < 2 {
             0.0
         } else {
             let var = samples.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
             1.96 * (var / n as f64).sqrt()
         };
-        Self { mean, ci95, n }
+        Self { mean, ci95, std, n }
     }
 
     /// `mean ± ci95` with `digits` decimals.
     pub fn show(&self, digits: usize) -> String {
         format!("{:.digits$} ± {:.digits$}", self.mean, self.ci95)
+    }
+
+    /// `mean ± std` with `digits` decimals.
+    pub fn show_std(&self, digits: usize) -> String {
+        format!("{:.digits$} ± {:.digits$}", self.mean, self.std)
     }
 }
 
