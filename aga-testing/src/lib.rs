@@ -203,6 +203,19 @@ pub fn assert_close_scalar(actual: f64, expected: f64, tol: f64) {
     assert_close(&[actual], &[expected], tol);
 }
 
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+fn matvec(m: &[Vec<f64>], v: &[f64]) -> Vec<f64> {
+    m.iter().map(|row| dot(row, v)).collect()
+}
+
+fn transpose(m: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    let n = m.len();
+    (0..n).map(|c| (0..n).map(|r| m[r][c]).collect()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,8 +227,9 @@ mod tests {
         assert!(rel_err(&[1.0, 2.0], &[f64::NAN, 2.0]).is_infinite());
         assert!(rel_err(&[f64::INFINITY], &[f64::INFINITY]).is_infinite());
         assert!(rel_err(&[1.0], &[1.0, 2.0]).is_infinite());
-        // `f64::max` drops NaN: the old fold scored this 0.
-        assert!(!(rel_err(&[f64::NAN], &[0.0]) <= 1e-12));
+        // `f64::max` drops NaN: the old fold scored this 0, and `e <= tol` passed.
+        let e = rel_err(&[f64::NAN], &[0.0]);
+        assert!(e.partial_cmp(&1e-12) == Some(std::cmp::Ordering::Greater));
     }
 
     #[test]
@@ -229,17 +243,4 @@ mod tests {
         assert!((rel_err(&[101.0], &[100.0]) - 0.01).abs() < 1e-15);
         assert!((rel_err(&[0.5], &[0.25]) - 0.25).abs() < 1e-15);
     }
-}
-
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
-fn matvec(m: &[Vec<f64>], v: &[f64]) -> Vec<f64> {
-    m.iter().map(|row| dot(row, v)).collect()
-}
-
-fn transpose(m: &[Vec<f64>]) -> Vec<Vec<f64>> {
-    let n = m.len();
-    (0..n).map(|c| (0..n).map(|r| m[r][c]).collect()).collect()
 }
