@@ -191,3 +191,81 @@ fn readme_headline_aga_from_half_half_reaches_both_rewards_at_one() {
         .collect();
     assert_close(&losses, &[-1.0, -1.0], 1e-9);
 }
+
+#[test]
+fn per_player_learning_rates_scale_each_players_step() {
+    // Plain SGD inside: w_i ← w_i − lr_i ξ̃_i, with ξ̃ the closed-form AgA direction.
+    let rates = [0.03, 0.11];
+    let mut opt = GameOptimizerConfig::new(Method::Aga)
+        .init(vec![SgdConfig::new().init::<AD, Scalar<AD>>()])
+        .unwrap();
+    let mut players = vec![player(0.3), player(-0.8)];
+    let mut w = [0.3, -0.8];
+    for _ in 0..5 {
+        let g = aga_direction(w);
+        w = [w[0] - rates[0] * g[0], w[1] - rates[1] * g[1]];
+        players = opt
+            .step_with_rates(&rates, players, &toy_losses)
+            .unwrap()
+            .players;
+        assert_close(&[value(&players[0]), value(&players[1])], &w, 1e-13);
+    }
+}
+
+#[test]
+fn learning_rate_lists_and_the_runaway_guard_are_checked() {
+    use aga_burn::TransformError;
+    let sgd = || SgdConfig::new().init::<AD, Scalar<AD>>();
+    let mut opt = GameOptimizerConfig::new(Method::Aga)
+        .init(vec![sgd()])
+        .unwrap();
+    let players = || vec![player(0.3), player(-0.8)];
+    assert!(matches!(
+        opt.step_with_rates(&[0.1], players(), &toy_losses),
+        Err(TransformError::LearningRateCount { got: 1, players: 2 })
+    ));
+    assert!(matches!(
+        opt.step_with_rates(&[0.1, f64::NAN], players(), &toy_losses),
+        Err(TransformError::BadLearningRate { player: 1, .. })
+    ));
+    assert!(matches!(
+        opt.step_with_rates(&[-0.1, 0.1], players(), &toy_losses),
+        Err(TransformError::BadLearningRate { player: 0, .. })
+    ));
+    // The guard: the toy game's losses at (0.3, −0.8) are l1 = −sin(−0.24 + 0.64) ≈ −0.389 and
+    // l2 = −cos(1.3 − 0.04 + 0.192) ≈ −0.118; a limit of 0.2 trips on player 1.
+    let l1 = -(0.3f64 * -0.8 + 0.64).sin();
+    let mut guarded = GameOptimizerConfig::new(Method::Aga)
+        .with_max_abs_loss(Some(0.2))
+        .init(vec![sgd()])
+        .unwrap();
+    match guarded.step(0.1, players(), &toy_losses) {
+        Err(TransformError::RunawayLoss {
+            player,
+            loss,
+            limit,
+        }) => {
+            assert_eq!(player, 0);
+            assert_close(&[loss], &[l1], 1e-14);
+            assert_eq!(limit, 0.2);
+        }
+        other => panic!(
+            "expected the guard to trip, got {:?}",
+            other.map(|s| s.losses_before)
+        ),
+    }
+    // A limit above both losses lets the step through.
+    let mut loose = GameOptimizerConfig::new(Method::Aga)
+        .with_max_abs_loss(Some(0.5))
+        .init(vec![sgd()])
+        .unwrap();
+    assert!(loose.step(0.1, players(), &toy_losses).is_ok());
+    for bad in [0.0, -1.0, f64::INFINITY, f64::NAN] {
+        assert!(matches!(
+            GameOptimizerConfig::new(Method::Aga)
+                .with_max_abs_loss(Some(bad))
+                .init(vec![sgd()]),
+            Err(TransformError::BadLossLimit(_))
+        ));
+    }
+}
