@@ -52,7 +52,17 @@ const COUNTS: &[&str] = &[
     "x",
 ];
 const HIDDEN: &[&str] = &["1", "2", "0", "100000", "4000000000", "-5", "1.5"];
-const STEPS: &[&str] = &["0", "1", "3", "1000001", "10000001", "-2", "1e3"];
+/// Every value beyond a limit is beyond every command's limit (run: 10⁷, experiments: 10⁶), so
+/// that no valid draw is a long run.
+const STEPS: &[&str] = &[
+    "0",
+    "1",
+    "3",
+    "10000001",
+    "99999999999999999999",
+    "-2",
+    "1e3",
+];
 const RUNS: &[&str] = &["0", "1", "2", "10001", "-1", "many"];
 const POINTS: &[&str] = &[
     "0.5,0.5",
