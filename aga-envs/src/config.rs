@@ -1,0 +1,294 @@
+//! Environment configuration: the SSD reference's rules as defaults, the variants as options.
+
+use crate::EnvError;
+use serde::{Deserialize, Serialize};
+
+/// The SSD reference's Harvest map (16 × 38): `@` wall, `P` spawn, `A` apple cell.
+pub const HARVEST_MAP: &str = "\
+@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@
+@ P   P      A    P AAAAA    P  A P  @
+@  P     A P AA    P    AAA    A  A  @
+@     A AAA  AAA    A    A AA AAAA   @
+@ A  AAA A    A  A AAA  A  A   A A   @
+@AAA  A A    A  AAA A  AAA        A P@
+@ A A  AAA  AAA  A A    A AA   AA AA @
+@  A A  AAA    A A  AAA    AAA  A    @
+@   AAA  A      AAA  A    AAAA       @
+@ P  A       A  A AAA    A  A      P @
+@A  AAA  A  A  AAA A    AAAA     P   @
+@    A A   AAA  A A      A AA   A  P @
+@     AAA   A A  AAA      AA   AAA P @
+@ A    A     AAA  A  P          A    @
+@       P     A         P  P P     P @
+@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@";
+
+/// The SSD reference's Cleanup map (25 × 18): `H` river with waste, `R` clean river, `S` stream,
+/// `B` orchard, `P` spawn, `@` wall.
+pub const CLEANUP_MAP: &str = "\
+@@@@@@@@@@@@@@@@@@
+@RRRRRR     BBBBB@
+@HHHHHH      BBBB@
+@RRRRRR     BBBBB@
+@RRRRR  P    BBBB@
+@RRRRR    P BBBBB@
+@HHHHH       BBBB@
+@RRRRR      BBBBB@
+@HHHHHHSSSSSSBBBB@
+@HHHHHHSSSSSSBBBB@
+@RRRRR   P P BBBB@
+@HHHHH   P  BBBBB@
+@RRRRRR    P BBBB@
+@HHHHHH P   BBBBB@
+@RRRRR       BBBB@
+@HHHH    P  BBBBB@
+@RRRRR       BBBB@
+@HHHHH  P P BBBBB@
+@RRRRR       BBBB@
+@HHHH       BBBBB@
+@RRRRR       BBBB@
+@HHHHH      BBBBB@
+@RRRRR       BBBB@
+@HHHH       BBBBB@
+@@@@@@@@@@@@@@@@@@";
+
+/// Which dilemma.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EnvKind {
+    /// Harvest: apples regrow only near other apples (a commons dilemma).
+    Harvest,
+    /// Cleanup: apples grow only while the river is clean, and cleaning pays nothing.
+    Cleanup,
+}
+
+impl EnvKind {
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            EnvKind::Harvest => "harvest",
+            EnvKind::Cleanup => "cleanup",
+        }
+    }
+
+    /// Number of actions: 8 for Harvest, 9 for Cleanup (with `clean`).
+    pub fn num_actions(self) -> usize {
+        match self {
+            EnvKind::Harvest => 8,
+            EnvKind::Cleanup => 9,
+        }
+    }
+}
+
+/// The actions, egocentric (rotated by the agent's facing), in the SSD reference's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Action {
+    /// Step to the agent's left.
+    MoveLeft = 0,
+    /// Step to the agent's right.
+    MoveRight = 1,
+    /// Step forward.
+    MoveForward = 2,
+    /// Step back.
+    MoveBack = 3,
+    /// Do nothing.
+    Stay = 4,
+    /// Turn clockwise.
+    TurnClockwise = 5,
+    /// Turn anticlockwise.
+    TurnAnticlockwise = 6,
+    /// Fire the penalty beam.
+    Fire = 7,
+    /// Fire the cleaning beam (Cleanup only).
+    Clean = 8,
+}
+
+impl Action {
+    /// The action with index `a`, if any.
+    pub fn from_index(a: u8) -> Option<Self> {
+        use Action::*;
+        Some(match a {
+            0 => MoveLeft,
+            1 => MoveRight,
+            2 => MoveForward,
+            3 => MoveBack,
+            4 => Stay,
+            5 => TurnClockwise,
+            6 => TurnAnticlockwise,
+            7 => Fire,
+            8 => Clean,
+            _ => return None,
+        })
+    }
+}
+
+/// Harvest's apple regrowth: an empty apple cell grows an apple with probability
+/// `rates[min(k, rates.len() − 1)]`, `k` the apples at offsets `(j, l)` with
+/// `j² + l² ≤ radius_sq`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Regrowth {
+    /// Squared radius of the neighbourhood: 2 is the 3×3 square (the reference's literal
+    /// behaviour), 4 the L2 radius 2 of Melting Pot and SocialJax (12 neighbours).
+    pub radius_sq: i32,
+    /// Probabilities by neighbour count, the last one for every larger count.
+    pub rates: Vec<f64>,
+}
+
+impl Default for Regrowth {
+    fn default() -> Self {
+        Self {
+            radius_sq: 2,
+            rates: vec![0.0, 0.005, 0.02, 0.05],
+        }
+    }
+}
+
+/// The penalty beam's consequences.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Zap {
+    /// Reward of the shooter per shot (the reference: −1).
+    pub cost: f64,
+    /// Reward of each agent hit (the reference: −50).
+    pub fine: f64,
+    /// Melting Pot's variant: a hit agent leaves the map and respawns at a random free spawn
+    /// cell after this many steps (4 in Harvest, 50 in Cleanup there); `None` keeps it in place.
+    pub removal_steps: Option<usize>,
+}
+
+impl Default for Zap {
+    fn default() -> Self {
+        Self {
+            cost: -1.0,
+            fine: -50.0,
+            removal_steps: None,
+        }
+    }
+}
+
+/// Everything an environment is built from. Every field has the SSD reference's value as its
+/// default; a JSON config file may set any subset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvConfig {
+    /// Harvest or Cleanup.
+    pub kind: EnvKind,
+    /// The map, rows separated by newlines.
+    pub map: String,
+    /// Number of agents (5; Melting Pot and SocialJax use 7).
+    pub agents: usize,
+    /// Episode length (1000); the environment never ends an episode earlier.
+    pub horizon: usize,
+    /// Observation radius: the window is `(2r + 1)²` (7 → 15×15).
+    pub view_radius: usize,
+    /// Beam length (5) and width (3: a centre ray and one ray on each side).
+    pub beam_length: usize,
+    /// Harvest's regrowth.
+    pub regrowth: Regrowth,
+    /// The penalty beam.
+    pub zap: Zap,
+    /// Cleanup: apple growth rate at zero waste (0.05).
+    pub apple_rate: f64,
+    /// Cleanup: waste spawn probability per step (0.5).
+    pub waste_rate: f64,
+    /// Cleanup: waste density at and above which nothing grows or spawns (0.4).
+    pub waste_threshold: f64,
+    /// Cleanup: waste starts spawning after this many steps (0; Melting Pot and SocialJax: 50).
+    pub waste_delay: usize,
+}
+
+impl EnvConfig {
+    /// The SSD reference's Harvest.
+    pub fn harvest() -> Self {
+        Self {
+            kind: EnvKind::Harvest,
+            map: HARVEST_MAP.to_string(),
+            agents: 5,
+            horizon: 1000,
+            view_radius: 7,
+            beam_length: 5,
+            regrowth: Regrowth::default(),
+            zap: Zap::default(),
+            apple_rate: 0.05,
+            waste_rate: 0.5,
+            waste_threshold: 0.4,
+            waste_delay: 0,
+        }
+    }
+
+    /// The SSD reference's Cleanup.
+    pub fn cleanup() -> Self {
+        Self {
+            kind: EnvKind::Cleanup,
+            map: CLEANUP_MAP.to_string(),
+            ..Self::harvest()
+        }
+    }
+
+    /// The reference configuration of `kind`.
+    pub fn of(kind: EnvKind) -> Self {
+        match kind {
+            EnvKind::Harvest => Self::harvest(),
+            EnvKind::Cleanup => Self::cleanup(),
+        }
+    }
+
+    /// Check every number (the map is checked when the environment is built).
+    pub fn validate(&self) -> Result<(), EnvError> {
+        if !(1..=64).contains(&self.view_radius) {
+            return Err(EnvError::BadView(self.view_radius));
+        }
+        let bad = |m: String| Err(EnvError::BadParameter(m));
+        if self.horizon == 0 || self.horizon > 100_000_000 {
+            return bad(format!(
+                "the horizon must be between 1 and 10^8, got {}",
+                self.horizon
+            ));
+        }
+        if self.beam_length == 0 || self.beam_length > 64 {
+            return bad(format!(
+                "the beam length must be between 1 and 64, got {}",
+                self.beam_length
+            ));
+        }
+        if self.regrowth.rates.is_empty()
+            || self.regrowth.rates.iter().any(|p| !(0.0..=1.0).contains(p))
+        {
+            return bad(format!(
+                "regrowth rates must be probabilities (at least one), got {:?}",
+                self.regrowth.rates
+            ));
+        }
+        if !(0..=64).contains(&self.regrowth.radius_sq) {
+            return bad(format!(
+                "the regrowth radius_sq must be between 0 and 64, got {}",
+                self.regrowth.radius_sq
+            ));
+        }
+        for (name, p) in [
+            ("apple_rate", self.apple_rate),
+            ("waste_rate", self.waste_rate),
+        ] {
+            if !(0.0..=1.0).contains(&p) {
+                return bad(format!("{name} must be a probability, got {p}"));
+            }
+        }
+        if !(self.waste_threshold > 0.0 && self.waste_threshold <= 1.0) {
+            return bad(format!(
+                "waste_threshold must be in (0, 1], got {}",
+                self.waste_threshold
+            ));
+        }
+        if !(self.zap.cost.is_finite() && self.zap.fine.is_finite()) {
+            return bad("the zap cost and fine must be finite".to_string());
+        }
+        if self.agents == 0 || self.agents > crate::AGENT_COLOURS.len() * 100 {
+            return Err(EnvError::AgentCount {
+                agents: self.agents,
+                spawns: 0,
+            });
+        }
+        Ok(())
+    }
+}

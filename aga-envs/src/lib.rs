@@ -1,0 +1,34 @@
+//! Sequential social dilemmas in Rust: **Cleanup** (a public-goods dilemma) and **Harvest** (a
+//! commons dilemma), with the rules and constants of the SSD reference (Vinitsky et al.,
+//! `sequential_social_dilemma_games`; `shared/docs/ENVS.md` in the project) as defaults and the
+//! Melting Pot / SocialJax variants as configuration.
+//!
+//! * [`EnvConfig`]: the map, the number of agents, regrowth, beams, fines or removal, waste,
+//!   view size — serde, with the reference as default ([`EnvConfig::harvest`],
+//!   [`EnvConfig::cleanup`]);
+//! * [`Env`]: `reset(seed)`, `step(&actions)` → [`StepResult`] (rewards, done, counters), and
+//!   observations written into caller-owned buffers, RGB ([`ObsKind::Rgb`], 15×15×3) or one-hot
+//!   ([`ObsKind::OneHot`]), egocentric and rotated to the agent's facing;
+//! * [`VecEnv`]: many copies stepped in parallel (rayon), observations written straight into one
+//!   contiguous buffer per batch, bit-identical for a seed whatever the number of threads;
+//! * [`EpisodeMetrics`]: the social-outcome metrics of Perolat et al. (efficiency, equality,
+//!   sustainability, peace) and the environment's counters;
+//! * [`Policy`]: scripted policies (`random`, `stay`, `greedy`, `clean-and-harvest`) that make the
+//!   dilemmas visible without learning.
+#![warn(missing_docs)]
+
+mod config;
+mod env;
+mod error;
+mod metrics;
+mod obs;
+mod policy;
+mod vec_env;
+
+pub use config::{Action, EnvConfig, EnvKind, Regrowth, Zap, CLEANUP_MAP, HARVEST_MAP};
+pub use env::{Agent, Cell, Counters, Env, Facing, StepResult};
+pub use error::EnvError;
+pub use metrics::{equality, EpisodeMetrics, EpisodeTracker};
+pub use obs::{AgentMark, ObsKind, AGENT_COLOURS, ONE_HOT_CHANNELS};
+pub use policy::Policy;
+pub use vec_env::{seed_of, VecEnv};

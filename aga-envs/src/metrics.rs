@@ -1,0 +1,157 @@
+//! Social-outcome metrics of an episode (Perolat et al. 2017; Hughes et al. 2018).
+
+use crate::env::{Counters, StepResult};
+use serde::Serialize;
+
+/// `E = 1 − Gini(R) = 1 − Σ_i Σ_j |R_i − R_j| / (2 N Σ_i |R_i|)`.
+///
+/// With non-negative returns this is Perolat et al.'s equality; `|R_i|` in the denominator
+/// keeps it in `[0, 1]` when fines make returns negative. All-zero returns are perfectly
+/// equal: `E = 1`.
+pub fn equality(returns: &[f64]) -> f64 {
+    let n = returns.len() as f64;
+    let total: f64 = returns.iter().map(|r| r.abs()).sum();
+    if n == 0.0 || total == 0.0 {
+        return 1.0;
+    }
+    let mut diff = 0.0;
+    for a in returns {
+        for b in returns {
+            diff += (a - b).abs();
+        }
+    }
+    1.0 - diff / (2.0 * n * total)
+}
+
+/// The metrics of one episode (or their means over several, see [`EpisodeMetrics::mean`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EpisodeMetrics {
+    /// Steps in the episode, `T`.
+    pub steps: usize,
+    /// `Σ_i R_i`.
+    pub collective_return: f64,
+    /// `R_i` per agent.
+    pub returns: Vec<f64>,
+    /// `U = Σ_i R_i / T`.
+    pub efficiency: f64,
+    /// `E = 1 − Gini(R)` ([`equality`]).
+    pub equality: f64,
+    /// `S = mean_i mean{t : r_i^t > 0}` over the agents that had a positive reward (0 if none).
+    pub sustainability: f64,
+    /// `P = (N T − tagged agent-steps) / T`: every hit by a penalty beam counts one tagged
+    /// agent-step, and every step an agent spends removed (removal variant) one more.
+    pub peace: f64,
+    /// Apples eaten.
+    pub apples_eaten: f64,
+    /// Apples on the map at the end.
+    pub apples_remaining: f64,
+    /// Waste cells cleaned.
+    pub waste_cleaned: f64,
+    /// Waste density at the end.
+    pub waste_density: f64,
+    /// Penalty beams fired.
+    pub beams_fired: f64,
+    /// Agents hit.
+    pub agents_tagged: f64,
+}
+
+impl EpisodeMetrics {
+    /// The mean of several episodes' metrics, field by field (`None` for an empty list).
+    pub fn mean(all: &[EpisodeMetrics]) -> Option<EpisodeMetrics> {
+        let first = all.first()?;
+        let k = all.len() as f64;
+        let avg = |f: &dyn Fn(&EpisodeMetrics) -> f64| all.iter().map(f).sum::<f64>() / k;
+        Some(EpisodeMetrics {
+            steps: first.steps,
+            collective_return: avg(&|m| m.collective_return),
+            returns: (0..first.returns.len())
+                .map(|i| avg(&|m| m.returns[i]))
+                .collect(),
+            efficiency: avg(&|m| m.efficiency),
+            equality: avg(&|m| m.equality),
+            sustainability: avg(&|m| m.sustainability),
+            peace: avg(&|m| m.peace),
+            apples_eaten: avg(&|m| m.apples_eaten),
+            apples_remaining: avg(&|m| m.apples_remaining),
+            waste_cleaned: avg(&|m| m.waste_cleaned),
+            waste_density: avg(&|m| m.waste_density),
+            beams_fired: avg(&|m| m.beams_fired),
+            agents_tagged: avg(&|m| m.agents_tagged),
+        })
+    }
+}
+
+/// Accumulates one episode's rewards, positive-reward times and tagged steps.
+#[derive(Debug, Clone)]
+pub struct EpisodeTracker {
+    returns: Vec<f64>,
+    positive_time_sum: Vec<f64>,
+    positive_count: Vec<u64>,
+    tagged_steps: u64,
+    steps: usize,
+    counters: Counters,
+}
+
+impl EpisodeTracker {
+    /// A tracker for `agents` agents.
+    pub fn new(agents: usize) -> Self {
+        Self {
+            returns: vec![0.0; agents],
+            positive_time_sum: vec![0.0; agents],
+            positive_count: vec![0; agents],
+            tagged_steps: 0,
+            steps: 0,
+            counters: Counters::default(),
+        }
+    }
+
+    /// Record one step; `removed` counts the agents off the map during it.
+    pub fn record(&mut self, step: &StepResult, removed: usize) {
+        let t = self.steps as f64;
+        for (i, r) in step.rewards.iter().enumerate() {
+            self.returns[i] += r;
+            if *r > 0.0 {
+                self.positive_time_sum[i] += t;
+                self.positive_count[i] += 1;
+            }
+        }
+        let hits = step.tagged.iter().filter(|&&x| x).count();
+        self.tagged_steps += (hits + removed) as u64;
+        self.steps += 1;
+        self.counters = step.info;
+    }
+
+    /// The episode's metrics so far.
+    pub fn metrics(&self) -> EpisodeMetrics {
+        let n = self.returns.len() as f64;
+        let t = self.steps.max(1) as f64;
+        let collective: f64 = self.returns.iter().sum();
+        let sustained: Vec<f64> = self
+            .positive_time_sum
+            .iter()
+            .zip(&self.positive_count)
+            .filter(|(_, &c)| c > 0)
+            .map(|(s, &c)| s / c as f64)
+            .collect();
+        let c = self.counters;
+        EpisodeMetrics {
+            steps: self.steps,
+            collective_return: collective,
+            returns: self.returns.clone(),
+            efficiency: collective / t,
+            equality: equality(&self.returns),
+            sustainability: if sustained.is_empty() {
+                0.0
+            } else {
+                sustained.iter().sum::<f64>() / sustained.len() as f64
+            },
+            peace: (n * t - self.tagged_steps as f64) / t,
+            apples_eaten: c.apples_eaten as f64,
+            apples_remaining: c.apples_remaining as f64,
+            waste_cleaned: c.waste_cleaned as f64,
+            waste_density: c.waste_density,
+            beams_fired: c.beams_fired as f64,
+            agents_tagged: c.agents_tagged as f64,
+        }
+    }
+}

@@ -1,0 +1,596 @@
+//! The rules of ENVS.md on small hand-made maps, with expected values worked out by hand.
+
+use aga_envs::{
+    equality, Action, Cell, Env, EnvConfig, EnvError, EnvKind, EpisodeTracker, Facing, ObsKind,
+    Policy, Regrowth, VecEnv, Zap, AGENT_COLOURS,
+};
+
+/// A Harvest on `map` with `agents` agents and no regrowth (unless set).
+fn harvest(map: &str, agents: usize) -> Env {
+    let config = EnvConfig {
+        map: map.to_string(),
+        agents,
+        regrowth: Regrowth {
+            radius_sq: 2,
+            rates: vec![0.0],
+        },
+        ..EnvConfig::harvest()
+    };
+    Env::new(config).unwrap()
+}
+
+const OPEN: &str = "\
+@@@@@@@@@
+@PPPPPPP@
+@       @
+@       @
+@       @
+@       @
+@@@@@@@@@";
+
+fn act(a: Action) -> u8 {
+    a as u8
+}
+
+#[test]
+fn the_reference_maps_have_their_documented_sizes() {
+    let h = Env::new(EnvConfig::harvest()).unwrap();
+    assert_eq!(h.shape(), (16, 38));
+    assert_eq!(h.apple_cells().len(), 155);
+    assert_eq!(h.counters().apples_remaining, 155);
+    assert_eq!(h.num_actions(), 8);
+    let c = Env::new(EnvConfig::cleanup()).unwrap();
+    assert_eq!(c.shape(), (25, 18));
+    assert_eq!(c.potential_waste_area(), 119);
+    // 56 H cells hold waste at the start: density 56/119 ≈ 0.47 ≥ 0.4, nothing grows.
+    assert!((c.counters().waste_density - 56.0 / 119.0).abs() < 1e-15);
+    assert_eq!(c.counters().apples_remaining, 0);
+    assert_eq!(c.num_actions(), 9);
+}
+
+#[test]
+fn moves_are_egocentric_and_turns_rotate() {
+    let mut env = harvest(OPEN, 1);
+    env.place_agent(0, 3, 4, Facing::Right);
+    // Facing right: forward is +col, left is −row, right is +row, back is −col.
+    for (a, row, col) in [
+        (Action::MoveForward, 3, 5),
+        (Action::MoveLeft, 2, 5),
+        (Action::MoveRight, 3, 5),
+        (Action::MoveBack, 3, 4),
+    ] {
+        env.step(&[act(a)]).unwrap();
+        let ag = env.agents()[0];
+        assert_eq!((ag.row, ag.col), (row, col), "{a:?}");
+    }
+    env.step(&[act(Action::TurnClockwise)]).unwrap();
+    assert_eq!(env.agents()[0].facing, Facing::Down);
+    env.step(&[act(Action::TurnAnticlockwise)]).unwrap();
+    env.step(&[act(Action::TurnAnticlockwise)]).unwrap();
+    assert_eq!(env.agents()[0].facing, Facing::Up);
+    // Walls block: from row 2 facing up, forward twice reaches row 1 then stays.
+    env.place_agent(0, 2, 1, Facing::Up);
+    env.step(&[act(Action::MoveForward)]).unwrap();
+    env.step(&[act(Action::MoveForward)]).unwrap();
+    assert_eq!((env.agents()[0].row, env.agents()[0].col), (1, 1));
+}
+
+#[test]
+fn contested_cells_go_to_one_agent_and_swaps_are_blocked() {
+    // Two agents step into the same cell from both sides: exactly one gets it, and over many
+    // seeds each wins sometimes (random priority).
+    let mut wins = [0, 0];
+    for seed in 0..40 {
+        let mut env = harvest(OPEN, 2);
+        env.reset(seed);
+        env.place_agent(0, 3, 3, Facing::Right);
+        env.place_agent(1, 3, 5, Facing::Left);
+        env.step(&[act(Action::MoveForward), act(Action::MoveForward)])
+            .unwrap();
+        let at = |k: usize| (env.agents()[k].row, env.agents()[k].col);
+        match (at(0), at(1)) {
+            ((3, 4), (3, 5)) => wins[0] += 1,
+            ((3, 3), (3, 4)) => wins[1] += 1,
+            other => panic!("seed {seed}: {other:?}"),
+        }
+    }
+    assert!(wins[0] > 5 && wins[1] > 5, "{wins:?}");
+    // Facing each other on adjacent cells and moving forward: a swap, so both stay.
+    let mut env = harvest(OPEN, 2);
+    env.place_agent(0, 3, 3, Facing::Right);
+    env.place_agent(1, 3, 4, Facing::Left);
+    env.step(&[act(Action::MoveForward), act(Action::MoveForward)])
+        .unwrap();
+    assert_eq!((env.agents()[0].col, env.agents()[1].col), (3, 4));
+    // An agent that stays blocks the one behind it; one that moves away lets it follow.
+    env.place_agent(0, 3, 3, Facing::Right);
+    env.place_agent(1, 3, 4, Facing::Right);
+    env.step(&[act(Action::MoveForward), act(Action::Stay)])
+        .unwrap();
+    assert_eq!((env.agents()[0].col, env.agents()[1].col), (3, 4));
+    env.step(&[act(Action::MoveForward), act(Action::MoveForward)])
+        .unwrap();
+    assert_eq!((env.agents()[0].col, env.agents()[1].col), (4, 5));
+}
+
+#[test]
+fn eating_gives_one_and_removes_the_apple() {
+    let mut env = harvest(OPEN, 1);
+    env.place_agent(0, 3, 3, Facing::Up);
+    env.set_cell(2, 3, Cell::Apple);
+    let r = env.step(&[act(Action::MoveForward)]).unwrap();
+    assert_eq!(r.rewards, vec![1.0]);
+    assert_eq!(env.cell(2, 3), Cell::Empty);
+    assert_eq!(r.info.apples_eaten, 1);
+}
+
+#[test]
+fn the_penalty_beam_has_the_documented_footprint_and_stops_at_walls_and_agents() {
+    // Agent 0 at (5, 4) facing up on a 9-wide map: centre ray (4..0, 4) stops at the wall row
+    // 0 after rows 4, 3, 2, 1; side rays at columns 3 and 5, rows 5..1.
+    let mut env = harvest(OPEN, 3);
+    env.place_agent(0, 5, 4, Facing::Up);
+    env.place_agent(1, 1, 7, Facing::Up);
+    env.place_agent(2, 2, 5, Facing::Down);
+    let r = env
+        .step(&[act(Action::Fire), act(Action::Stay), act(Action::Stay)])
+        .unwrap();
+    // Agent 2 stands on the right ray (column 5, row 2): hit, −50; the ray stops there.
+    assert_eq!(r.rewards, vec![-1.0, 0.0, -50.0]);
+    assert_eq!(r.tagged, vec![false, false, true]);
+    assert_eq!(r.info.beams_fired, 1);
+    assert_eq!(r.info.agents_tagged, 1);
+    let beam: Vec<(usize, usize)> = (0..7)
+        .flat_map(|row| (0..9).map(move |col| (row, col)))
+        .filter(|&(row, col)| env.beam_at(row, col) == 1)
+        .collect();
+    let mut expected = vec![];
+    for row in 1..=4 {
+        expected.push((row, 4)); // centre: 4 cells, the 5th is the wall
+    }
+    for row in 1..=5 {
+        expected.push((row, 3)); // left: beside the agent and 4 ahead
+    }
+    for row in 2..=5 {
+        expected.push((row, 5)); // right: stops at agent 2 on row 2
+    }
+    expected.sort();
+    assert_eq!(beam, expected);
+    // A wall beside the agent stops its side ray before it: at (5, 1) facing up, the left ray
+    // starts on the wall column 0 and covers nothing.
+    let mut env = harvest(OPEN, 1);
+    env.place_agent(0, 5, 1, Facing::Up);
+    env.step(&[act(Action::Fire)]).unwrap();
+    assert!((0..7).all(|row| env.beam_at(row, 0) == 0));
+    assert_eq!(env.beam_at(5, 2), 1);
+}
+
+#[test]
+fn removal_variant_takes_the_hit_agent_off_the_map_and_respawns_it() {
+    let config = EnvConfig {
+        map: OPEN.to_string(),
+        agents: 2,
+        zap: Zap {
+            cost: 0.0,
+            fine: 0.0,
+            removal_steps: Some(3),
+        },
+        ..EnvConfig::harvest()
+    };
+    let mut env = Env::new(config).unwrap();
+    env.place_agent(0, 5, 4, Facing::Up);
+    env.place_agent(1, 3, 4, Facing::Up);
+    let r = env.step(&[act(Action::Fire), act(Action::Stay)]).unwrap();
+    assert_eq!(r.rewards, vec![0.0, 0.0]);
+    assert!(env.position(1).is_none());
+    env.step(&[act(Action::Stay), act(Action::Stay)]).unwrap();
+    env.step(&[act(Action::Stay), act(Action::Stay)]).unwrap();
+    assert!(env.position(1).is_none());
+    env.step(&[act(Action::Stay), act(Action::Stay)]).unwrap();
+    let back = env.position(1).expect("respawned after 3 steps");
+    assert_eq!(back / 9, 1, "on a spawn cell (row 1)");
+}
+
+#[test]
+fn harvest_regrowth_rate_matches_the_neighbourhood_probability() {
+    // A 3×3 block of apple cells on an open map: only the centre is empty, its 8 neighbours
+    // hold apples, so k = 8 ≥ 3 and it regrows with probability 0.05 each step. Over 4000
+    // independent trials (reset, one step) the count is Binomial(4000, 0.05): mean 200,
+    // sd √(4000·0.05·0.95) ≈ 13.8; accept ±5 sd.
+    let map = "\
+@@@@@@@
+@P    @
+@ AAA @
+@ AAA @
+@ AAA @
+@     @
+@@@@@@@";
+    let config = EnvConfig {
+        map: map.to_string(),
+        agents: 1,
+        ..EnvConfig::harvest()
+    };
+    let mut env = Env::new(config.clone()).unwrap();
+    let mut grown = 0;
+    let trials = 4000;
+    for seed in 0..trials {
+        env.reset(seed);
+        env.set_cell(3, 3, Cell::Empty);
+        env.step(&[act(Action::Stay)]).unwrap();
+        grown += (env.cell(3, 3) == Cell::Apple) as i32;
+    }
+    let (mean, sd) = (200.0, (4000.0f64 * 0.05 * 0.95).sqrt());
+    assert!(
+        ((grown as f64) - mean).abs() < 5.0 * sd,
+        "{grown} of {trials}"
+    );
+    // With a single neighbouring apple (k = 1) the rate is 0.005: mean 20, sd ≈ 4.46.
+    let mut grown = 0;
+    for seed in 0..trials {
+        env.reset(seed);
+        for (r, c) in [
+            (2, 2),
+            (2, 4),
+            (3, 2),
+            (3, 3),
+            (3, 4),
+            (4, 2),
+            (4, 3),
+            (4, 4),
+        ] {
+            env.set_cell(r, c, Cell::Empty);
+        }
+        // Only (2, 3) holds an apple; (3, 3) is its neighbour (and so are others, which may
+        // grow too: count (3, 3) only).
+        env.step(&[act(Action::Stay)]).unwrap();
+        grown += (env.cell(3, 3) == Cell::Apple) as i32;
+    }
+    let (mean, sd) = (20.0, (4000.0f64 * 0.005 * 0.995).sqrt());
+    assert!(
+        ((grown as f64) - mean).abs() < 5.0 * sd,
+        "{grown} of {trials}"
+    );
+    // No neighbour: never.
+    env.reset(0);
+    for (r, c) in [
+        (2, 2),
+        (2, 3),
+        (2, 4),
+        (3, 2),
+        (3, 3),
+        (3, 4),
+        (4, 2),
+        (4, 3),
+        (4, 4),
+    ] {
+        env.set_cell(r, c, Cell::Empty);
+    }
+    for _ in 0..200 {
+        env.step(&[act(Action::Stay)]).unwrap();
+    }
+    assert_eq!(env.counters().apples_remaining, 0);
+}
+
+#[test]
+fn cleanup_waste_and_apples_follow_the_density_rule() {
+    // The reference map starts at density 56/119 ≥ 0.4: nothing grows, nothing spawns.
+    let mut env = Env::new(EnvConfig::cleanup()).unwrap();
+    for _ in 0..100 {
+        env.step(&[4; 5]).unwrap();
+    }
+    assert_eq!(env.counters().apples_remaining, 0);
+    assert!((env.counters().waste_density - 56.0 / 119.0).abs() < 1e-15);
+    // With the river clean (density 0), apples grow at 0.05 per empty orchard cell and waste
+    // spawns with probability 0.5 on one cell per step. One step over many seeds:
+    // E[waste] = 0.5, E[apples] = 0.05 × (orchard cells without agents).
+    let mut env = Env::new(EnvConfig::cleanup()).unwrap();
+    let (h, w) = env.shape();
+    let (mut waste, mut apples, mut cells) = (0u64, 0u64, 0u64);
+    let trials = 2000;
+    for seed in 0..trials {
+        env.reset(seed);
+        for r in 0..h {
+            for c in 0..w {
+                if env.cell(r, c) == Cell::Waste {
+                    env.set_cell(r, c, Cell::River);
+                }
+            }
+        }
+        cells += env.apple_cells().len() as u64;
+        env.step(&[4; 5]).unwrap();
+        apples += env.counters().apples_remaining;
+        waste += (env.counters().waste_density * 119.0).round() as u64;
+    }
+    let p_waste = waste as f64 / trials as f64;
+    assert!(
+        (p_waste - 0.5).abs() < 5.0 * (0.25f64 / trials as f64).sqrt(),
+        "{p_waste}"
+    );
+    let p_apple = apples as f64 / cells as f64;
+    let sd = (0.05 * 0.95 / cells as f64).sqrt();
+    assert!((p_apple - 0.05).abs() < 5.0 * sd, "{p_apple}");
+    // At density 0.2 (24 waste cells), apples grow at 0.05 (1 − 0.2/0.4) = 0.025.
+    let mut apples = 0u64;
+    let mut cells = 0u64;
+    for seed in 0..trials {
+        env.reset(seed);
+        let mut kept = 0;
+        for r in 0..h {
+            for c in 0..w {
+                if env.cell(r, c) == Cell::Waste {
+                    if kept < 24 {
+                        kept += 1;
+                    } else {
+                        env.set_cell(r, c, Cell::River);
+                    }
+                }
+            }
+        }
+        assert!((env.counters().waste_density - 24.0 / 119.0).abs() < 1e-15);
+        cells += env.apple_cells().len() as u64;
+        env.step(&[4; 5]).unwrap();
+        apples += env.counters().apples_remaining;
+    }
+    let rho = 24.0 / 119.0;
+    let p = 0.05 * (1.0 - rho / 0.4);
+    let got = apples as f64 / cells as f64;
+    assert!(
+        (got - p).abs() < 5.0 * (p * (1.0 - p) / cells as f64).sqrt(),
+        "{got} vs {p}"
+    );
+}
+
+#[test]
+fn the_clean_beam_turns_the_first_waste_of_each_ray_into_river() {
+    let map = "\
+@@@@@@@
+@HHHHH@
+@HHHHH@
+@  P  @
+@BBBBB@
+@@@@@@@";
+    let config = EnvConfig {
+        kind: EnvKind::Cleanup,
+        map: map.to_string(),
+        agents: 1,
+        ..EnvConfig::cleanup()
+    };
+    let mut env = Env::new(config).unwrap();
+    env.place_agent(0, 3, 3, Facing::Up);
+    let r = env.step(&[act(Action::Clean)]).unwrap();
+    assert_eq!(r.rewards, vec![0.0]);
+    // Left ray: (3,2) empty, then (2,2) waste → cleaned. Centre: (2,3). Right: (2,4).
+    for c in 2..=4 {
+        assert_eq!(env.cell(2, c), Cell::River, "column {c}");
+        assert_eq!(env.cell(1, c), Cell::Waste, "column {c}");
+    }
+    assert_eq!(r.info.waste_cleaned, 3);
+}
+
+#[test]
+fn horizon_ends_the_episode() {
+    let config = EnvConfig {
+        horizon: 3,
+        ..EnvConfig::harvest()
+    };
+    let mut env = Env::new(config).unwrap();
+    assert!(!env.step(&[4; 5]).unwrap().done);
+    assert!(!env.step(&[4; 5]).unwrap().done);
+    assert!(env.step(&[4; 5]).unwrap().done);
+}
+
+#[test]
+fn observations_are_egocentric_with_known_pixels_for_each_facing() {
+    // One apple 2 cells "north" of the agent in map terms; where it appears in the 15×15 window
+    // depends on the facing: ahead (row 5, col 7) facing up; to the left (row 7, col 5) facing
+    // right; behind (row 9, col 7) facing down; to the right (row 7, col 9) facing left.
+    let mut env = harvest(OPEN, 1);
+    env.set_cell(1, 4, Cell::Apple);
+    let len = env.obs_len(ObsKind::Rgb);
+    let mut obs = vec![0u8; len];
+    for (facing, (pr, pc)) in [
+        (Facing::Up, (5, 7)),
+        (Facing::Right, (7, 5)),
+        (Facing::Down, (9, 7)),
+        (Facing::Left, (7, 9)),
+    ] {
+        env.place_agent(0, 3, 4, facing);
+        env.observe(ObsKind::Rgb, &mut obs).unwrap();
+        let px = |r: usize, c: usize| &obs[(r * 15 + c) * 3..(r * 15 + c) * 3 + 3];
+        assert_eq!(px(pr, pc), &[0, 255, 0], "{facing:?}");
+        assert_eq!(px(7, 7), &AGENT_COLOURS[0], "the agent is at the centre");
+        // Outside the map is black: the map has 7 rows, so 8 rows behind is off the map.
+        assert_eq!(
+            px(14, 7).to_vec(),
+            match facing {
+                Facing::Down | Facing::Up | Facing::Left | Facing::Right => vec![0, 0, 0],
+            }
+        );
+    }
+    // Walls are grey: facing up at row 3, the wall row 0 is 3 ahead (window row 4).
+    env.place_agent(0, 3, 4, Facing::Up);
+    env.observe(ObsKind::Rgb, &mut obs).unwrap();
+    assert_eq!(
+        &obs[(4 * 15 + 7) * 3..(4 * 15 + 7) * 3 + 3],
+        &[180, 180, 180]
+    );
+    // One-hot: the apple's channel 1, the agent itself channel 6.
+    let mut hot = vec![0u8; env.obs_len(ObsKind::OneHot)];
+    env.observe(ObsKind::OneHot, &mut hot).unwrap();
+    let at = |r: usize, c: usize| &hot[(r * 15 + c) * 8..(r * 15 + c) * 8 + 8];
+    assert_eq!(at(5, 7), &[0, 1, 0, 0, 0, 0, 0, 0]);
+    assert_eq!(at(7, 7), &[0, 0, 0, 0, 0, 0, 1, 0]);
+    assert_eq!(at(4, 7), &[1, 0, 0, 0, 0, 0, 0, 0]);
+}
+
+#[test]
+fn vectorised_runs_are_deterministic_and_independent_of_the_thread_count() {
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let mut v = VecEnv::new(EnvConfig::harvest(), 6, 42, ObsKind::Rgb).unwrap();
+            let mut policies: Vec<Policy> = (0..6)
+                .map(|e| Policy::by_name("random", 0, e, EnvKind::Harvest).unwrap())
+                .collect();
+            let n = v.num_agents();
+            let mut obs = vec![0u8; v.obs_batch_len()];
+            let mut rewards = vec![0f32; 6 * n];
+            let mut actions = vec![0u8; 6 * n];
+            let mut digest = 0u64;
+            for _ in 0..60 {
+                for (e, p) in policies.iter_mut().enumerate() {
+                    p.act(&v.envs()[e], &mut actions[e * n..(e + 1) * n]);
+                }
+                v.step(&actions, &mut rewards, &mut obs).unwrap();
+                for (i, b) in obs.iter().enumerate() {
+                    digest = digest.wrapping_mul(31).wrapping_add(*b as u64 ^ i as u64);
+                }
+            }
+            (digest, v.metrics())
+        })
+    };
+    let (a, ma) = run(1);
+    let (b, mb) = run(2);
+    assert_eq!(a, b);
+    assert_eq!(ma, mb);
+    let (c, _) = run(2);
+    assert_eq!(a, c);
+}
+
+#[test]
+fn metrics_on_hand_made_returns() {
+    assert_eq!(equality(&[1.0, 1.0, 1.0]), 1.0);
+    assert_eq!(equality(&[0.0, 0.0]), 1.0);
+    // (0, 0, 3): Σ|R_i − R_j| = 12, 2·3·3 = 18: E = 1 − 2/3.
+    assert!((equality(&[0.0, 0.0, 3.0]) - 1.0 / 3.0).abs() < 1e-15);
+    // A tracker over 4 steps, 2 agents: agent 0 rewarded +1 at t = 1 and t = 3, agent 1 hit by a
+    // beam at t = 2 (−50) and never positive.
+    let mut t = EpisodeTracker::new(2);
+    let info = aga_envs::Counters::default();
+    let step = |rewards: Vec<f64>, tagged: Vec<bool>| aga_envs::StepResult {
+        rewards,
+        done: false,
+        info,
+        tagged,
+    };
+    t.record(&step(vec![0.0, 0.0], vec![false, false]), 0);
+    t.record(&step(vec![1.0, 0.0], vec![false, false]), 0);
+    t.record(&step(vec![-1.0, -50.0], vec![false, true]), 0);
+    t.record(&step(vec![1.0, 0.0], vec![false, false]), 0);
+    let m = t.metrics();
+    assert_eq!(m.returns, vec![1.0, -50.0]);
+    assert_eq!(m.collective_return, -49.0);
+    assert_eq!(m.efficiency, -49.0 / 4.0);
+    assert_eq!(m.sustainability, 2.0); // mean of {1, 3}; agent 1 had no positive reward
+    assert_eq!(m.peace, (2.0 * 4.0 - 1.0) / 4.0);
+    assert!((m.equality - (1.0 - 2.0 * 51.0 / (2.0 * 2.0 * 51.0))).abs() < 1e-15);
+}
+
+#[test]
+fn scripted_policies_have_known_outcomes() {
+    // Stay on Cleanup: nothing grows (density above 0.4), so every return is exactly zero.
+    let mut env = Env::new(EnvConfig::cleanup()).unwrap();
+    let mut policy = Policy::by_name("stay", 0, 0, EnvKind::Cleanup).unwrap();
+    let mut tracker = EpisodeTracker::new(5);
+    let mut actions = [0u8; 5];
+    for _ in 0..1000 {
+        policy.act(&env, &mut actions);
+        let r = env.step(&actions).unwrap();
+        tracker.record(&r, 0);
+    }
+    assert_eq!(tracker.metrics().collective_return, 0.0);
+    // Greedy on a tiny Harvest: one agent, apples in a line, no regrowth: it eats all 4 in
+    // 4 + 1 steps (walk to the first, then one per step).
+    let map = "\
+@@@@@@@
+@P AAAA@
+@@@@@@@";
+    let map = map.replace("@P AAAA@", "@PAAAA@");
+    let mut env = harvest(&map, 1);
+    env.place_agent(0, 1, 1, Facing::Up);
+    let mut policy = Policy::by_name("greedy", 0, 0, EnvKind::Harvest).unwrap();
+    let mut total = 0.0;
+    for _ in 0..4 {
+        let mut a = [0u8];
+        policy.act(&env, &mut a);
+        total += env.step(&a).unwrap().rewards[0];
+    }
+    assert_eq!(total, 4.0);
+    assert_eq!(env.counters().apples_remaining, 0);
+    // Clean-and-harvest: one cleaner next to a river cleans it.
+    let map = "\
+@@@@@@
+@HHHH@
+@ P  @
+@BBBB@
+@@@@@@";
+    let config = EnvConfig {
+        map: map.to_string(),
+        agents: 1,
+        ..EnvConfig::cleanup()
+    };
+    let mut env = Env::new(config).unwrap();
+    env.place_agent(0, 2, 2, Facing::Down);
+    let mut policy = Policy::by_name("clean-and-harvest", 1, 0, EnvKind::Cleanup).unwrap();
+    for _ in 0..6 {
+        let mut a = [0u8];
+        policy.act(&env, &mut a);
+        env.step(&a).unwrap();
+    }
+    assert!(env.counters().waste_cleaned >= 3, "{:?}", env.counters());
+}
+
+#[test]
+fn bad_configurations_are_clear_errors() {
+    let with_map = |map: &str, agents: usize| {
+        Env::new(EnvConfig {
+            map: map.to_string(),
+            agents,
+            ..EnvConfig::harvest()
+        })
+    };
+    assert!(matches!(
+        with_map("@@@\n@X@\n@@@", 1),
+        Err(EnvError::UnknownCell { ch: 'X', .. })
+    ));
+    assert!(matches!(
+        with_map("@@@\n@ @\n@@@", 1),
+        Err(EnvError::NoSpawn)
+    ));
+    assert!(matches!(
+        with_map("@@@\n@P@\n@@@", 2),
+        Err(EnvError::AgentCount {
+            agents: 2,
+            spawns: 1
+        })
+    ));
+    assert!(matches!(
+        with_map("@@@\n@P@\n@@@", 0),
+        Err(EnvError::AgentCount { agents: 0, .. })
+    ));
+    assert!(matches!(
+        with_map("@@@\n@P\n@@@", 1),
+        Err(EnvError::BadShape(_))
+    ));
+    assert!(matches!(
+        Env::new(EnvConfig {
+            view_radius: 0,
+            ..EnvConfig::harvest()
+        }),
+        Err(EnvError::BadView(0))
+    ));
+    // Cleanup letters are not Harvest's.
+    assert!(matches!(
+        with_map("@@@\n@H@\n@P@\n@@@", 1),
+        Err(EnvError::UnknownCell { ch: 'H', .. })
+    ));
+    let mut env = Env::new(EnvConfig::harvest()).unwrap();
+    assert!(matches!(env.step(&[0; 4]), Err(EnvError::BadActions(_))));
+    assert!(matches!(env.step(&[8; 5]), Err(EnvError::BadActions(_))));
+    // Unknown config fields are refused when read from JSON.
+    let bad: Result<EnvConfig, _> = serde_json::from_str(r#"{"kind": "harvest", "agnets": 3}"#);
+    assert!(bad.is_err());
+}
