@@ -30,3 +30,5 @@ pub mod cli;
 pub mod experiments;
 #[cfg(feature = "cli")]
 pub mod plot;
+#[cfg(feature = "cli")]
+pub mod render;

@@ -234,6 +234,44 @@ impl EnvConfig {
         }
     }
 
+    /// A configuration from JSON that sets any subset of the fields: the reference configuration
+    /// of the file's `kind` (else `kind`, else Harvest) with the file's fields on top. Unknown
+    /// fields and a `kind` that contradicts `kind` are errors.
+    pub fn from_json(text: &str, kind: Option<EnvKind>) -> Result<Self, EnvError> {
+        let bad = |m: String| EnvError::BadParameter(m);
+        let patch: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| bad(format!("not valid JSON: {e}")))?;
+        let serde_json::Value::Object(patch) = patch else {
+            return Err(bad("the environment config must be a JSON object".into()));
+        };
+        let file_kind = match patch.get("kind") {
+            Some(k) => Some(
+                serde_json::from_value::<EnvKind>(k.clone())
+                    .map_err(|e| bad(format!("kind: {e}")))?,
+            ),
+            None => None,
+        };
+        if let (Some(a), Some(b)) = (file_kind, kind) {
+            if a != b {
+                return Err(bad(format!(
+                    "the config file is for {}, the command asks for {}",
+                    a.name(),
+                    b.name()
+                )));
+            }
+        }
+        let base = Self::of(file_kind.or(kind).unwrap_or(EnvKind::Harvest));
+        let mut merged = serde_json::to_value(base).expect("a config serialises");
+        let object = merged.as_object_mut().expect("a config is an object");
+        for (key, value) in patch {
+            object.insert(key, value);
+        }
+        let config: Self =
+            serde_json::from_value(merged).map_err(|e| bad(format!("config: {e}")))?;
+        config.validate()?;
+        Ok(config)
+    }
+
     /// Check every number (the map is checked when the environment is built).
     pub fn validate(&self) -> Result<(), EnvError> {
         if !(1..=64).contains(&self.view_radius) {

@@ -44,6 +44,13 @@ pub struct AgentMark {
     pub agent: usize,
 }
 
+/// The map drawn once per observation call, padded with the view radius.
+struct PaddedFrame {
+    data: Vec<u8>,
+    agent_of: Vec<u16>,
+    width: usize,
+}
+
 /// Which observation to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ObsKind {
@@ -97,6 +104,10 @@ impl Env {
 
     /// Write every agent's observation into `out` (`num_agents × obs_len` bytes, agent-major).
     /// A removed agent (removal variant) sees nothing: its observation is all zeros.
+    ///
+    /// The map is first drawn once into a frame padded by the view radius on every side (the
+    /// padding is the black outside of the map), so that each observation pixel is one lookup
+    /// and, for an agent facing up, each window row is one contiguous copy.
     pub fn observe(&self, kind: ObsKind, out: &mut [u8]) -> Result<(), EnvError> {
         let len = self.obs_len(kind);
         let expected = len * self.config.agents;
@@ -107,69 +118,110 @@ impl Env {
                 got: out.len(),
             });
         }
+        let frame = self.padded_frame(kind);
         for (k, chunk) in out.chunks_exact_mut(len).enumerate() {
-            self.observe_agent(k, kind, chunk);
+            self.observe_agent(&frame, k, kind, chunk);
         }
         Ok(())
     }
 
-    /// Write agent `k`'s observation into `out` (`obs_len` bytes).
-    pub(crate) fn observe_agent(&self, k: usize, kind: ObsKind, out: &mut [u8]) {
+    /// The map drawn with a black border of the view radius: RGB bytes, or for one-hot one
+    /// byte per cell holding the cell's one-hot bits (channels 0–5) with agents as 128 + their
+    /// index modulo 128 (resolved against the observer per pixel).
+    fn padded_frame(&self, kind: ObsKind) -> PaddedFrame {
+        let r = self.config.view_radius;
+        let (ph, pw) = (self.height + 2 * r, self.width + 2 * r);
+        let channels = match kind {
+            ObsKind::Rgb => 3,
+            ObsKind::OneHot => 1,
+        };
+        let mut data = vec![0u8; ph * pw * channels];
+        let mut agent_of = vec![u16::MAX; if kind == ObsKind::OneHot { ph * pw } else { 0 }];
+        for row in 0..self.height {
+            for col in 0..self.width {
+                let i = row * self.width + col;
+                let p = (row + r) * pw + col + r;
+                match kind {
+                    ObsKind::Rgb => data[p * 3..p * 3 + 3].copy_from_slice(&self.pixel(i)),
+                    ObsKind::OneHot => {
+                        let mut bits = match self.cells[i] {
+                            Cell::Empty => 0u8,
+                            Cell::Wall => 1,
+                            Cell::Apple => 2,
+                            Cell::Waste => 4,
+                            Cell::River => 8,
+                        };
+                        bits |= match self.beams[i] {
+                            1 => 16,
+                            2 => 32,
+                            _ => 0,
+                        };
+                        data[p] = bits;
+                        if self.occupant[i] != 0 {
+                            agent_of[p] = self.occupant[i] - 1;
+                        }
+                    }
+                }
+            }
+        }
+        PaddedFrame {
+            data,
+            agent_of,
+            width: pw,
+        }
+    }
+
+    /// Write agent `k`'s observation into `out` (`obs_len` bytes) from the padded frame.
+    fn observe_agent(&self, frame: &PaddedFrame, k: usize, kind: ObsKind, out: &mut [u8]) {
         let agent = self.agents[k];
         if agent.removed_for > 0 {
             out.fill(0);
             return;
         }
         let r = self.config.view_radius as i32;
-        let side = 2 * r + 1;
-        let (h, w) = (self.height as i32, self.width as i32);
+        let side = (2 * r + 1) as usize;
+        let pw = frame.width as i32;
         // Window pixel (i, j), offsets (di, dj) = (i − r, j − r): di < 0 is ahead, dj < 0 left.
-        // World cell = agent + di · back + dj · right, with back = −forward.
+        // World cell = agent + di · back + dj · right, with back = −forward; in the padded
+        // frame the agent sits at (row + r, col + r).
         let (fr, fc) = agent.facing.forward();
         let (rr, rc) = agent.facing.right();
-        let channels = kind.channels();
-        let mut o = 0;
-        for i in 0..side {
-            let di = i - r;
-            // Start of the row in world coordinates, then one step right per pixel.
-            let mut row = agent.row - di * fr - r * rr;
-            let mut col = agent.col - di * fc - r * rc;
-            for _ in 0..side {
-                let px = &mut out[o..o + channels];
-                if row >= 0 && col >= 0 && row < h && col < w {
-                    let idx = row as usize * self.width + col as usize;
-                    match kind {
-                        ObsKind::Rgb => px.copy_from_slice(&self.pixel(idx)),
-                        ObsKind::OneHot => self.one_hot(idx, k, px),
+        let step = (rr * pw + rc) as isize; // one pixel to the right, in frame cells
+        let (ar, ac) = (agent.row + r, agent.col + r);
+        match kind {
+            ObsKind::Rgb => {
+                for (i, row_out) in out.chunks_exact_mut(side * 3).enumerate() {
+                    let di = i as i32 - r;
+                    let start = ((ar - di * fr - r * rr) * pw + (ac - di * fc - r * rc)) as isize;
+                    if step == 1 {
+                        let s = start as usize * 3;
+                        row_out.copy_from_slice(&frame.data[s..s + side * 3]);
+                    } else {
+                        let mut p = start;
+                        for px in row_out.chunks_exact_mut(3) {
+                            let s = p as usize * 3;
+                            px.copy_from_slice(&frame.data[s..s + 3]);
+                            p += step;
+                        }
                     }
-                } else {
-                    px.fill(0);
                 }
-                o += channels;
-                row += rr;
-                col += rc;
             }
-        }
-        debug_assert_eq!(o, out.len());
-    }
-
-    fn one_hot(&self, idx: usize, observer: usize, px: &mut [u8]) {
-        px.fill(0);
-        let who = self.occupant[idx];
-        if who != 0 {
-            px[if who as usize - 1 == observer { 6 } else { 7 }] = 1;
-        }
-        match self.beams[idx] {
-            1 => px[4] = 1,
-            2 => px[5] = 1,
-            _ => {}
-        }
-        match self.cells[idx] {
-            Cell::Empty => {}
-            Cell::Wall => px[0] = 1,
-            Cell::Apple => px[1] = 1,
-            Cell::Waste => px[2] = 1,
-            Cell::River => px[3] = 1,
+            ObsKind::OneHot => {
+                for (i, row_out) in out.chunks_exact_mut(side * ONE_HOT_CHANNELS).enumerate() {
+                    let di = i as i32 - r;
+                    let mut p = ((ar - di * fr - r * rr) * pw + (ac - di * fc - r * rc)) as isize;
+                    for px in row_out.chunks_exact_mut(ONE_HOT_CHANNELS) {
+                        let bits = frame.data[p as usize];
+                        for (c, v) in px.iter_mut().enumerate().take(6) {
+                            *v = (bits >> c) & 1;
+                        }
+                        let who = frame.agent_of[p as usize];
+                        px[6] = (who != u16::MAX && who as usize == k) as u8;
+                        px[7] = (who != u16::MAX && who as usize != k) as u8;
+                        p += step;
+                    }
+                }
+            }
         }
     }
 

@@ -594,3 +594,83 @@ fn bad_configurations_are_clear_errors() {
     let bad: Result<EnvConfig, _> = serde_json::from_str(r#"{"kind": "harvest", "agnets": 3}"#);
     assert!(bad.is_err());
 }
+
+/// The colour ENVS.md gives each thing, written out here independently of the crate.
+fn reference_colour(env: &Env, row: i32, col: i32) -> [u8; 3] {
+    let (h, w) = env.shape();
+    if row < 0 || col < 0 || row as usize >= h || col as usize >= w {
+        return [0, 0, 0];
+    }
+    let (r, c) = (row as usize, col as usize);
+    if let Some(k) = env.agent_at(r, c) {
+        return AGENT_COLOURS[k % 9];
+    }
+    match env.beam_at(r, c) {
+        1 => return [255, 255, 0],
+        2 => return [100, 255, 255],
+        _ => {}
+    }
+    match env.cell(r, c) {
+        Cell::Empty => [0, 0, 0],
+        Cell::Wall => [180, 180, 180],
+        Cell::Apple => [0, 255, 0],
+        Cell::Waste => [99, 156, 194],
+        Cell::River => [113, 75, 24],
+    }
+}
+
+#[test]
+fn observations_equal_a_pixel_by_pixel_reference_in_every_state() {
+    for config in [EnvConfig::harvest(), EnvConfig::cleanup()] {
+        let mut env = Env::new(config.clone()).unwrap();
+        env.reset(3);
+        let kind = config.kind;
+        let mut policy = Policy::by_name("random", 0, 9, kind).unwrap();
+        let n = env.num_agents();
+        let mut actions = vec![0u8; n];
+        let mut rgb = vec![0u8; n * env.obs_len(ObsKind::Rgb)];
+        let mut hot = vec![0u8; n * env.obs_len(ObsKind::OneHot)];
+        for _ in 0..60 {
+            policy.act(&env, &mut actions);
+            env.step(&actions).unwrap();
+            env.observe(ObsKind::Rgb, &mut rgb).unwrap();
+            env.observe(ObsKind::OneHot, &mut hot).unwrap();
+            for k in 0..n {
+                let a = env.agents()[k];
+                let (fr, fc) = a.facing.forward();
+                let (rr, rc) = a.facing.right();
+                for i in 0..15i32 {
+                    for j in 0..15i32 {
+                        let (di, dj) = (i - 7, j - 7);
+                        let (row, col) = (a.row - di * fr + dj * rr, a.col - di * fc + dj * rc);
+                        let want = reference_colour(&env, row, col);
+                        let o = k * 675 + ((i * 15 + j) * 3) as usize;
+                        assert_eq!(&rgb[o..o + 3], &want, "agent {k} pixel ({i}, {j})");
+                        // One-hot: exactly the kinds present at the cell.
+                        let o = k * 1800 + ((i * 15 + j) * 8) as usize;
+                        let px = &hot[o..o + 8];
+                        let (h, w) = env.shape();
+                        if row < 0 || col < 0 || row as usize >= h || col as usize >= w {
+                            assert_eq!(px, &[0; 8]);
+                            continue;
+                        }
+                        let (r, c) = (row as usize, col as usize);
+                        let cell = env.cell(r, c);
+                        let who = env.agent_at(r, c);
+                        let want = [
+                            (cell == Cell::Wall) as u8,
+                            (cell == Cell::Apple) as u8,
+                            (cell == Cell::Waste) as u8,
+                            (cell == Cell::River) as u8,
+                            (env.beam_at(r, c) == 1) as u8,
+                            (env.beam_at(r, c) == 2) as u8,
+                            (who == Some(k)) as u8,
+                            (who.is_some() && who != Some(k)) as u8,
+                        ];
+                        assert_eq!(px, &want, "agent {k} one-hot pixel ({i}, {j})");
+                    }
+                }
+            }
+        }
+    }
+}

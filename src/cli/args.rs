@@ -55,6 +55,9 @@ pub(crate) enum Command {
     /// Fixed-point analysis: H and H_c from exact HVPs, their spectra, and the point's class.
     #[command(after_long_help = GAMES_HELP)]
     Hessian(HessianArgs),
+    /// Sequential social dilemmas (Cleanup, Harvest): run scripted policies, render episodes.
+    #[command(subcommand)]
+    Env(EnvCommand),
     /// Run one of the paper's experiments (toy, public-goods, ipd, matching-pennies, tandem).
     #[command(after_long_help = EXPERIMENTS_HELP)]
     Experiment(ExperimentArgs),
@@ -209,4 +212,79 @@ pub(crate) struct ExperimentArgs {
     /// No progress bar.
     #[arg(long)]
     pub(crate) quiet: bool,
+}
+
+/// `aga env …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum EnvCommand {
+    /// Run E copies of an environment for T steps with a scripted policy, building every agent's
+    /// observation every step as training would, and print the episode metrics.
+    Run(EnvRunArgs),
+    /// Render an episode of a scripted policy: a PNG of the last frame, an animated GIF
+    /// (FILE ending in .gif), or the map as text (--ascii).
+    Render(EnvRenderArgs),
+}
+
+/// The environment and the scripted policy.
+#[derive(Debug, Args)]
+pub(crate) struct EnvSetupArgs {
+    /// cleanup or harvest.
+    #[arg(long)]
+    pub(crate) env: String,
+    /// random, stay, greedy or clean-and-harvest (Cleanup).
+    #[arg(long)]
+    pub(crate) policy: String,
+    /// clean-and-harvest: how many agents clean (default 1).
+    #[arg(long)]
+    pub(crate) cleaners: Option<usize>,
+    /// Number of agents (default: the config's, 5).
+    #[arg(long)]
+    pub(crate) agents: Option<usize>,
+    /// JSON file with any fields of the environment config (map, agents, horizon,
+    /// view_radius, beam_length, regrowth, zap, apple_rate, waste_rate, waste_threshold,
+    /// waste_delay).
+    #[arg(long)]
+    pub(crate) config: Option<PathBuf>,
+    /// Steps per copy (default: the horizon, 1000).
+    #[arg(long)]
+    pub(crate) steps: Option<usize>,
+    /// Seed.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EnvRunArgs {
+    #[command(flatten)]
+    pub(crate) setup: EnvSetupArgs,
+    /// Number of copies run in parallel (default 1); the metrics are averaged over copies.
+    #[arg(long, default_value_t = 1)]
+    pub(crate) envs: usize,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub(crate) threads: Option<usize>,
+    /// Observation: rgb (default) or one-hot.
+    #[arg(long, default_value = "rgb")]
+    pub(crate) obs: String,
+    /// Print one JSON object with the metrics.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EnvRenderArgs {
+    #[command(flatten)]
+    pub(crate) setup: EnvSetupArgs,
+    /// Output file: .png (the last frame) or .gif (every frame).
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
+    /// Print the last frame as text instead.
+    #[arg(long)]
+    pub(crate) ascii: bool,
+    /// Pixels per map cell.
+    #[arg(long, default_value_t = 12)]
+    pub(crate) scale: u32,
+    /// GIF frame delay in milliseconds.
+    #[arg(long, default_value_t = 60)]
+    pub(crate) delay: u32,
 }

@@ -25,6 +25,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Cli
         Command::Games => games_command(out),
         Command::Hessian(args) => hessian_command(args, out),
         Command::Experiment(args) => experiment_command(args, out, err),
+        Command::Env(command) => super::env::env_command(command, out),
     }
 }
 

@@ -6,6 +6,7 @@
 
 mod args;
 mod commands;
+mod env;
 mod error;
 
 pub use args::Cli;
