@@ -44,6 +44,21 @@ pub struct AgentMark {
     pub agent: usize,
 }
 
+/// The six cell channels of a one-hot pixel from its packed bits.
+const UNPACK: [[u8; 6]; 64] = {
+    let mut table = [[0u8; 6]; 64];
+    let mut bits = 0;
+    while bits < 64 {
+        let mut c = 0;
+        while c < 6 {
+            table[bits][c] = ((bits >> c) & 1) as u8;
+            c += 1;
+        }
+        bits += 1;
+    }
+    table
+};
+
 /// The map drawn once per observation call, padded with the view radius.
 struct PaddedFrame {
     data: Vec<u8>,
@@ -211,10 +226,7 @@ impl Env {
                     let di = i as i32 - r;
                     let mut p = ((ar - di * fr - r * rr) * pw + (ac - di * fc - r * rc)) as isize;
                     for px in row_out.chunks_exact_mut(ONE_HOT_CHANNELS) {
-                        let bits = frame.data[p as usize];
-                        for (c, v) in px.iter_mut().enumerate().take(6) {
-                            *v = (bits >> c) & 1;
-                        }
+                        px[..6].copy_from_slice(&UNPACK[frame.data[p as usize] as usize]);
                         let who = frame.agent_of[p as usize];
                         px[6] = (who != u16::MAX && who as usize == k) as u8;
                         px[7] = (who != u16::MAX && who as usize != k) as u8;

@@ -1,0 +1,232 @@
+//! `aga env run` and `aga env render` from the command line (in-process).
+
+use serde_json::Value;
+
+fn aga(args: &[&str]) -> (u8, String, String) {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let mut argv = vec!["aga"];
+    argv.extend(args);
+    let code = aga::cli::main_with(&argv, &mut out, &mut err);
+    (
+        code,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
+}
+
+fn metrics(args: &[&str]) -> Value {
+    let (code, out, err) = aga(args);
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str(out.trim()).expect("one JSON object")
+}
+
+#[test]
+fn env_run_json_has_every_metric_and_the_dilemmas_show() {
+    let greedy = metrics(&[
+        "env", "run", "--env", "harvest", "--policy", "greedy", "--json",
+    ]);
+    for key in [
+        "env",
+        "agents",
+        "steps",
+        "collective_return",
+        "returns",
+        "efficiency",
+        "equality",
+        "sustainability",
+        "peace",
+        "apples_eaten",
+        "apples_remaining",
+        "waste_cleaned",
+        "waste_density",
+        "beams_fired",
+        "agents_tagged",
+    ] {
+        assert!(greedy.get(key).is_some(), "missing {key}: {greedy}");
+    }
+    assert_eq!(greedy["steps"], 1000);
+    assert_eq!(greedy["agents"], 5);
+    // Tragedy of the commons: greedy agents leave no apple, having eaten at least the 155 that
+    // were there, and never fire.
+    assert_eq!(greedy["apples_remaining"], 0.0);
+    assert!(greedy["apples_eaten"].as_f64().unwrap() >= 155.0);
+    assert_eq!(greedy["beams_fired"], 0.0);
+    assert_eq!(greedy["collective_return"], greedy["apples_eaten"]);
+    // Cleanup with nobody cleaning yields exactly zero; with two cleaners the others eat.
+    let nobody = metrics(&[
+        "env", "run", "--env", "cleanup", "--policy", "greedy", "--json",
+    ]);
+    assert_eq!(nobody["collective_return"], 0.0);
+    let cleaners = metrics(&[
+        "env",
+        "run",
+        "--env",
+        "cleanup",
+        "--policy",
+        "clean-and-harvest",
+        "--cleaners",
+        "2",
+        "--steps",
+        "400",
+        "--json",
+    ]);
+    assert!(cleaners["waste_cleaned"].as_f64().unwrap() > 0.0);
+    assert!(cleaners["collective_return"].as_f64().unwrap() > 0.0);
+    let returns: Vec<f64> = cleaners["returns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    assert_eq!(&returns[..2], &[0.0, 0.0], "cleaning pays nothing");
+    // Several copies on two threads: the same metrics as on one thread.
+    let a = metrics(&[
+        "env",
+        "run",
+        "--env",
+        "harvest",
+        "--policy",
+        "random",
+        "--envs",
+        "3",
+        "--threads",
+        "1",
+        "--steps",
+        "50",
+        "--obs",
+        "one-hot",
+        "--json",
+    ]);
+    let b = metrics(&[
+        "env",
+        "run",
+        "--env",
+        "harvest",
+        "--policy",
+        "random",
+        "--envs",
+        "3",
+        "--threads",
+        "2",
+        "--steps",
+        "50",
+        "--obs",
+        "one-hot",
+        "--json",
+    ]);
+    for key in [
+        "collective_return",
+        "returns",
+        "beams_fired",
+        "apples_eaten",
+    ] {
+        assert_eq!(a[key], b[key], "{key}");
+    }
+}
+
+#[test]
+fn env_render_writes_png_gif_and_ascii() {
+    let dir = std::env::temp_dir().join(format!("aga-render-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = dir.join("h.png").display().to_string();
+    let (code, _, err) = aga(&[
+        "env", "render", "--env", "harvest", "--policy", "greedy", "--steps", "5", "--out", &png,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    let gif = dir.join("c.gif").display().to_string();
+    let (code, _, err) = aga(&[
+        "env", "render", "--env", "cleanup", "--policy", "random", "--steps", "4", "--out", &gif,
+        "--scale", "4",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(&std::fs::read(&gif).unwrap()[..6], b"GIF89a");
+    let (code, out, _) = aga(&[
+        "env", "render", "--env", "harvest", "--policy", "stay", "--steps", "1", "--ascii",
+    ]);
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 16);
+    assert!(lines.iter().all(|l| l.chars().count() == 38));
+    assert_eq!(out.matches(['^', '>', 'v', '<']).count(), 5, "{out}");
+}
+
+#[test]
+fn env_errors_are_one_line() {
+    let dir = std::env::temp_dir().join(format!("aga-envcfg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad_map = dir.join("bad.json");
+    std::fs::write(&bad_map, r#"{"map": "@@@\n@X@\n@@@", "agents": 1}"#).unwrap();
+    let bad_map = bad_map.display().to_string();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["--env", "chess", "--policy", "greedy"],
+            "unknown environment",
+        ),
+        (
+            vec!["--env", "harvest", "--policy", "selfless"],
+            "unknown policy",
+        ),
+        (
+            vec!["--env", "harvest", "--policy", "clean-and-harvest"],
+            "needs --env cleanup",
+        ),
+        (
+            vec!["--env", "harvest", "--policy", "greedy", "--cleaners", "2"],
+            "only applies",
+        ),
+        (
+            vec!["--env", "harvest", "--policy", "greedy", "--agents", "0"],
+            "need between 1",
+        ),
+        (
+            vec!["--env", "harvest", "--policy", "greedy", "--agents", "500"],
+            "spawn cells",
+        ),
+        (
+            vec!["--env", "harvest", "--policy", "greedy", "--steps", "0"],
+            "--steps",
+        ),
+        (
+            vec!["--env", "harvest", "--policy", "greedy", "--steps", "1001"],
+            "horizon",
+        ),
+        (
+            vec!["--env", "harvest", "--policy", "greedy", "--envs", "0"],
+            "--envs",
+        ),
+        (
+            vec!["--env", "harvest", "--policy", "greedy", "--obs", "depth"],
+            "unknown observation",
+        ),
+        (
+            vec![
+                "--env", "harvest", "--policy", "greedy", "--config", &bad_map,
+            ],
+            "unknown map character `X`",
+        ),
+        (
+            vec![
+                "--env",
+                "harvest",
+                "--policy",
+                "greedy",
+                "--config",
+                "/nonexistent.json",
+            ],
+            "cannot use config file",
+        ),
+    ];
+    for (args, needle) in cases {
+        let mut full = vec!["env", "run"];
+        full.extend(&args);
+        let (code, _, err) = aga(&full);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+    let (code, _, err) = aga(&["env", "render", "--env", "harvest", "--policy", "greedy"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--out"), "{err}");
+}
