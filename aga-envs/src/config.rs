@@ -196,6 +196,16 @@ pub struct EnvConfig {
     pub waste_threshold: f64,
     /// Cleanup: waste starts spawning after this many steps (0; Melting Pot and SocialJax: 50).
     pub waste_delay: usize,
+    /// Cleanup: how waste spawns below the threshold. `true` (the SSD reference's code): the
+    /// clean river cells are visited in a random order, each with a `waste_rate` draw, until
+    /// one succeeds — so one waste cell spawns with probability `1 − (1 − waste_rate)^m`, `m`
+    /// the clean cells (≈ 1). `false` (ENVS.md's wording): a single `waste_rate` draw, then one
+    /// random clean cell.
+    pub waste_draw_per_cell: bool,
+    /// Draw the beams fired this step in the observations (ENVS.md's colours for them). The SSD
+    /// reference's code since 2020 never draws them in observations (only in its renderings):
+    /// `false` reproduces that.
+    pub beams_in_observations: bool,
 }
 
 impl EnvConfig {
@@ -214,6 +224,8 @@ impl EnvConfig {
             waste_rate: 0.5,
             waste_threshold: 0.4,
             waste_delay: 0,
+            waste_draw_per_cell: true,
+            beams_in_observations: true,
         }
     }
 

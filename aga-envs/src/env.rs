@@ -620,17 +620,19 @@ impl Env {
                     self.beam_cells.push(i);
                 }
                 self.beams[i] = kind;
+                // As in the SSD reference: the clean beam cleans the cell first (waste under an
+                // agent too), then an agent on the cell stops the ray.
+                if kind == 2 && self.cells[i] == Cell::Waste {
+                    self.cells[i] = Cell::River;
+                    self.waste_count -= 1;
+                    self.counters.waste_cleaned += 1;
+                    break;
+                }
                 let who = self.occupant[i];
                 if who != 0 && who as usize - 1 != k {
                     if kind == 1 && !hits.contains(&(who as usize - 1)) {
                         hits.push(who as usize - 1);
                     }
-                    break;
-                }
-                if kind == 2 && self.cells[i] == Cell::Waste {
-                    self.cells[i] = Cell::River;
-                    self.waste_count -= 1;
-                    self.counters.waste_cleaned += 1;
                     break;
                 }
             }
@@ -692,15 +694,37 @@ impl Env {
         if density >= threshold {
             return;
         }
-        if self.t >= self.config.waste_delay && self.rng.gen::<f64>() < self.config.waste_rate {
+        if self.t >= self.config.waste_delay {
             let clean: Vec<usize> = self
                 .river_cells
                 .iter()
                 .copied()
                 .filter(|&i| self.cells[i] == Cell::River)
                 .collect();
-            if !clean.is_empty() {
-                let i = clean[self.rng.gen_range(0..clean.len())];
+            let rate = self.config.waste_rate;
+            let spawn = if clean.is_empty() {
+                None
+            } else if self.config.waste_draw_per_cell {
+                // The reference: a random order of the clean cells, one draw each, the first
+                // success spawns. Equivalently: a success with probability 1 − (1 − p)^m, on a
+                // uniformly random cell.
+                let mut found = None;
+                let mut order = clean.clone();
+                for j in 0..order.len() {
+                    let pick = self.rng.gen_range(j..order.len());
+                    order.swap(j, pick);
+                    if self.rng.gen::<f64>() < rate {
+                        found = Some(order[j]);
+                        break;
+                    }
+                }
+                found
+            } else if self.rng.gen::<f64>() < rate {
+                Some(clean[self.rng.gen_range(0..clean.len())])
+            } else {
+                None
+            };
+            if let Some(i) = spawn {
                 self.cells[i] = Cell::Waste;
                 self.waste_count += 1;
             }
@@ -738,6 +762,31 @@ impl Env {
             removed_for: 0,
         };
         self.occupant[i] = k as u16 + 1;
+    }
+
+    /// Place every agent at once (for tests and scripted set-ups): `(row, col, facing)` per
+    /// agent, removed agents included.
+    ///
+    /// # Panics
+    /// If the list has the wrong length, or a cell is off the map, a wall, or used twice.
+    pub fn place_agents(&mut self, places: &[(usize, usize, Facing)]) {
+        assert_eq!(places.len(), self.agents.len(), "one place per agent");
+        self.occupant.fill(0);
+        for (k, &(row, col, facing)) in places.iter().enumerate() {
+            let i = row * self.width + col;
+            assert!(
+                self.cells[i] != Cell::Wall,
+                "cannot place an agent on a wall"
+            );
+            assert!(self.occupant[i] == 0, "two agents placed on one cell");
+            self.agents[k] = Agent {
+                row: row as i32,
+                col: col as i32,
+                facing,
+                removed_for: 0,
+            };
+            self.occupant[i] = k as u16 + 1;
+        }
     }
 
     /// Set the cell at `(row, col)` (for tests and scripted set-ups); keeps the waste count.

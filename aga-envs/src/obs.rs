@@ -110,9 +110,9 @@ impl Env {
         if who != 0 {
             return AGENT_COLOURS[(who as usize - 1) % AGENT_COLOURS.len()];
         }
-        match self.beams[i] {
-            1 => FIRE_BEAM,
-            2 => CLEAN_BEAM,
+        match (self.config.beams_in_observations, self.beams[i]) {
+            (true, 1) => FIRE_BEAM,
+            (true, 2) => CLEAN_BEAM,
             _ => cell_colour(self.cells[i]),
         }
     }
@@ -166,9 +166,9 @@ impl Env {
                             Cell::Waste => 4,
                             Cell::River => 8,
                         };
-                        bits |= match self.beams[i] {
-                            1 => 16,
-                            2 => 32,
+                        bits |= match (self.config.beams_in_observations, self.beams[i]) {
+                            (true, 1) => 16,
+                            (true, 2) => 32,
                             _ => 0,
                         };
                         data[p] = bits;

@@ -280,32 +280,46 @@ fn cleanup_waste_and_apples_follow_the_density_rule() {
     }
     assert_eq!(env.counters().apples_remaining, 0);
     assert!((env.counters().waste_density - 56.0 / 119.0).abs() < 1e-15);
-    // With the river clean (density 0), apples grow at 0.05 per empty orchard cell and waste
-    // spawns with probability 0.5 on one cell per step. One step over many seeds:
-    // E[waste] = 0.5, E[apples] = 0.05 × (orchard cells without agents).
-    let mut env = Env::new(EnvConfig::cleanup()).unwrap();
-    let (h, w) = env.shape();
-    let (mut waste, mut apples, mut cells) = (0u64, 0u64, 0u64);
+    // With the river clean (density 0), apples grow at 0.05 per empty orchard cell. Waste: the
+    // reference's per-cell draws spawn one waste with probability 1 − 0.5^119 (≈ 1); ENVS.md's
+    // single draw spawns one with probability 0.5. One step over many seeds each way.
+    let mut apples = 0u64;
+    let mut cells = 0u64;
     let trials = 2000;
-    for seed in 0..trials {
-        env.reset(seed);
-        for r in 0..h {
-            for c in 0..w {
-                if env.cell(r, c) == Cell::Waste {
-                    env.set_cell(r, c, Cell::River);
+    for per_cell in [true, false] {
+        let mut env = Env::new(EnvConfig {
+            waste_draw_per_cell: per_cell,
+            ..EnvConfig::cleanup()
+        })
+        .unwrap();
+        let (h, w) = env.shape();
+        let mut waste = 0u64;
+        for seed in 0..trials {
+            env.reset(seed);
+            for r in 0..h {
+                for c in 0..w {
+                    if env.cell(r, c) == Cell::Waste {
+                        env.set_cell(r, c, Cell::River);
+                    }
                 }
             }
+            cells += env.apple_cells().len() as u64;
+            env.step(&[4; 5]).unwrap();
+            apples += env.counters().apples_remaining;
+            waste += (env.counters().waste_density * 119.0).round() as u64;
         }
-        cells += env.apple_cells().len() as u64;
-        env.step(&[4; 5]).unwrap();
-        apples += env.counters().apples_remaining;
-        waste += (env.counters().waste_density * 119.0).round() as u64;
+        let p_waste = waste as f64 / trials as f64;
+        if per_cell {
+            assert_eq!(waste, trials, "one waste cell every step");
+        } else {
+            assert!(
+                (p_waste - 0.5).abs() < 5.0 * (0.25f64 / trials as f64).sqrt(),
+                "{p_waste}"
+            );
+        }
     }
-    let p_waste = waste as f64 / trials as f64;
-    assert!(
-        (p_waste - 0.5).abs() < 5.0 * (0.25f64 / trials as f64).sqrt(),
-        "{p_waste}"
-    );
+    let mut env = Env::new(EnvConfig::cleanup()).unwrap();
+    let (h, w) = env.shape();
     let p_apple = apples as f64 / cells as f64;
     let sd = (0.05 * 0.95 / cells as f64).sqrt();
     assert!((p_apple - 0.05).abs() < 5.0 * sd, "{p_apple}");
@@ -672,5 +686,38 @@ fn observations_equal_a_pixel_by_pixel_reference_in_every_state() {
                 }
             }
         }
+    }
+}
+
+#[test]
+fn the_regrowth_neighbourhood_is_the_3x3_square_or_the_l2_radius_2_variant() {
+    // Rates [0, 1]: an empty apple cell grows for sure once it has one neighbouring apple.
+    // The only apple is two cells to the right of (2, 2): inside j² + l² ≤ 4, outside ≤ 2.
+    // Diagonal (3, 3) is inside both.
+    let map = "\
+@@@@@@@@
+@P     @
+@ AAA  @
+@  A   @
+@@@@@@@@";
+    for (radius_sq, grows_far, grows_diagonal) in [(2, false, true), (4, true, true)] {
+        let config = EnvConfig {
+            map: map.to_string(),
+            agents: 1,
+            regrowth: Regrowth {
+                radius_sq,
+                rates: vec![0.0, 1.0],
+            },
+            ..EnvConfig::harvest()
+        };
+        let mut env = Env::new(config).unwrap();
+        // Keep only the apple at (2, 4); the cells (2, 2) and (3, 3) are empty apple cells.
+        env.set_cell(2, 2, Cell::Empty);
+        env.set_cell(2, 3, Cell::Empty);
+        env.set_cell(3, 3, Cell::Empty);
+        env.step(&[act(Action::Stay)]).unwrap();
+        assert_eq!(env.cell(2, 2) == Cell::Apple, grows_far, "radius² {radius_sq}");
+        assert_eq!(env.cell(3, 3) == Cell::Apple, grows_diagonal, "radius² {radius_sq}");
+        assert_eq!(env.cell(2, 3), Cell::Apple, "adjacent: always");
     }
 }
