@@ -114,6 +114,15 @@ fn option() -> impl Strategy<Value = Vec<String>> {
         with("--steps", pick(STEPS).boxed()),
         with("--eigen-tol", pick(NUMBERS).boxed()),
         with("--unknown-option", pick(NUMBERS).boxed()),
+        with("--env", pick(&["harvest", "cleanup", "chess", ""]).boxed()),
+        with(
+            "--policy",
+            pick(&["random", "stay", "greedy", "clean-and-harvest", "selfish"]).boxed()
+        ),
+        with("--cleaners", pick(COUNTS).boxed()),
+        with("--agents", pick(COUNTS).boxed()),
+        with("--envs", pick(COUNTS).boxed()),
+        with("--obs", pick(&["rgb", "one-hot", "depth"]).boxed()),
         Just(vec!["--svo".to_string()]),
         Just(vec!["--no-align".to_string()]),
         Just(vec!["--json".to_string()]),
@@ -161,6 +170,9 @@ fn near_valid() -> impl Strategy<Value = (Vec<String>, Option<String>)> {
         "games",
         "experiment matching-pennies --runs 1 --steps 2 --quiet",
         "experiment public-goods --runs 2 --steps 1 --quiet",
+        "env run --env harvest --policy greedy --steps 20 --json",
+        "env run --env cleanup --policy clean-and-harvest --cleaners 1 --steps 10 --envs 2 --json",
+        "env render --env cleanup --policy random --steps 3 --ascii",
     ]);
     (
         base,

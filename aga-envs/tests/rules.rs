@@ -716,8 +716,16 @@ fn the_regrowth_neighbourhood_is_the_3x3_square_or_the_l2_radius_2_variant() {
         env.set_cell(2, 3, Cell::Empty);
         env.set_cell(3, 3, Cell::Empty);
         env.step(&[act(Action::Stay)]).unwrap();
-        assert_eq!(env.cell(2, 2) == Cell::Apple, grows_far, "radius² {radius_sq}");
-        assert_eq!(env.cell(3, 3) == Cell::Apple, grows_diagonal, "radius² {radius_sq}");
+        assert_eq!(
+            env.cell(2, 2) == Cell::Apple,
+            grows_far,
+            "radius² {radius_sq}"
+        );
+        assert_eq!(
+            env.cell(3, 3) == Cell::Apple,
+            grows_diagonal,
+            "radius² {radius_sq}"
+        );
         assert_eq!(env.cell(2, 3), Cell::Apple, "adjacent: always");
     }
 }

@@ -24,9 +24,10 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
-        Err(e) => return clap_error(e, out, err),
+        Err(e) => return clap_error(e, args.len() <= 1, out, err),
     };
     match run(cli, out, err) {
         Ok(()) => 0,
@@ -42,16 +43,24 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Write a clap error as one line (help and version print in full, to `out`).
-fn clap_error(e: clap::Error, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+/// Write a clap error as one line (help and version print in full, to `out`; `aga` alone prints
+/// the help on stderr).
+fn clap_error(e: clap::Error, alone: bool, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     use clap::error::ErrorKind;
     match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
             let _ = write!(out, "{}", e.render());
             return 0;
         }
-        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand if alone => {
             let _ = write!(err, "{}", e.render());
+            return 2;
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = writeln!(
+                err,
+                "aga: error: a subcommand is missing (add --help to see the subcommands)"
+            );
             return 2;
         }
         _ => {}
