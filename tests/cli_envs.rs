@@ -159,72 +159,38 @@ fn env_errors_are_one_line() {
     let bad_map = dir.join("bad.json");
     std::fs::write(&bad_map, r#"{"map": "@@@\n@X@\n@@@", "agents": 1}"#).unwrap();
     let bad_map = bad_map.display().to_string();
-    let cases: Vec<(Vec<&str>, &str)> = vec![
+    let cases = [
+        ("--env chess --policy greedy", "unknown environment"),
+        ("--env harvest --policy selfless", "unknown policy"),
         (
-            vec!["--env", "chess", "--policy", "greedy"],
-            "unknown environment",
-        ),
-        (
-            vec!["--env", "harvest", "--policy", "selfless"],
-            "unknown policy",
-        ),
-        (
-            vec!["--env", "harvest", "--policy", "clean-and-harvest"],
+            "--env harvest --policy clean-and-harvest",
             "needs --env cleanup",
         ),
+        ("--env harvest --policy greedy --cleaners 2", "only applies"),
+        ("--env harvest --policy greedy --agents 0", "need between 1"),
+        ("--env harvest --policy greedy --agents 500", "spawn cells"),
+        ("--env harvest --policy greedy --steps 0", "--steps"),
+        ("--env harvest --policy greedy --steps 1001", "horizon"),
+        ("--env harvest --policy greedy --envs 0", "--envs"),
         (
-            vec!["--env", "harvest", "--policy", "greedy", "--cleaners", "2"],
-            "only applies",
-        ),
-        (
-            vec!["--env", "harvest", "--policy", "greedy", "--agents", "0"],
-            "need between 1",
-        ),
-        (
-            vec!["--env", "harvest", "--policy", "greedy", "--agents", "500"],
-            "spawn cells",
-        ),
-        (
-            vec!["--env", "harvest", "--policy", "greedy", "--steps", "0"],
-            "--steps",
-        ),
-        (
-            vec!["--env", "harvest", "--policy", "greedy", "--steps", "1001"],
-            "horizon",
-        ),
-        (
-            vec!["--env", "harvest", "--policy", "greedy", "--envs", "0"],
-            "--envs",
-        ),
-        (
-            vec!["--env", "harvest", "--policy", "greedy", "--obs", "depth"],
+            "--env harvest --policy greedy --obs depth",
             "unknown observation",
         ),
         (
-            vec![
-                "--env", "harvest", "--policy", "greedy", "--config", &bad_map,
-            ],
+            &format!("--env harvest --policy greedy --config {bad_map}"),
             "unknown map character `X`",
         ),
         (
-            vec![
-                "--env",
-                "harvest",
-                "--policy",
-                "greedy",
-                "--config",
-                "/nonexistent.json",
-            ],
+            "--env harvest --policy greedy --config /nonexistent.json",
             "cannot use config file",
         ),
     ];
-    for (args, needle) in cases {
-        let mut full = vec!["env", "run"];
-        full.extend(&args);
+    for (line, needle) in cases {
+        let full: Vec<&str> = ["env", "run"].into_iter().chain(line.split(' ')).collect();
         let (code, _, err) = aga(&full);
-        assert_eq!(code, 2, "{args:?}: {err}");
-        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
-        assert!(err.contains(needle), "{args:?}: {err}");
+        assert_eq!(code, 2, "{line}: {err}");
+        assert_eq!(err.lines().count(), 1, "{line}: {err}");
+        assert!(err.contains(needle), "{line}: {err}");
     }
     let (code, _, err) = aga(&["env", "render", "--env", "harvest", "--policy", "greedy"]);
     assert_eq!(code, 2);
