@@ -236,3 +236,41 @@ fn help_lists_games_and_methods() {
         assert!(text.contains(word), "`{word}` missing from --help");
     }
 }
+
+#[test]
+fn backend_and_dtype_are_chosen_on_the_command_line() {
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "run", "--game", "toy", "--method", "aga", "--lr", "0.01", "--steps", "50", "--init",
+            "0.5,0.5", "--json",
+        ];
+        args.extend(extra);
+        aga(&args)
+    };
+    let f64_run = common::cli::json(&run(&[]));
+    let explicit = common::cli::json(&run(&["--backend", "ndarray", "--dtype", "f64"]));
+    assert_eq!(f64_run, explicit);
+    // f32 is the same run to f32 precision, and not bit-identical to f64.
+    let f32_run = common::cli::json(&run(&["--dtype", "f32"]));
+    let a = common::cli::floats(&f64_run["final"]);
+    let b = common::cli::floats(&f32_run["final"]);
+    assert!(common::rel_err(&b, &a) < 1e-5 && a != b, "{a:?} vs {b:?}");
+    for (extra, needle) in [
+        (vec!["--dtype", "f16"], "unknown --dtype"),
+        (vec!["--backend", "tpu"], "unknown --backend"),
+        (vec!["--backend", "wgpu", "--dtype", "f64"], "f32 only"),
+    ] {
+        let out = run(&extra);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(needle), "{extra:?}: {err}");
+    }
+    // A backend that is not compiled in says which feature to build with.
+    #[cfg(not(feature = "flex"))]
+    {
+        let out = run(&["--backend", "flex"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("--features flex"));
+    }
+}

@@ -86,3 +86,37 @@ fn mlp_hvps_on_flex_f64_match_finite_differences() {
         .to_vec();
     assert_close(&hv, &nd_hv, 1e-12);
 }
+
+#[test]
+fn the_command_line_runs_on_flex_f64_as_on_ndarray() {
+    let run = |backend: &str| {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = aga::cli::main_with(
+            [
+                "aga",
+                "run",
+                "--game",
+                "toy",
+                "--method",
+                "aga",
+                "--lr",
+                "0.01",
+                "--steps",
+                "200",
+                "--init",
+                "0.5,0.5",
+                "--json",
+                "--backend",
+                backend,
+                "--dtype",
+                "f64",
+            ],
+            &mut out,
+            &mut err,
+        );
+        assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        common::cli::floats(&v["final"])
+    };
+    assert_close(&run("flex"), &run("ndarray"), 1e-12);
+}

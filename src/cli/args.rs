@@ -91,6 +91,12 @@ pub(crate) struct GameArgs {
     /// MLP game: seed of the input batch and the initialisation.
     #[arg(long)]
     pub(crate) seed: Option<u64>,
+    /// Backend: ndarray (default), flex (cargo feature `flex`) or wgpu (feature `wgpu`).
+    #[arg(long)]
+    pub(crate) backend: Option<String>,
+    /// Float precision: f64 (default) or f32; wgpu computes in f32 only.
+    #[arg(long)]
+    pub(crate) dtype: Option<String>,
 }
 
 /// The game and the rule.

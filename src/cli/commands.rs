@@ -6,11 +6,13 @@ use super::args::{
 use super::CliError;
 use crate::analysis::{analyse, AnalysisError, Tolerances, MAX_DENSE_DIM};
 use crate::experiments::{run_experiment, ExperimentOptions};
-use aga_burn::{backends::CpuF64, Derivatives, FlatTensor, Game, HvpBackend};
+use aga_burn::backends::{CpuF32, CpuF64};
+use aga_burn::{Derivatives, FlatTensor, Game, HvpBackend};
 use aga_core::{
     descend, direction, GameOracle, Method, RuleConfig, ShapedOracle, ShapingError, Svo,
 };
 use aga_games::{build, GameOptions, GAMES};
+use burn::tensor::backend::Backend as BurnBackend;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
@@ -42,8 +44,77 @@ macro_rules! say {
 /// The most steps one `aga run` takes.
 pub const MAX_RUN_STEPS: usize = 10_000_000;
 
-/// The backend the command line computes on: exact f64 on the CPU.
-type Backend = CpuF64;
+/// The backend and precision a computing command runs on (`--backend`, `--dtype`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Compute {
+    NdArrayF64,
+    NdArrayF32,
+    #[cfg(feature = "flex")]
+    FlexF64,
+    #[cfg(feature = "flex")]
+    FlexF32,
+    #[cfg(feature = "wgpu")]
+    WgpuF32,
+}
+
+/// The backend of `--backend` (default ndarray) and `--dtype` (default f64; wgpu: f32).
+fn compute_of(args: &GameArgs) -> Result<Compute, CliError> {
+    let backend = args.backend.as_deref().unwrap_or("ndarray");
+    let default_dtype = if backend == "wgpu" { "f32" } else { "f64" };
+    let dtype = args.dtype.as_deref().unwrap_or(default_dtype);
+    if dtype != "f32" && dtype != "f64" {
+        return Err(CliError::BadValue(format!(
+            "unknown --dtype `{dtype}` (expected f32 or f64)"
+        )));
+    }
+    let not_built = |feature: &str| {
+        CliError::BadValue(format!(
+            "--backend {backend} is not compiled in: build with `--features {feature}` (e.g. cargo run --release --features {feature} -- …)"
+        ))
+    };
+    match (backend, dtype) {
+        ("ndarray", "f64") => Ok(Compute::NdArrayF64),
+        ("ndarray", _) => Ok(Compute::NdArrayF32),
+        #[cfg(feature = "flex")]
+        ("flex", "f64") => Ok(Compute::FlexF64),
+        #[cfg(feature = "flex")]
+        ("flex", _) => Ok(Compute::FlexF32),
+        #[cfg(not(feature = "flex"))]
+        ("flex", _) => Err(not_built("flex")),
+        #[cfg(feature = "wgpu")]
+        ("wgpu", "f32") => Ok(Compute::WgpuF32),
+        ("wgpu", "f64") => Err(CliError::BadValue(
+            "--backend wgpu computes in f32 only: use --dtype f32".into(),
+        )),
+        #[cfg(not(feature = "wgpu"))]
+        ("wgpu", _) => Err(not_built("wgpu")),
+        (other, _) => Err(CliError::BadValue(format!(
+            "unknown --backend `{other}` (expected ndarray, flex or wgpu)"
+        ))),
+    }
+}
+
+/// Call the generic `$f::<B>(args…)` for the chosen backend.
+macro_rules! on_backend {
+    ($compute:expr, $f:ident ( $($arg:expr),* )) => {
+        match $compute {
+            Compute::NdArrayF64 => $f::<CpuF64>($($arg),*),
+            Compute::NdArrayF32 => $f::<CpuF32>($($arg),*),
+            #[cfg(feature = "flex")]
+            Compute::FlexF64 => {
+                aga_burn::backends::use_f64_on_flex().map_err(CliError::BadValue)?;
+                $f::<aga_burn::backends::Flex>($($arg),*)
+            }
+            #[cfg(feature = "flex")]
+            Compute::FlexF32 => {
+                aga_burn::backends::use_f32_on_flex().map_err(CliError::BadValue)?;
+                $f::<aga_burn::backends::Flex>($($arg),*)
+            }
+            #[cfg(feature = "wgpu")]
+            Compute::WgpuF32 => $f::<aga_burn::backends::WgpuF32>($($arg),*),
+        }
+    };
+}
 
 /// The JSON config file of `--config` (every field optional).
 #[derive(Debug, Default, Deserialize)]
@@ -70,13 +141,16 @@ fn read_config(path: Option<&PathBuf>) -> Result<ConfigFile, CliError> {
     })
 }
 
-struct GameSetup {
+struct GameSetup<B: BurnBackend> {
     name: String,
-    game: Box<dyn Game<HvpBackend<Backend>>>,
+    game: Box<dyn Game<HvpBackend<B>>>,
     suggested_init: Option<Vec<f64>>,
 }
 
-fn setup_game(args: &GameArgs, file: &ConfigFile) -> Result<GameSetup, CliError> {
+fn setup_game<B: BurnBackend>(
+    args: &GameArgs,
+    file: &ConfigFile,
+) -> Result<GameSetup<B>, CliError> {
     let name = args
         .game
         .clone()
@@ -91,7 +165,7 @@ fn setup_game(args: &GameArgs, file: &ConfigFile) -> Result<GameSetup, CliError>
         hidden: args.hidden.or(f.hidden),
         seed: args.seed.or(f.seed),
     };
-    let built = build::<HvpBackend<Backend>>(&name, &options)?;
+    let built = build::<HvpBackend<B>>(&name, &options)?;
     Ok(GameSetup {
         name,
         game: built.game,
@@ -99,13 +173,13 @@ fn setup_game(args: &GameArgs, file: &ConfigFile) -> Result<GameSetup, CliError>
     })
 }
 
-struct Setup {
-    game: GameSetup,
+struct Setup<B: BurnBackend> {
+    game: GameSetup<B>,
     rule: RuleConfig,
     svo: Option<Svo>,
 }
 
-fn setup(args: &RuleArgs) -> Result<Setup, CliError> {
+fn setup<B: BurnBackend>(args: &RuleArgs) -> Result<Setup<B>, CliError> {
     let file = read_config(args.game.config.as_ref())?;
     let mut rule = match (&args.method, file.rule) {
         (Some(m), Some(r)) => RuleConfig {
@@ -154,7 +228,7 @@ fn setup(args: &RuleArgs) -> Result<Setup, CliError> {
         }
     }
     Ok(Setup {
-        game: setup_game(&args.game, &file)?,
+        game: setup_game::<B>(&args.game, &file)?,
         rule,
         svo,
     })
@@ -213,8 +287,13 @@ struct DirectionJson {
 }
 
 fn direction_command(args: DirectionArgs, out: &mut dyn Write) -> Result<(), CliError> {
-    let setup = setup(&args.rule)?;
-    let engine = Derivatives::<Backend, _>::new(setup.game.game.as_ref(), Default::default())?;
+    let compute = compute_of(&args.rule.game)?;
+    on_backend!(compute, direction_on(args, out))
+}
+
+fn direction_on<B: BurnBackend>(args: DirectionArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let setup = setup::<B>(&args.rule)?;
+    let engine = Derivatives::<B, _>::new(setup.game.game.as_ref(), Default::default())?;
     let at = parse_point(
         "--at",
         args.at.as_deref(),
@@ -263,7 +342,12 @@ struct RunJson {
 }
 
 fn run_command(args: RunArgs, out: &mut dyn Write) -> Result<(), CliError> {
-    let setup = setup(&args.rule)?;
+    let compute = compute_of(&args.rule.game)?;
+    on_backend!(compute, run_on(args, out))
+}
+
+fn run_on<B: BurnBackend>(args: RunArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let setup = setup::<B>(&args.rule)?;
     if !(args.lr.is_finite() && args.lr > 0.0) {
         return Err(CliError::BadValue(format!(
             "--lr must be a positive finite number, got {}",
@@ -279,7 +363,7 @@ fn run_command(args: RunArgs, out: &mut dyn Write) -> Result<(), CliError> {
             args.steps
         )));
     }
-    let engine = Derivatives::<Backend, _>::new(setup.game.game.as_ref(), Default::default())?;
+    let engine = Derivatives::<B, _>::new(setup.game.game.as_ref(), Default::default())?;
     let names = engine.layout().names();
     let init = parse_point(
         "--init",
@@ -304,7 +388,7 @@ fn run_command(args: RunArgs, out: &mut dyn Write) -> Result<(), CliError> {
         args.lr,
         args.steps,
         w0,
-        |w: &FlatTensor<Backend>| {
+        |w: &FlatTensor<B>| {
             let oracle = engine.oracle(w.clone()).map_err(ShapingError::Game)?;
             Ok(ShapedOracle::maybe(oracle, setup.svo))
         },
@@ -455,8 +539,13 @@ fn games_command(out: &mut dyn Write) -> Result<(), CliError> {
 }
 
 fn hessian_command(args: HessianArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let compute = compute_of(&args.game)?;
+    on_backend!(compute, hessian_on(args, out))
+}
+
+fn hessian_on<B: BurnBackend>(args: HessianArgs, out: &mut dyn Write) -> Result<(), CliError> {
     let file = read_config(args.game.config.as_ref())?;
-    let game = setup_game(&args.game, &file)?;
+    let game = setup_game::<B>(&args.game, &file)?;
     for (name, x) in [
         ("--gradient-tol", args.gradient_tol),
         ("--eigen-tol", args.eigen_tol),
@@ -467,7 +556,7 @@ fn hessian_command(args: HessianArgs, out: &mut dyn Write) -> Result<(), CliErro
             )));
         }
     }
-    let engine = Derivatives::<Backend, _>::new(game.game.as_ref(), Default::default())?;
+    let engine = Derivatives::<B, _>::new(game.game.as_ref(), Default::default())?;
     let dim = engine.layout().dim();
     if dim > MAX_DENSE_DIM {
         return Err(AnalysisError::TooLarge {
