@@ -4,6 +4,8 @@
 //! `mesa-vulkan-drivers` (lavapipe) when it is missing and runs this file.
 #![cfg(feature = "wgpu")]
 
+mod common;
+
 use aga_burn::{backends::WgpuF32, Derivatives};
 use aga_games::{Bilinear, MlpGame, Toy};
 
@@ -35,9 +37,6 @@ fn engine_instantiates_on_wgpu() {
 /// closed forms at f32 tolerances. Skips, with the reason printed, when no adapter exists.
 #[test]
 fn toy_derivatives_run_on_wgpu_at_f32_tolerance() {
-    #[path = "common/mod.rs"]
-    #[allow(dead_code)]
-    mod common;
     use common::{matvec, rel_err, toy};
 
     let probe = std::panic::catch_unwind(|| {

@@ -51,6 +51,9 @@ pub const CLEANUP_MAP: &str = "\
 @HHHH       BBBBB@
 @@@@@@@@@@@@@@@@@@";
 
+/// The most agents an environment takes (agent indices are stored in 16 bits).
+pub const MAX_AGENTS: usize = 1000;
+
 /// Which dilemma.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -333,11 +336,9 @@ impl EnvConfig {
         if !(self.zap.cost.is_finite() && self.zap.fine.is_finite()) {
             return bad("the zap cost and fine must be finite".to_string());
         }
-        if self.agents == 0 || self.agents > crate::AGENT_COLOURS.len() * 100 {
-            return Err(EnvError::AgentCount {
-                agents: self.agents,
-                spawns: 0,
-            });
+        // The lower bound and the spawn cells are checked with the map (`Env::new`).
+        if self.agents > MAX_AGENTS {
+            return bad(format!("at most {MAX_AGENTS} agents, got {}", self.agents));
         }
         Ok(())
     }

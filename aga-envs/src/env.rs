@@ -204,7 +204,7 @@ impl Env {
         if spawns.is_empty() {
             return Err(EnvError::NoSpawn);
         }
-        if config.agents > spawns.len() {
+        if config.agents == 0 || config.agents > spawns.len() {
             return Err(EnvError::AgentCount {
                 agents: config.agents,
                 spawns: spawns.len(),
