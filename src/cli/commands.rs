@@ -34,10 +34,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Cli
 /// `writeln!` to the command's output, with a write failure as a [`CliError`].
 macro_rules! say {
     ($out:expr, $($arg:tt)*) => {
-        writeln!($out, $($arg)*).map_err(|source| CliError::Io {
-            path: "standard output".to_string(),
-            source,
-        })
+        writeln!($out, $($arg)*).map_err(CliError::output)
     };
 }
 
@@ -67,11 +64,6 @@ fn compute_of(args: &GameArgs) -> Result<Compute, CliError> {
             "unknown --dtype `{dtype}` (expected f32 or f64)"
         )));
     }
-    let not_built = |feature: &str| {
-        CliError::BadValue(format!(
-            "--backend {backend} is not compiled in: build with `--features {feature}` (e.g. cargo run --release --features {feature} -- …)"
-        ))
-    };
     match (backend, dtype) {
         ("ndarray", "f64") => Ok(Compute::NdArrayF64),
         ("ndarray", _) => Ok(Compute::NdArrayF32),
@@ -80,18 +72,26 @@ fn compute_of(args: &GameArgs) -> Result<Compute, CliError> {
         #[cfg(feature = "flex")]
         ("flex", _) => Ok(Compute::FlexF32),
         #[cfg(not(feature = "flex"))]
-        ("flex", _) => Err(not_built("flex")),
+        ("flex", _) => Err(not_compiled(backend, "flex")),
         #[cfg(feature = "wgpu")]
         ("wgpu", "f32") => Ok(Compute::WgpuF32),
         ("wgpu", "f64") => Err(CliError::BadValue(
             "--backend wgpu computes in f32 only: use --dtype f32".into(),
         )),
         #[cfg(not(feature = "wgpu"))]
-        ("wgpu", _) => Err(not_built("wgpu")),
+        ("wgpu", _) => Err(not_compiled(backend, "wgpu")),
         (other, _) => Err(CliError::BadValue(format!(
             "unknown --backend `{other}` (expected ndarray, flex or wgpu)"
         ))),
     }
+}
+
+/// The error for a backend whose cargo feature was not compiled in.
+#[cfg(any(not(feature = "flex"), not(feature = "wgpu")))]
+fn not_compiled(backend: &str, feature: &str) -> CliError {
+    CliError::BadValue(format!(
+        "--backend {backend} is not compiled in: build with `--features {feature}` (e.g. cargo run --release --features {feature} -- …)"
+    ))
 }
 
 /// Call the generic `$f::<B>(args…)` for the chosen backend.
@@ -618,10 +618,7 @@ fn experiment_command(
         return Err(CliError::BadValue("--threads must be at least 1".into()));
     }
     let report = run_experiment(&args.name, &options)?;
-    write!(out, "{}", report.table).map_err(|source| CliError::Io {
-        path: "standard output".to_string(),
-        source,
-    })?;
+    write!(out, "{}", report.table).map_err(CliError::output)?;
     say!(err, "wrote:")?;
     for f in &report.files {
         say!(err, "  {}", f.display())?;

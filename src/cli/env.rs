@@ -180,17 +180,13 @@ fn run(args: EnvRunArgs, out: &mut dyn Write) -> Result<(), CliError> {
         metrics,
         agent_steps_per_second: (steps * n * args.envs) as f64 / seconds.max(1e-9),
     };
-    let io = |source| CliError::Io {
-        path: "standard output".to_string(),
-        source,
-    };
     if args.json {
         writeln!(
             out,
             "{}",
             serde_json::to_string(&json).expect("metrics serialise")
         )
-        .map_err(io)?;
+        .map_err(CliError::output)?;
         return Ok(());
     }
     let m = &json.metrics;
@@ -219,7 +215,7 @@ fn run(args: EnvRunArgs, out: &mut dyn Write) -> Result<(), CliError> {
         format!("speed              {:.0} agent-steps/s (observations included)", json.agent_steps_per_second),
     ];
     for line in lines {
-        writeln!(out, "{line}").map_err(io)?;
+        writeln!(out, "{line}").map_err(CliError::output)?;
     }
     Ok(())
 }
@@ -269,12 +265,8 @@ fn render_command(args: EnvRenderArgs, out: &mut dyn Write) -> Result<(), CliErr
             frames.push(Frame::of(&env));
         }
     }
-    let io = |source| CliError::Io {
-        path: "standard output".to_string(),
-        source,
-    };
     if args.ascii {
-        write!(out, "{}", env.ascii()).map_err(io)?;
+        write!(out, "{}", env.ascii()).map_err(CliError::output)?;
     }
     if let Some(path) = &args.out {
         let shape = env.shape();
@@ -287,7 +279,7 @@ fn render_command(args: EnvRenderArgs, out: &mut dyn Write) -> Result<(), CliErr
             path: path.display().to_string(),
             source: std::io::Error::other(message),
         })?;
-        writeln!(out, "wrote {}", path.display()).map_err(io)?;
+        writeln!(out, "wrote {}", path.display()).map_err(CliError::output)?;
     }
     Ok(())
 }

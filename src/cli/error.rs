@@ -73,3 +73,13 @@ pub enum CliError {
         source: csv::Error,
     },
 }
+
+impl CliError {
+    /// A failure to write the command's output (stdout or stderr).
+    pub fn output(source: std::io::Error) -> Self {
+        CliError::Io {
+            path: "standard output".to_string(),
+            source,
+        }
+    }
+}

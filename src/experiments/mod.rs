@@ -400,13 +400,8 @@ pub fn threads(options: &ExperimentOptions) -> usize {
 
 /// A deterministic seed for run `run` of an experiment seeded with `seed`.
 pub fn run_seed(seed: u64, run: usize) -> u64 {
-    // SplitMix64 of the pair: well-spread seeds from consecutive integers.
-    let mut z = seed
-        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        .wrapping_add(run as u64 + 1);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+    // SplitMix64 of the pair: the same derivation as the environment runner's copies.
+    aga_envs::seed_of(seed, run)
 }
 
 /// Create the output folder.
