@@ -100,6 +100,18 @@ struct CopyResult<B: Backend> {
     tangent: Option<Vec<Tensor<B, 1>>>,
 }
 
+/// The result of a shared-forward pass.
+struct SharedPass<B: Backend> {
+    /// `l_i(w)` for every player.
+    values: Vec<f64>,
+    /// `∇_{w_j} l_j` per player block: `ξ`.
+    own: Vec<Tensor<B, 1>>,
+    /// Seeded with `v`: `(∇²l_j · v)_j` per block, i.e. `H v`.
+    own_tangent: Option<Vec<Tensor<B, 1>>>,
+    /// Unseeded, when asked: `∇_{w_j} l_c` per block, i.e. `ξ_c`.
+    collective: Option<Vec<Tensor<B, 1>>>,
+}
+
 /// One loss's result in a per-loss pass.
 struct LossPass<B: Backend> {
     value: f64,
@@ -143,6 +155,8 @@ pub struct Derivatives<'g, B: Backend, G: ?Sized> {
     game: &'g G,
     layout: ParamLayout,
     device: B::Device,
+    /// Use the game's shared forward pass ([`Game::player_outputs`]) where it offers one.
+    shared_forward: bool,
 }
 
 /// The most values (`players × parameters`) the per-loss pass may hold: 10⁸, 800 MB in f64
@@ -172,7 +186,16 @@ where
             game,
             layout,
             device,
+            shared_forward: true,
         })
+    }
+
+    /// The same engine with the shared forward pass ([`Game::player_outputs`]) turned on
+    /// (the default) or off. Off, every quantity comes from the general `n`-copy pass, which
+    /// is what [`Derivatives::shared_forward_error`] compares against.
+    pub fn with_shared_forward(mut self, on: bool) -> Self {
+        self.shared_forward = on;
+        self
     }
 
     /// The game's parameter layout.
@@ -213,9 +236,32 @@ where
         self.loss_values(&losses)
     }
 
-    /// Losses, `ξ` and `ξ_c` at `w` (one per-loss pass, no tangents).
+    /// Losses, `ξ` and `ξ_c` at `w`: one shared-forward pass where the game offers one
+    /// (`ξ_c` then rides in the tangent channel of the reverse pass), else one per-loss pass.
     pub fn first_order(&self, w: &FlatTensor<B>) -> Result<FirstOrder<B>, GameError> {
-        Ok(self.first_order_with_blocks(w)?.0)
+        Ok(self.first_order_cached(w)?.0)
+    }
+
+    /// First-order quantities and, when they came from the per-loss pass, the per-loss
+    /// gradient blocks (which [`Oracle`] keeps for `∇_w l_i`).
+    fn first_order_cached(
+        &self,
+        w: &FlatTensor<B>,
+    ) -> Result<(FirstOrder<B>, Option<PerLossBlocks<B>>), GameError> {
+        self.check_len("w", w)?;
+        if let Some(pass) = self.shared(w, None, true)? {
+            let xi_c = pass.collective.expect("asked for the collective gradient");
+            return Ok((
+                FirstOrder {
+                    losses: pass.values,
+                    xi: FlatTensor(Tensor::cat(pass.own, 0)),
+                    xi_c: FlatTensor(Tensor::cat(xi_c, 0)),
+                },
+                None,
+            ));
+        }
+        let (first, blocks) = self.first_order_with_blocks(w)?;
+        Ok((first, Some(blocks)))
     }
 
     /// First-order quantities and, per loss, the gradient blocks `g_{ij}` they came from.
@@ -283,9 +329,14 @@ where
         FlatTensor(cat_or_single(parts))
     }
 
-    /// `ξ`, the simultaneous gradient.
+    /// `ξ`, the simultaneous gradient: one shared-forward pass (about the cost of one
+    /// gradient) where the game offers one, else one per-loss pass.
     pub fn xi(&self, w: &FlatTensor<B>) -> Result<FlatTensor<B>, GameError> {
-        Ok(self.first_order(w)?.xi)
+        self.check_len("w", w)?;
+        if let Some(pass) = self.shared(w, None, false)? {
+            return Ok(FlatTensor(Tensor::cat(pass.own, 0)));
+        }
+        Ok(self.first_order_with_blocks(w)?.0.xi)
     }
 
     /// `ξ_c`, the collective gradient (one collective pass).
@@ -296,7 +347,12 @@ where
 
     /// `H v`: block `i` of `∇²l_i · v`.
     pub fn hvp(&self, w: &FlatTensor<B>, v: &FlatTensor<B>) -> Result<FlatTensor<B>, GameError> {
+        self.check_len("w", w)?;
         self.check_len("v", v)?;
+        if let Some(pass) = self.shared(w, Some(&v.0), false)? {
+            let tangent = pass.own_tangent.expect("a seeded pass has tangents");
+            return Ok(FlatTensor(Tensor::cat(tangent, 0)));
+        }
         let n = self.layout.num_players();
         let passes = self.per_loss(w, (0..n).map(|_| self.full_seed(&v.0)).collect())?;
         Ok(FlatTensor(self.own_blocks(
@@ -368,7 +424,207 @@ where
         })
     }
 
+    /// How far the shared forward pass is from the general `n`-copy pass at `w`: the largest
+    /// relative error ([`relative_error`]) over the losses, `ξ`, `ξ_c` and `H v`. `None` when
+    /// the game offers no shared forward pass. A game whose [`Game::player_outputs`] breaks the
+    /// contract (an output that depends on another player's parameters) shows here as an
+    /// error far above rounding.
+    pub fn shared_forward_error(
+        &self,
+        w: &FlatTensor<B>,
+        v: &FlatTensor<B>,
+    ) -> Result<Option<f64>, GameError> {
+        self.check_len("w", w)?;
+        self.check_len("v", v)?;
+        let Some(first) = self.shared(w, None, true)? else {
+            return Ok(None);
+        };
+        let seeded = self
+            .shared(w, Some(&v.0), false)?
+            .expect("the game offered outputs a moment ago");
+        let general = Derivatives::<B, G> {
+            game: self.game,
+            layout: self.layout.clone(),
+            device: self.device.clone(),
+            shared_forward: false,
+        };
+        let reference = general.first_order(w)?;
+        let hv = general.hvp(w, v)?;
+        let errors = [
+            relative_error(&first.values, &reference.losses),
+            relative_error(
+                &FlatTensor(Tensor::cat(first.own, 0)).to_vec(),
+                &reference.xi.to_vec(),
+            ),
+            relative_error(
+                &FlatTensor(Tensor::cat(first.collective.expect("asked for"), 0)).to_vec(),
+                &reference.xi_c.to_vec(),
+            ),
+            relative_error(
+                &FlatTensor(Tensor::cat(seeded.own_tangent.expect("seeded"), 0)).to_vec(),
+                &hv.to_vec(),
+            ),
+        ];
+        Ok(Some(errors.into_iter().fold(0.0, |a: f64, e| {
+            if e.is_nan() || a.is_nan() {
+                f64::NAN
+            } else {
+                a.max(e)
+            }
+        })))
+    }
+
     // ----- passes ---------------------------------------------------------------------------
+
+    /// The shared-forward pass, or `None` when the game offers no outputs (or it is off).
+    ///
+    /// 1. The parameters become leaves (with tangent `seed` on every block, if given) and every
+    ///    player's network runs once: outputs `o_j`.
+    /// 2. Each loss's head runs on fresh leaves made from the outputs' values (tangents
+    ///    included): one reverse pass over the heads gives `c_ij = ∂l_i/∂o_j` as dual numbers.
+    /// 3. One reverse pass of `Σ_j ⟨o_j, C_j⟩` through the networks pulls the cotangents back:
+    ///    with `C_j = c_jj`, leaf `j`'s gradient is `∇_{w_j} l_j` and its tangent
+    ///    `(∇²l_j · seed)_j`. Unseeded, with `collective`, `C_j` carries `Σ_i c_ij` in its
+    ///    tangent: the reverse pass is linear in the cotangent and the networks' values carry
+    ///    no tangent, so leaf `j`'s tangent comes back as `∇_{w_j} l_c`.
+    fn shared(
+        &self,
+        w: &FlatTensor<B>,
+        seed: Option<&Tensor<B, 1>>,
+        collective: bool,
+    ) -> Result<Option<SharedPass<B>>, GameError> {
+        if !self.shared_forward {
+            return Ok(None);
+        }
+        let n = self.layout.num_players();
+        let seed = match seed {
+            Some(v) => self.full_seed(v),
+            None => self.no_seed(),
+        };
+        let seeded = seed.iter().any(Option::is_some);
+        let leaves = self.leaves(&w.0, &seed);
+        let Some(outputs) = self.game.player_outputs(&self.params(&leaves)) else {
+            return Ok(None);
+        };
+        if outputs.len() != n {
+            return Err(GameError::WrongOutputCount {
+                expected: n,
+                got: outputs.len(),
+            });
+        }
+        // 2. The heads, loss `i` on its own copy of the outputs.
+        let need_all = collective && !seeded;
+        let mut heads = Vec::with_capacity(n);
+        let mut own = Vec::with_capacity(n);
+        for i in 0..n {
+            let copy: Vec<Tensor<HvpBackend<B>, 1>> = outputs
+                .iter()
+                .enumerate()
+                .map(|(j, o)| {
+                    let value = Tensor::from_inner(o.clone().inner());
+                    if j == i || need_all {
+                        value.require_grad()
+                    } else {
+                        value
+                    }
+                })
+                .collect();
+            own.push(self.eval_head_one(&copy, i)?);
+            heads.push(copy);
+        }
+        let values = self.loss_values(&own)?;
+        let head_grads = sum(own).backward();
+        let cotangent = |i: usize, j: usize| -> Option<DualTensor<B>> {
+            heads[i][j]
+                .grad(&head_grads)
+                .map(|g| g.into_primitive().tensor())
+        };
+        // 3. One reverse pass through the networks.
+        let mut pulled = Vec::with_capacity(n);
+        for (j, output) in outputs.iter().enumerate() {
+            let own_part = cotangent(j, j);
+            let c = if need_all {
+                let coll = (0..n)
+                    .filter_map(|i| cotangent(i, j).map(|d| d.primal))
+                    .reduce(B::float_add);
+                match (own_part, coll) {
+                    (None, None) => continue,
+                    (own_part, coll) => {
+                        let zeros = || {
+                            Tensor::<B, 1>::zeros(output.dims(), &self.device)
+                                .into_primitive()
+                                .tensor()
+                        };
+                        let primal = own_part.map(|d| d.primal).unwrap_or_else(zeros);
+                        DualTensor::new(primal, Some(coll.unwrap_or_else(zeros)))
+                    }
+                }
+            } else {
+                match own_part {
+                    Some(d) => d,
+                    None => continue,
+                }
+            };
+            let c = Tensor::<HvpBackend<B>, 1>::from_inner(Tensor::from_primitive(
+                TensorPrimitive::Float(c),
+            ));
+            pulled.push((output.clone() * c).sum());
+        }
+        let read_tangent = seeded || need_all;
+        let result = if pulled.is_empty() {
+            // No loss depends on any output: every gradient is zero.
+            let zeros: Vec<Tensor<B, 1>> = (0..n)
+                .map(|j| Tensor::zeros([self.layout.player_dim(j)], &self.device))
+                .collect();
+            CopyResult {
+                grad: zeros.clone(),
+                tangent: read_tangent.then_some(zeros),
+            }
+        } else {
+            let grads = sum(pulled).backward();
+            self.read(&leaves, &grads, read_tangent)
+        };
+        let (own_tangent, collective) = match (seeded, need_all) {
+            (true, _) => (result.tangent, None),
+            (false, true) => (None, result.tangent),
+            (false, false) => (None, None),
+        };
+        Ok(Some(SharedPass {
+            values,
+            own: result.grad,
+            own_tangent,
+            collective,
+        }))
+    }
+
+    /// Evaluate player `player`'s head on outputs `copy`, alone if the game offers it.
+    fn eval_head_one(
+        &self,
+        copy: &[Tensor<HvpBackend<B>, 1>],
+        player: usize,
+    ) -> Result<Tensor<HvpBackend<B>, 1>, GameError> {
+        let loss = match self.game.loss_of_outputs(player, copy) {
+            Some(loss) => loss,
+            None => {
+                let mut losses = self.game.losses_of_outputs(copy);
+                let n = self.layout.num_players();
+                if losses.len() != n {
+                    return Err(GameError::WrongLossCount {
+                        expected: n,
+                        got: losses.len(),
+                    });
+                }
+                losses.swap_remove(player)
+            }
+        };
+        if loss.dims() != [1] {
+            return Err(GameError::NonScalarLoss {
+                player,
+                shape: loss.dims().to_vec(),
+            });
+        }
+        Ok(loss)
+    }
 
     /// Copy `i` of the parameters carries `seeds[i]`; differentiate `Σ_i l_i(copy i)` once.
     fn per_loss(
@@ -633,6 +889,23 @@ fn full_gradients<B: Backend>(blocks: &PerLossBlocks<B>) -> Vec<FlatTensor<B>> {
         .collect()
 }
 
+/// The largest `|a_k − b_k| / max(1, |b_k|)`; `+∞` on a length mismatch, NaN if any entry is
+/// NaN or infinite (so a comparison `error < tol` fails on them).
+pub fn relative_error(a: &[f64], b: &[f64]) -> f64 {
+    if a.len() != b.len() {
+        return f64::INFINITY;
+    }
+    let mut worst = 0.0_f64;
+    for (x, y) in a.iter().zip(b) {
+        let e = (x - y).abs() / y.abs().max(1.0);
+        if !e.is_finite() {
+            return f64::NAN;
+        }
+        worst = worst.max(e);
+    }
+    worst
+}
+
 fn cat_or_single<B: Backend>(mut parts: Vec<Tensor<B, 1>>) -> Tensor<B, 1> {
     if parts.len() == 1 {
         parts.pop().expect("one part")
@@ -668,9 +941,9 @@ where
     /// Losses, `ξ` and `ξ_c` (computed once).
     pub fn first_order(&mut self) -> Result<&FirstOrder<B>, GameError> {
         if self.first.is_none() {
-            let (first, blocks) = self.engine.first_order_with_blocks(&self.w)?;
+            let (first, blocks) = self.engine.first_order_cached(&self.w)?;
             self.first = Some(first);
-            self.blocks = Some(blocks);
+            self.blocks = blocks;
         }
         Ok(self.first.as_ref().expect("just computed"))
     }
@@ -724,11 +997,11 @@ where
 
     fn loss_gradients(&mut self) -> Result<Vec<FlatTensor<B>>, GameError> {
         self.first_order()?;
-        let blocks = self
-            .blocks
-            .as_ref()
-            .expect("cached with the first-order pass");
-        Ok(full_gradients(blocks))
+        match &self.blocks {
+            Some(blocks) => Ok(full_gradients(blocks)),
+            // The first-order pass was shared: `∇_w l_i` needs the per-loss pass.
+            None => self.engine.loss_gradients(&self.w),
+        }
     }
 
     fn loss_hvps(&mut self, vs: &[FlatTensor<B>]) -> Result<Vec<FlatTensor<B>>, GameError> {

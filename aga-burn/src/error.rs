@@ -80,6 +80,15 @@ pub enum GameError {
         /// The limit on `n · d`.
         max: usize,
     },
+    /// A game whose [`crate::Game::player_outputs`] returned a number of outputs different
+    /// from its number of players.
+    #[error("the game returned {got} player outputs for {expected} players")]
+    WrongOutputCount {
+        /// Number of players.
+        expected: usize,
+        /// Number of outputs returned.
+        got: usize,
+    },
     /// A per-player list of vectors of the wrong length.
     #[error("expected one vector per player ({expected}), got {got}")]
     WrongVectorCount {

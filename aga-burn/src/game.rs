@@ -154,6 +154,45 @@ impl<B: Backend> Params<B> {
     pub fn layout(&self) -> &ParamLayout {
         &self.layout
     }
+
+    /// Player `player`'s tensors flattened and concatenated (its block of the flat vector).
+    pub fn player_flat(&self, player: usize) -> Tensor<B, 1> {
+        let mut parts = self.tensors[player].clone();
+        if parts.len() == 1 {
+            parts.pop().expect("one tensor")
+        } else {
+            Tensor::cat(parts, 0)
+        }
+    }
+
+    /// Parameters from each player's flat block (the inverse of [`Params::player_flat`]).
+    ///
+    /// # Panics
+    /// If the blocks do not match the layout (a bug in the caller).
+    pub fn from_player_blocks(blocks: &[Tensor<B, 1>], layout: &ParamLayout) -> Self {
+        assert_eq!(blocks.len(), layout.num_players(), "one block per player");
+        let tensors = blocks
+            .iter()
+            .enumerate()
+            .map(|(player, block)| {
+                assert_eq!(block.dims()[0], layout.player_dim(player), "block size");
+                let shapes = layout.shapes(player);
+                if shapes.len() == 1 {
+                    return vec![block.clone()];
+                }
+                let mut offset = 0;
+                shapes
+                    .iter()
+                    .map(|shape| {
+                        let size: usize = shape.iter().product();
+                        offset += size;
+                        block.clone().slice(offset - size..offset)
+                    })
+                    .collect()
+            })
+            .collect();
+        Self::from_parts(tensors, layout)
+    }
 }
 
 /// A differentiable game: `n` players, each with parameter tensors, and one loss per player.
@@ -176,5 +215,68 @@ pub trait Game<B: Backend> {
     fn loss(&self, player: usize, params: &Params<B>) -> Option<Tensor<B, 1>> {
         let _ = (player, params);
         None
+    }
+
+    /// **Optional fast path (shared forward pass).** Each player's outputs `o_j(w_j)`, flat, in
+    /// player order, where output `j` depends on player `j`'s parameters **only** and every
+    /// loss is a function of the outputs: `l_i(w) = h_i(o_1(w_1), …, o_n(w_n))`
+    /// ([`Game::losses_of_outputs`]). Neural-network players fit this shape: the outputs are
+    /// the networks' predictions and the `h_i` a cheap head.
+    ///
+    /// With it the engine runs every player's network **once** for `ξ`, `ξ_c` and `H v`
+    /// instead of once per loss (`n²` network passes become `n`): the head is evaluated per
+    /// loss on fresh leaves made from the outputs, and its output gradients are pulled back
+    /// through the networks in one reverse pass (design.md, "Shared forward pass"). The
+    /// default (`None`) keeps the general `n`-copy pass. A game that returns outputs which
+    /// depend on other players' parameters gets wrong `ξ` and `H v`: check a new game with
+    /// [`crate::Derivatives::shared_forward_error`].
+    fn player_outputs(&self, params: &Params<B>) -> Option<Vec<Tensor<B, 1>>> {
+        let _ = params;
+        None
+    }
+
+    /// Every loss as a function of the players' outputs (`h_i(o)`, in player order); required
+    /// when [`Game::player_outputs`] returns `Some`. The default returns no losses, which the
+    /// engine reports as [`crate::GameError::WrongLossCount`].
+    fn losses_of_outputs(&self, outputs: &[Tensor<B, 1>]) -> Vec<Tensor<B, 1>> {
+        let _ = outputs;
+        Vec::new()
+    }
+
+    /// Player `player`'s loss alone as a function of the outputs, where that is cheaper than
+    /// [`Game::losses_of_outputs`] (the engine evaluates the head once per loss). The default
+    /// (`None`) makes the engine call [`Game::losses_of_outputs`] and keep entry `player`.
+    fn loss_of_outputs(&self, player: usize, outputs: &[Tensor<B, 1>]) -> Option<Tensor<B, 1>> {
+        let _ = (player, outputs);
+        None
+    }
+}
+
+/// Any game in the shared-forward form with the identity split: player `j`'s output is its
+/// own parameters (flattened and concatenated), the head is the game's losses.
+///
+/// It saves nothing — the head is the whole game — but it runs any game through the engine's
+/// shared-forward path, which is how that path is tested against the `n`-copy pass on games
+/// with closed forms (the toy game, the IPD).
+#[derive(Debug, Clone)]
+pub struct IdentityOutputs<G>(pub G);
+
+impl<B: Backend, G: Game<B>> Game<B> for IdentityOutputs<G> {
+    fn layout(&self) -> ParamLayout {
+        self.0.layout()
+    }
+
+    fn losses(&self, params: &Params<B>) -> Vec<Tensor<B, 1>> {
+        self.0.losses(params)
+    }
+
+    fn player_outputs(&self, params: &Params<B>) -> Option<Vec<Tensor<B, 1>>> {
+        let n = params.layout().num_players();
+        Some((0..n).map(|j| params.player_flat(j)).collect())
+    }
+
+    fn losses_of_outputs(&self, outputs: &[Tensor<B, 1>]) -> Vec<Tensor<B, 1>> {
+        let layout = self.0.layout();
+        self.0.losses(&Params::from_player_blocks(outputs, &layout))
     }
 }

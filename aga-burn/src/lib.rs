@@ -20,11 +20,11 @@ mod stop_gradient;
 mod transform;
 
 pub use derivatives::{
-    Derivatives, FirstOrder, FlatTensor, HvpBackend, Oracle, MAX_PER_LOSS_VALUES,
+    relative_error, Derivatives, FirstOrder, FlatTensor, HvpBackend, Oracle, MAX_PER_LOSS_VALUES,
 };
 pub use dual::{Dual, DualTensor};
 pub use error::GameError;
-pub use game::{Game, ParamLayout, Params};
+pub use game::{Game, IdentityOutputs, ParamLayout, Params};
 pub use modules::{constant, initialized, primal, ModuleGame, ModuleLosses};
 pub use stop_gradient::{detach_reverse_only, stop_gradient, StopGradient};
 pub use transform::{

@@ -165,24 +165,63 @@ impl<B: Backend> Game<B> for MlpGame {
     }
 
     fn losses(&self, p: &Params<B>) -> Vec<Tensor<B, 1>> {
+        let ys = self.outputs(p);
+        self.head(&ys)
+    }
+
+    /// Shared forward pass: player `i`'s output is its network's prediction `y_i = f_i(X)`.
+    fn player_outputs(&self, p: &Params<B>) -> Option<Vec<Tensor<B, 1>>> {
+        Some(self.outputs(p))
+    }
+
+    fn losses_of_outputs(&self, ys: &[Tensor<B, 1>]) -> Vec<Tensor<B, 1>> {
+        self.head(ys)
+    }
+
+    fn loss_of_outputs(&self, player: usize, ys: &[Tensor<B, 1>]) -> Option<Tensor<B, 1>> {
+        if ys.len() != self.players {
+            return None; // the engine reports the wrong count through `losses_of_outputs`
+        }
+        Some(self.loss_of(player, ys, &self.mean_output(ys)))
+    }
+}
+
+impl MlpGame {
+    fn outputs<B: Backend>(&self, p: &Params<B>) -> Vec<Tensor<B, 1>> {
         let device = p.flat(0, 0).device();
         let x = Tensor::<B, 2>::from_data(
             TensorData::new(self.x.clone(), [self.batch, self.input]),
             &device,
         );
-        let ys: Vec<Tensor<B, 1>> = (0..self.players)
-            .map(|i| self.forward(p, i, x.clone()))
-            .collect();
-        let mean_y = Tensor::stack::<2>(ys.clone(), 0)
-            .mean_dim(0)
-            .reshape([self.batch]);
         (0..self.players)
-            .map(|i| {
-                let next = &ys[(i + 1) % self.players];
-                let spread = (ys[i].clone() - mean_y.clone()).powi_scalar(2).mean();
-                let coupling = (ys[i].clone() * next.clone()).mean();
-                spread - coupling
-            })
+            .map(|i| self.forward(p, i, x.clone()))
+            .collect()
+    }
+
+    /// `ȳ = (1/n) Σ_j y_j`.
+    fn mean_output<B: Backend>(&self, ys: &[Tensor<B, 1>]) -> Tensor<B, 1> {
+        Tensor::stack::<2>(ys.to_vec(), 0)
+            .mean_dim(0)
+            .reshape([self.batch])
+    }
+
+    /// `l_i = mean((y_i − ȳ)²) − mean(y_i ⊙ y_{(i+1) mod n})`.
+    fn loss_of<B: Backend>(
+        &self,
+        i: usize,
+        ys: &[Tensor<B, 1>],
+        mean_y: &Tensor<B, 1>,
+    ) -> Tensor<B, 1> {
+        let next = &ys[(i + 1) % ys.len()];
+        let spread = (ys[i].clone() - mean_y.clone()).powi_scalar(2).mean();
+        let coupling = (ys[i].clone() * next.clone()).mean();
+        spread - coupling
+    }
+
+    fn head<B: Backend>(&self, ys: &[Tensor<B, 1>]) -> Vec<Tensor<B, 1>> {
+        let mean_y = self.mean_output(ys);
+        (0..ys.len())
+            .map(|i| self.loss_of(i, ys, &mean_y))
             .collect()
     }
 }
