@@ -20,28 +20,38 @@ pub type Flex = burn::backend::Flex;
 /// the first tensor is created on it; afterwards it fails unless f64 is already the default.
 #[cfg(feature = "flex")]
 pub fn use_f64_on_flex() -> Result<(), String> {
-    use_dtype_on_flex(burn::tensor::DType::F64)
+    use_float_dtype::<Flex>(burn::tensor::DType::F64)
 }
 
 /// Make f32 the default float dtype of Flex's CPU device (see [`use_f64_on_flex`]).
 #[cfg(feature = "flex")]
 pub fn use_f32_on_flex() -> Result<(), String> {
-    use_dtype_on_flex(burn::tensor::DType::F32)
+    use_float_dtype::<Flex>(burn::tensor::DType::F32)
 }
 
-#[cfg(feature = "flex")]
-fn use_dtype_on_flex(dtype: burn::tensor::DType) -> Result<(), String> {
-    let device: burn_backend::tensor::Device<Flex> = Default::default();
+/// Fix the float dtype of backend `B`'s default device for this process.
+///
+/// Burn 0.21 keeps the default float dtype **per device, per process**, and the first tensor
+/// created there fixes it: on Flex, and also on ndarray, where `NdArray<f32>` and
+/// `NdArray<f64>` share one device — whichever touches it first decides the dtype of both, so
+/// a process that creates an `NdArray<f64>` tensor and then works on `NdArray<f32>` silently
+/// computes in f64 (and the other way round). Call this before the first tensor; afterwards it
+/// succeeds only if `dtype` is already the default. One dtype per CPU backend per process.
+pub fn use_float_dtype<B: burn::tensor::backend::Backend>(
+    dtype: burn::tensor::DType,
+) -> Result<(), String> {
+    let device: B::Device = Default::default();
     // Reading the settings locks them, so try to set first and read only on failure.
-    match burn::tensor::set_default_dtypes::<Flex>(&device, dtype, burn::tensor::DType::I64) {
+    match burn::tensor::set_default_dtypes::<B>(&device, dtype, burn::tensor::DType::I64) {
         Ok(()) => Ok(()),
         Err(e) => {
-            let current = burn::tensor::backend::get_device_settings::<Flex>(&device).float_dtype;
+            let current = burn::tensor::backend::get_device_settings::<B>(&device).float_dtype;
             if burn::tensor::DType::from(current) == dtype {
                 Ok(())
             } else {
                 Err(format!(
-                    "Flex's float dtype is already {current:?} in this process: {e:?}"
+                    "{}'s float dtype is already {current:?} in this process: {e:?}",
+                    B::name(&device)
                 ))
             }
         }

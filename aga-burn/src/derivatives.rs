@@ -61,6 +61,19 @@ impl<B: Backend> GameVector for FlatTensor<B> {
             .elem::<f64>()
     }
 
+    fn dots(&self, others: &[&Self]) -> Vec<f64> {
+        // Every inner product stays on the device until one transfer reads them all.
+        let sums = others
+            .iter()
+            .map(|o| (self.0.clone() * o.0.clone()).sum())
+            .collect();
+        Tensor::cat(sums, 0)
+            .into_data()
+            .convert::<f64>()
+            .to_vec::<f64>()
+            .expect("a float tensor converts to f64")
+    }
+
     fn add_scaled(&self, alpha: f64, other: &Self) -> Self {
         Self(self.0.clone() + other.0.clone().mul_scalar(alpha))
     }

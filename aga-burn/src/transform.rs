@@ -9,12 +9,13 @@
 //! gradient; learning-rate schedules stay in the caller's loop, as with any Burn optimiser.
 
 use crate::{Derivatives, FlatTensor, GameError, HvpBackend, ModuleGame, ModuleLosses};
-use aga_core::{direction, GameVector, Method, RuleConfig, RuleError};
+use aga_core::{direction, Method, RuleConfig, RuleError};
 use burn::config::Config;
 use burn::module::AutodiffModule;
 use burn::optim::LearningRate;
 use burn::optim::{GradientsParams, Optimizer};
 use burn::tensor::backend::Backend;
+use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -244,14 +245,23 @@ impl<O> GameOptimizer<O> {
         })?;
         let first = oracle.first_order()?.clone();
         let layout = engine.layout();
-        for player in 0..layout.num_players() {
-            if !d.value.block(layout.block(player)).all_finite() {
-                return Err(TransformError::NonFiniteGradient { player });
-            }
+        // One read-back for every check and diagnostic: per player `Σ 0·x` (NaN exactly when
+        // the block holds a NaN or ±∞), then ‖ξ‖², ‖ξ_c‖², ⟨ξ, ξ_c⟩.
+        let n = layout.num_players();
+        let mut sums: Vec<Tensor<B, 1>> = (0..n)
+            .map(|player| d.value.block(layout.block(player)).0.mul_scalar(0.0).sum())
+            .collect();
+        let (xi, xi_c) = (&first.xi.0, &first.xi_c.0);
+        sums.push((xi.clone() * xi.clone()).sum());
+        sums.push((xi_c.clone() * xi_c.clone()).sum());
+        sums.push((xi.clone() * xi_c.clone()).sum());
+        let values = FlatTensor(Tensor::cat(sums, 0)).to_vec();
+        if let Some(player) = (0..n).find(|&p| !values[p].is_finite()) {
+            return Err(TransformError::NonFiniteGradient { player });
         }
-        let (xi_norm, xi_c_norm) = (first.xi.norm_sq().sqrt(), first.xi_c.norm_sq().sqrt());
+        let (xi_norm, xi_c_norm) = (values[n].sqrt(), values[n + 1].sqrt());
         let cos = if xi_norm > 0.0 && xi_c_norm > 0.0 {
-            first.xi.dot(&first.xi_c) / (xi_norm * xi_c_norm)
+            values[n + 2] / (xi_norm * xi_c_norm)
         } else {
             0.0
         };
@@ -261,7 +271,7 @@ impl<O> GameOptimizer<O> {
             xi_c_norm,
             cos_xi_xi_c: cos,
             reference_norm: d.alignment.map(|a| a.reference_norm),
-            alignment_sign: d.alignment.and_then(|a| aga_core::sgn(a.product)),
+            alignment_sign: d.alignment.map(|a| a.sign).filter(|s| !s.is_nan()),
             sos_p: d.sos_p,
         };
         Ok(Adjusted {

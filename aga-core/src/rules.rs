@@ -37,6 +37,9 @@ pub struct Alignment {
     pub product: f64,
     /// The norm of the reference direction: `‖∇ℋ_c‖ = ‖H_c ξ_c‖` (AgA), `‖∇ℋ‖ = ‖Hᵀ ξ‖` (SGA).
     pub reference_norm: f64,
+    /// `sgn(product)` (`sgn(0) = +1`); for AgA from the signs of the two factors, so it is
+    /// defined where the product itself overflows. NaN when a factor is not finite.
+    pub sign: f64,
 }
 
 type Result<V, E> = std::result::Result<Direction<V>, RuleError<E>>;
@@ -113,14 +116,17 @@ pub fn sga<O: GameOracle>(
         AlignDivisor::Dimension => xi.dim() as f64,
         AlignDivisor::Fixed(x) => x,
     };
-    let product = xi.dot(&grad_hamiltonian) * at_xi.dot(&grad_hamiltonian) / divisor + epsilon;
+    // One read-back for the three inner products.
+    let dots = grad_hamiltonian.dots(&[&xi, &at_xi, &grad_hamiltonian]);
+    let product = dots[0] * dots[1] / divisor + epsilon;
     let lambda = aligned_lambda("sga", lambda, align, product)?;
     Ok(Direction {
         value: xi.add_scaled(lambda, &at_xi),
         lambda: Some(lambda),
         alignment: Some(Alignment {
             product,
-            reference_norm: grad_hamiltonian.norm_sq().sqrt(),
+            reference_norm: dots[2].sqrt(),
+            sign: sgn(product).unwrap_or(f64::NAN),
         }),
         sos_p: None,
     })
@@ -136,15 +142,33 @@ pub fn aga<O: GameOracle>(o: &mut O, lambda: f64, align: bool) -> Result<O::Vect
     let xi = o.xi().map_err(RuleError::Oracle)?;
     let xi_c = o.xi_c().map_err(RuleError::Oracle)?;
     let grad_hc = o.hvp_collective(&xi_c).map_err(RuleError::Oracle)?; // ∇ℋ_c = H_c ξ_c
-    let grad_hc_sq = grad_hc.norm_sq();
-    let product = xi_c.dot(&grad_hc) * (xi.dot(&grad_hc) + grad_hc_sq);
-    let lambda = aligned_lambda("aga", lambda, align, product)?;
+                                                                       // One read-back for the three inner products.
+    let dots = grad_hc.dots(&[&xi_c, &xi, &grad_hc]);
+    let grad_hc_sq = dots[2];
+    let (first, second) = (dots[0], dots[1] + grad_hc_sq);
+    let product = first * second;
+    // The sign of the product from the signs of its factors: a product of two finite factors
+    // that overflows (far from a fixed point) still has a sign, and one that underflows to 0
+    // keeps its true one. `sgn(0) = +1` as in MATH.md.
+    let sign = if !(first.is_finite() && second.is_finite()) {
+        f64::NAN
+    } else if first == 0.0 || second == 0.0 {
+        1.0
+    } else {
+        first.signum() * second.signum()
+    };
+    let lambda = match (align, sign.is_nan()) {
+        (false, _) => lambda,
+        (true, false) => lambda.abs() * sign,
+        (true, true) => aligned_lambda("aga", lambda, align, product)?,
+    };
     Ok(Direction {
         value: xi_c.add_scaled(lambda, &xi.add_scaled(1.0, &grad_hc)),
         lambda: Some(lambda),
         alignment: Some(Alignment {
             product,
             reference_norm: grad_hc_sq.sqrt(),
+            sign,
         }),
         sos_p: None,
     })

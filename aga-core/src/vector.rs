@@ -19,6 +19,11 @@ pub trait GameVector: Clone {
     fn norm_sq(&self) -> f64 {
         self.dot(self)
     }
+    /// `⟨self, others[k]⟩` for every `k`. A device-backed vector overrides it to read all the
+    /// inner products back in **one** transfer (a rule's alignment needs several).
+    fn dots(&self, others: &[&Self]) -> Vec<f64> {
+        others.iter().map(|o| self.dot(o)).collect()
+    }
 }
 
 impl GameVector for Vec<f64> {

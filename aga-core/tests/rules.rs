@@ -178,6 +178,31 @@ fn an_overflowing_alignment_product_is_an_error_naming_the_rule() {
     }
 }
 
+/// Each factor of AgA's product is finite (≈ 1e161) but the product overflows: the sign comes
+/// from the factors, both ways. With `l_i = ½ s w_i²`: `ξ = ξ_c = s w`, `∇ℋ_c = s² w`, so the
+/// factors are `2 s³ x²` and `2 s³ x² + 2 s⁴ x²` at `w = (x, x)`.
+#[test]
+fn an_overflowing_aga_product_of_finite_factors_keeps_its_sign() {
+    let game = |s: f64| QuadraticGame {
+        q: vec![
+            vec![vec![s, 0.0], vec![0.0, 0.0]],
+            vec![vec![0.0, 0.0], vec![0.0, s]],
+        ],
+        b: vec![vec![0.0, 0.0], vec![0.0, 0.0]],
+        blocks: vec![0..1, 1..2],
+    };
+    let x = 1e80;
+    // s = 1: factors 2e160 and 4e160, product +∞ → λ = +|λ|.
+    // s = −2: factors −1.6e161 and +3.2e161, product −∞ → λ = −|λ|.
+    for (s, expected) in [(1.0, 0.5), (-2.0, -0.5)] {
+        let d = aga(&mut game(s).at(vec![x, x]), 0.5, true).unwrap();
+        assert_eq!(d.lambda, Some(expected), "s = {s}");
+        let alignment = d.alignment.unwrap();
+        assert!(alignment.product.is_infinite());
+        assert_eq!(alignment.sign, expected.signum());
+    }
+}
+
 #[test]
 fn rule_functions_match_the_dispatcher() {
     let game = game_b();

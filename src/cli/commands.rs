@@ -98,8 +98,19 @@ fn not_compiled(backend: &str, feature: &str) -> CliError {
 macro_rules! on_backend {
     ($compute:expr, $f:ident ( $($arg:expr),* )) => {
         match $compute {
-            Compute::NdArrayF64 => $f::<CpuF64>($($arg),*),
-            Compute::NdArrayF32 => $f::<CpuF32>($($arg),*),
+            // ndarray's two element types share one device and its dtype (see
+            // `aga_burn::backends::use_float_dtype`): fix it, or fail if this process already
+            // computes in the other one.
+            Compute::NdArrayF64 => {
+                aga_burn::backends::use_float_dtype::<CpuF64>(burn::tensor::DType::F64)
+                    .map_err(CliError::BadValue)?;
+                $f::<CpuF64>($($arg),*)
+            }
+            Compute::NdArrayF32 => {
+                aga_burn::backends::use_float_dtype::<CpuF32>(burn::tensor::DType::F32)
+                    .map_err(CliError::BadValue)?;
+                $f::<CpuF32>($($arg),*)
+            }
             #[cfg(feature = "flex")]
             Compute::FlexF64 => {
                 aga_burn::backends::use_f64_on_flex().map_err(CliError::BadValue)?;

@@ -17,6 +17,7 @@
 
 mod activation;
 mod bool;
+mod fast_tanh;
 mod float;
 mod int;
 mod module;
