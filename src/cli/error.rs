@@ -37,7 +37,7 @@ pub enum CliError {
     #[error(transparent)]
     Rule(#[from] RuleError<ShapingError<GameError>>),
     /// A failure during a run.
-    #[error("the run failed {0}")]
+    #[error("the run failed {0}{hint}", hint = divergence_hint(.0))]
     Run(#[from] StepError<ShapingError<GameError>>),
     /// The (possibly shaped) game failed to evaluate.
     #[error(transparent)]
@@ -81,5 +81,14 @@ impl CliError {
             path: "standard output".to_string(),
             source,
         }
+    }
+}
+
+/// After the first step, a non-finite number means the iterates ran away: say what to change.
+fn divergence_hint(error: &StepError<ShapingError<GameError>>) -> &'static str {
+    if error.step > 0 {
+        " (the iterates diverged: try a smaller --lr, or for consensus, sga and aga a smaller --lambda)"
+    } else {
+        ""
     }
 }
