@@ -273,4 +273,75 @@ fn backend_and_dtype_are_chosen_on_the_command_line() {
         assert_eq!(out.status.code(), Some(2));
         assert!(String::from_utf8_lossy(&out.stderr).contains("--features flex"));
     }
+    // Experiments take the same options, with the same errors, before any work is done.
+    let dir = common::cli::tempdir("experiment-backend");
+    let out_dir = dir.to_str().unwrap();
+    for (extra, needle) in [
+        (vec!["--dtype", "f16"], "unknown --dtype"),
+        (vec!["--backend", "tpu"], "unknown --backend"),
+        (vec!["--backend", "wgpu", "--dtype", "f64"], "f32 only"),
+    ] {
+        let mut args = vec![
+            "experiment",
+            "toy",
+            "--runs",
+            "1",
+            "--steps",
+            "1",
+            "--quiet",
+            "--out",
+            out_dir,
+        ];
+        args.extend(&extra);
+        let out = aga(&args);
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(needle), "{extra:?}: {err}");
+    }
+}
+
+/// `aga experiment --dtype f32` runs the experiment in f32: the public-goods table agrees with
+/// the f64 one to f32 precision (its numbers are rounded to 3 decimals).
+#[test]
+fn experiments_run_in_f32_on_request() {
+    let table = |dtype: &str| {
+        let dir = common::cli::tempdir(&format!("pg-{dtype}"));
+        let out = aga(&[
+            "experiment",
+            "public-goods",
+            "--runs",
+            "4",
+            "--steps",
+            "30",
+            "--quiet",
+            "--threads",
+            "1",
+            "--dtype",
+            dtype,
+            "--out",
+            dir.to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let summary: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap())
+                .unwrap();
+        summary
+    };
+    let (a, b) = (table("f64"), table("f32"));
+    let sw = |v: &serde_json::Value| -> Vec<f64> {
+        v["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["sw"]["mean"].as_f64().unwrap())
+            .collect()
+    };
+    let (x, y) = (sw(&a), sw(&b));
+    assert!(!x.is_empty());
+    assert!(common::rel_err(&y, &x) < 1e-4, "{x:?} vs {y:?}");
 }

@@ -76,7 +76,10 @@ fn toy_derivatives_run_on_wgpu_at_f32_tolerance() {
 fn wgpu_available() -> bool {
     let probe = std::panic::catch_unwind(|| {
         let engine = Derivatives::<WgpuF32, _>::new(&Toy, Default::default()).unwrap();
-        engine.xi(&engine.point(&[0.5, 0.5]).unwrap()).unwrap().to_vec()
+        engine
+            .xi(&engine.point(&[0.5, 0.5]).unwrap())
+            .unwrap()
+            .to_vec()
     });
     if probe.is_err() {
         println!("skipped: no wgpu adapter (install a Vulkan driver, e.g. mesa-vulkan-drivers)");
@@ -111,19 +114,27 @@ fn every_rule_on_every_game_runs_on_wgpu() {
     for info in GAMES {
         let cpu = build::<aga_burn::HvpBackend<CpuF64>>(info.name, &options).unwrap();
         let gpu = build::<aga_burn::HvpBackend<WgpuF32>>(info.name, &options).unwrap();
-        let cpu_engine = Derivatives::<CpuF64, _>::new(cpu.game.as_ref(), Default::default()).unwrap();
-        let gpu_engine = Derivatives::<WgpuF32, _>::new(gpu.game.as_ref(), Default::default()).unwrap();
+        let cpu_engine =
+            Derivatives::<CpuF64, _>::new(cpu.game.as_ref(), Default::default()).unwrap();
+        let gpu_engine =
+            Derivatives::<WgpuF32, _>::new(gpu.game.as_ref(), Default::default()).unwrap();
         let w0 = start(cpu_engine.layout().dim(), cpu.suggested_init.clone());
         for method in Method::ALL {
             let rule = RuleConfig::new(method);
-            let expected = direction(&rule, &mut cpu_engine.oracle(cpu_engine.point(&w0).unwrap()).unwrap())
-                .unwrap()
-                .value
-                .to_vec();
-            let got = direction(&rule, &mut gpu_engine.oracle(gpu_engine.point(&w0).unwrap()).unwrap())
-                .unwrap()
-                .value
-                .to_vec();
+            let expected = direction(
+                &rule,
+                &mut cpu_engine.oracle(cpu_engine.point(&w0).unwrap()).unwrap(),
+            )
+            .unwrap()
+            .value
+            .to_vec();
+            let got = direction(
+                &rule,
+                &mut gpu_engine.oracle(gpu_engine.point(&w0).unwrap()).unwrap(),
+            )
+            .unwrap()
+            .value
+            .to_vec();
             let err = common::rel_err(&got, &expected);
             assert!(err < 2e-3, "{} / {method}: relative error {err}", info.name);
         }
@@ -144,7 +155,10 @@ fn net<B: burn::tensor::backend::Backend>(seed: f64) -> Net<B> {
         let values: Vec<f64> = (0..rows * cols)
             .map(|k| 0.5 * ((k as f64 + offset) * 1.3 + seed).sin())
             .collect();
-        burn::module::Param::from_tensor(Tensor::from_data(TensorData::new(values, [rows, cols]), &device))
+        burn::module::Param::from_tensor(Tensor::from_data(
+            TensorData::new(values, [rows, cols]),
+            &device,
+        ))
     };
     Net {
         w1: fill(3, 5, 0.0),
@@ -157,12 +171,21 @@ fn net_losses<B: burn::tensor::backend::Backend>(p: &[Net<B>]) -> Vec<burn::tens
     use burn::tensor::{Tensor, TensorData};
     let device = p[0].w1.val().device();
     let x = Tensor::<B, 2>::from_data(
-        TensorData::new((0..12).map(|k| (k as f64 * 0.37).cos()).collect::<Vec<_>>(), [4, 3]),
+        TensorData::new(
+            (0..12).map(|k| (k as f64 * 0.37).cos()).collect::<Vec<_>>(),
+            [4, 3],
+        ),
         &device,
     );
     let y: Vec<Tensor<B, 1>> = p
         .iter()
-        .map(|n| x.clone().matmul(n.w1.val()).tanh().matmul(n.w2.val()).reshape([4]))
+        .map(|n| {
+            x.clone()
+                .matmul(n.w1.val())
+                .tanh()
+                .matmul(n.w2.val())
+                .reshape([4])
+        })
         .collect();
     vec![
         (y[0].clone() - y[1].clone()).powi_scalar(2).mean() - y[0].clone().mean(),
@@ -176,7 +199,9 @@ fn five_aga_adam_steps<B: burn::tensor::backend::Backend>() -> Vec<f64> {
     use burn::optim::AdamConfig;
     let config = GameOptimizerConfig::new(aga_core::Method::Aga).with_lambda(0.5);
     let mut opt = config
-        .init(vec![AdamConfig::new().init::<HvpBackend<B>, Net<HvpBackend<B>>>()])
+        .init(vec![
+            AdamConfig::new().init::<HvpBackend<B>, Net<HvpBackend<B>>>()
+        ])
         .unwrap();
     let mut players = vec![net::<HvpBackend<B>>(0.0), net::<HvpBackend<B>>(1.0)];
     for _ in 0..5 {
@@ -218,9 +243,21 @@ fn shared_forward_pass_runs_on_wgpu() {
     let gpu = Derivatives::<WgpuF32, _>::new(&game, Default::default()).unwrap();
     let (cw, gw) = (cpu.point(&w0).unwrap(), gpu.point(&w0).unwrap());
     let (cf, gf) = (cpu.first_order(&cw).unwrap(), gpu.first_order(&gw).unwrap());
-    assert!(common::rel_err(&gf.xi.to_vec(), &cf.xi.to_vec()) < 1e-4, "ξ");
-    assert!(common::rel_err(&gf.xi_c.to_vec(), &cf.xi_c.to_vec()) < 1e-4, "ξ_c");
-    let hv_cpu = cpu.hvp(&cw, &cpu.vector("v", &v).unwrap()).unwrap().to_vec();
-    let hv_gpu = gpu.hvp(&gw, &gpu.vector("v", &v).unwrap()).unwrap().to_vec();
+    assert!(
+        common::rel_err(&gf.xi.to_vec(), &cf.xi.to_vec()) < 1e-4,
+        "ξ"
+    );
+    assert!(
+        common::rel_err(&gf.xi_c.to_vec(), &cf.xi_c.to_vec()) < 1e-4,
+        "ξ_c"
+    );
+    let hv_cpu = cpu
+        .hvp(&cw, &cpu.vector("v", &v).unwrap())
+        .unwrap()
+        .to_vec();
+    let hv_gpu = gpu
+        .hvp(&gw, &gpu.vector("v", &v).unwrap())
+        .unwrap()
+        .to_vec();
     assert!(common::rel_err(&hv_gpu, &hv_cpu) < 1e-4, "H v");
 }

@@ -91,6 +91,14 @@ pub(crate) struct GameArgs {
     /// MLP game: seed of the input batch and the initialisation.
     #[arg(long)]
     pub(crate) seed: Option<u64>,
+    /// Where to compute.
+    #[command(flatten)]
+    pub(crate) compute: BackendArgs,
+}
+
+/// The backend and float precision of a command that computes.
+#[derive(Debug, Args)]
+pub(crate) struct BackendArgs {
     /// Backend: ndarray (default), flex (cargo feature `flex`) or wgpu (feature `wgpu`).
     #[arg(long)]
     pub(crate) backend: Option<String>,
@@ -218,6 +226,9 @@ pub(crate) struct ExperimentArgs {
     /// No progress bar.
     #[arg(long)]
     pub(crate) quiet: bool,
+    /// Where to compute (the documented results are ndarray f64).
+    #[command(flatten)]
+    pub(crate) compute: BackendArgs,
 }
 
 /// `aga env …`.

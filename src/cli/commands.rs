@@ -1,7 +1,8 @@
 //! The subcommands.
 
 use super::args::{
-    Cli, Command, DirectionArgs, ExperimentArgs, GameArgs, HessianArgs, RuleArgs, RunArgs,
+    BackendArgs, Cli, Command, DirectionArgs, ExperimentArgs, GameArgs, HessianArgs, RuleArgs,
+    RunArgs,
 };
 use super::CliError;
 use crate::analysis::{analyse, AnalysisError, Tolerances, MAX_DENSE_DIM};
@@ -55,7 +56,7 @@ enum Compute {
 }
 
 /// The backend of `--backend` (default ndarray) and `--dtype` (default f64; wgpu: f32).
-fn compute_of(args: &GameArgs) -> Result<Compute, CliError> {
+fn compute_of(args: &BackendArgs) -> Result<Compute, CliError> {
     let backend = args.backend.as_deref().unwrap_or("ndarray");
     let default_dtype = if backend == "wgpu" { "f32" } else { "f64" };
     let dtype = args.dtype.as_deref().unwrap_or(default_dtype);
@@ -298,7 +299,7 @@ struct DirectionJson {
 }
 
 fn direction_command(args: DirectionArgs, out: &mut dyn Write) -> Result<(), CliError> {
-    let compute = compute_of(&args.rule.game)?;
+    let compute = compute_of(&args.rule.game.compute)?;
     on_backend!(compute, direction_on(args, out))
 }
 
@@ -353,7 +354,7 @@ struct RunJson {
 }
 
 fn run_command(args: RunArgs, out: &mut dyn Write) -> Result<(), CliError> {
-    let compute = compute_of(&args.rule.game)?;
+    let compute = compute_of(&args.rule.game.compute)?;
     on_backend!(compute, run_on(args, out))
 }
 
@@ -550,7 +551,7 @@ fn games_command(out: &mut dyn Write) -> Result<(), CliError> {
 }
 
 fn hessian_command(args: HessianArgs, out: &mut dyn Write) -> Result<(), CliError> {
-    let compute = compute_of(&args.game)?;
+    let compute = compute_of(&args.game.compute)?;
     on_backend!(compute, hessian_on(args, out))
 }
 
@@ -628,7 +629,8 @@ fn experiment_command(
     if args.threads == Some(0) {
         return Err(CliError::BadValue("--threads must be at least 1".into()));
     }
-    let report = run_experiment(&args.name, &options)?;
+    let compute = compute_of(&args.compute)?;
+    let report = on_backend!(compute, run_experiment(&args.name, &options))?;
     write!(out, "{}", report.table).map_err(CliError::output)?;
     say!(err, "wrote:")?;
     for f in &report.files {

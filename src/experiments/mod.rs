@@ -16,8 +16,9 @@ pub mod shaping;
 pub mod stats;
 pub mod toy;
 
-use aga_burn::{backends::CpuF64, Derivatives, Game, GameError, HvpBackend};
+use aga_burn::{Derivatives, Game, GameError, HvpBackend};
 use aga_core::{direction, GameOracle, GameVector, RuleConfig, RuleError, ShapedOracle, Svo};
+use burn::tensor::backend::Backend;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rand::{rngs::StdRng, SeedableRng};
 use serde::Serialize;
@@ -26,9 +27,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 use thiserror::Error;
-
-/// The backend of the experiments: exact `f64` on the CPU.
-pub type Backend = CpuF64;
 
 /// The experiments `aga experiment` knows, with one line each.
 pub const EXPERIMENTS: &[(&str, &str)] = &[
@@ -238,7 +236,7 @@ pub const DIVERGENCE_BOUND: f64 = 1e6;
 ///
 /// Divergence (non-finite values, or a coordinate beyond [`DIVERGENCE_BOUND`]) ends the run
 /// early and is reported in [`Run::diverged`]; any other failure is an error.
-pub fn simulate<G>(
+pub fn simulate<B, G>(
     game: &G,
     spec: &RuleSpec,
     lr: f64,
@@ -247,14 +245,14 @@ pub fn simulate<G>(
     record: bool,
 ) -> Result<Run, ExperimentError>
 where
-    G: Game<HvpBackend<Backend>> + ?Sized,
+    B: Backend,
+    G: Game<HvpBackend<B>> + ?Sized,
 {
-    let engine = Derivatives::<Backend, _>::new(game, Default::default()).map_err(|e| {
-        ExperimentError::Game {
+    let engine =
+        Derivatives::<B, _>::new(game, Default::default()).map_err(|e| ExperimentError::Game {
             rule: spec.label.clone(),
             source: RuleError::Oracle(aga_core::ShapingError::Game(e)),
-        }
-    })?;
+        })?;
     let fail = |source| ExperimentError::Game {
         rule: spec.label.clone(),
         source,
@@ -515,14 +513,18 @@ pub struct Report {
     pub files: Vec<PathBuf>,
 }
 
-/// Run the experiment called `name`.
-pub fn run_experiment(name: &str, options: &ExperimentOptions) -> Result<Report, ExperimentError> {
+/// Run the experiment called `name` on backend `B` (the command line's `--backend`/`--dtype`;
+/// the documented results are ndarray f64, exact).
+pub fn run_experiment<B: Backend>(
+    name: &str,
+    options: &ExperimentOptions,
+) -> Result<Report, ExperimentError> {
     match name {
-        "toy" => toy::run(options),
-        "public-goods" => public_goods::run(options),
-        "ipd" => shaping::run(shaping::ShapingGame::Ipd, options),
-        "matching-pennies" => shaping::run(shaping::ShapingGame::MatchingPennies, options),
-        "tandem" => shaping::run(shaping::ShapingGame::Tandem, options),
+        "toy" => toy::run::<B>(options),
+        "public-goods" => public_goods::run::<B>(options),
+        "ipd" => shaping::run::<B>(shaping::ShapingGame::Ipd, options),
+        "matching-pennies" => shaping::run::<B>(shaping::ShapingGame::MatchingPennies, options),
+        "tandem" => shaping::run::<B>(shaping::ShapingGame::Tandem, options),
         other => Err(ExperimentError::BadOption(format!(
             "unknown experiment `{other}` (expected one of: {})",
             EXPERIMENTS

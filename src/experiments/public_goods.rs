@@ -72,7 +72,9 @@ struct Summary {
 }
 
 /// Run the public goods experiment.
-pub fn run(options: &ExperimentOptions) -> Result<Report, ExperimentError> {
+pub fn run<B: burn::tensor::backend::Backend>(
+    options: &ExperimentOptions,
+) -> Result<Report, ExperimentError> {
     let settings = options.settings(Settings {
         runs: 50,
         steps: 100,
@@ -94,7 +96,7 @@ pub fn run(options: &ExperimentOptions) -> Result<Report, ExperimentError> {
     let jobs = specs.len() * runs;
     let bar = progress_bar(jobs as u64, options.progress, "public-goods");
     let results = parallel_map(jobs, threads(options), &bar, |job| {
-        simulate(
+        simulate::<B, _>(
             &game,
             &specs[job / runs],
             lr,

@@ -197,7 +197,10 @@ struct Summary {
 }
 
 /// Run the IPD or matching pennies experiment.
-pub fn run(which: ShapingGame, options: &ExperimentOptions) -> Result<Report, ExperimentError> {
+pub fn run<B: burn::tensor::backend::Backend>(
+    which: ShapingGame,
+    options: &ExperimentOptions,
+) -> Result<Report, ExperimentError> {
     // Settings in the reference's units; the rules run on our loss c · the reference's.
     let (reference_lr, start_std, reference_steps) = which.reference_protocol();
     let c = which.loss_scale();
@@ -210,7 +213,7 @@ pub fn run(which: ShapingGame, options: &ExperimentOptions) -> Result<Report, Ex
     })?;
     let Settings { runs, steps, .. } = settings;
     let lr = settings.lr / c;
-    let game: Box<dyn Game<HvpBackend<super::Backend>> + Sync> = match which {
+    let game: Box<dyn Game<HvpBackend<B>> + Sync> = match which {
         ShapingGame::Ipd => Box::new(Ipd::default()),
         ShapingGame::MatchingPennies => Box::new(MatrixGame::matching_pennies()),
         ShapingGame::Tandem => Box::new(Tandem),
@@ -229,7 +232,7 @@ pub fn run(which: ShapingGame, options: &ExperimentOptions) -> Result<Report, Ex
     let jobs = specs.len() * runs;
     let bar = progress_bar(jobs as u64, options.progress, which.name());
     let results = parallel_map(jobs, threads(options), &bar, |job| {
-        simulate(
+        simulate::<B, _>(
             game.as_ref(),
             &specs[job / runs],
             lr,

@@ -114,7 +114,9 @@ struct Summary {
 }
 
 /// Run the toy experiment.
-pub fn run(options: &ExperimentOptions) -> Result<Report, ExperimentError> {
+pub fn run<B: burn::tensor::backend::Backend>(
+    options: &ExperimentOptions,
+) -> Result<Report, ExperimentError> {
     let settings = options.settings(Settings {
         runs: 50,
         steps: 2000,
@@ -140,7 +142,7 @@ pub fn run(options: &ExperimentOptions) -> Result<Report, ExperimentError> {
     let results = parallel_map(jobs, threads(options), &bar, |job| {
         let (spec, start) = (&specs[job / per_rule], &starts[job % per_rule]);
         let showcase = job % per_rule == runs;
-        let run = simulate(&Toy, spec, lr, steps, start, showcase)?;
+        let run = simulate::<B, _>(&Toy, spec, lr, steps, start, showcase)?;
         let (class, class_c) = if run.diverged {
             (None, None)
         } else {
@@ -148,7 +150,7 @@ pub fn run(options: &ExperimentOptions) -> Result<Report, ExperimentError> {
                 rule: spec.label.clone(),
                 message,
             };
-            let engine = Derivatives::<super::Backend, _>::new(&Toy, Default::default())
+            let engine = Derivatives::<B, _>::new(&Toy, Default::default())
                 .map_err(|e| analysis_error(e.to_string()))?;
             let a = analyse(&engine, &run.final_point, Tolerances::default())
                 .map_err(|e| analysis_error(e.to_string()))?;
