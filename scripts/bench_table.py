@@ -10,9 +10,11 @@ import pathlib
 import sys
 
 root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "target/criterion")
-QUANTITIES = ["gradient", "xi", "hvp_collective", "hvp_transpose", "aga_direction"]
+QUANTITIES = ["gradient", "xi", "xi_ncopy", "hvp_collective", "hvp_transpose", "aga_direction"]
 GAMES = [("toy", "toy", 2), ("mlp_h16", "MLP h=16", 1634), ("mlp_h64", "MLP h=64", 12674),
-         ("mlp_h256", "MLP h=256", 148994), ("mlp_h768", "MLP h=768", 1233410)]
+         ("mlp_h256", "MLP h=256", 148994), ("mlp_h768", "MLP h=768", 1233410),
+         ("mlp_n5_h64", "MLP n=5 h=64", 31685), ("mlp_n10_h64", "MLP n=10 h=64", 63370)]
+BACKENDS = ["ndarray", "flex"]
 
 
 def median_seconds(group, name):
@@ -38,18 +40,20 @@ def ratio(a, b):
     return "—" if a is None or b is None else f"{a / b:.2f}×"
 
 
-print("| game | d | dtype | gradient (∇l_c) | ξ | H_c v | Hᵀ v | AgA direction "
-      "| H_c v / gradient | Hᵀ v / ξ | AgA / ξ |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
+print("| game | d | backend | gradient (∇l_c) | ξ (shared) | ξ (n-copy) | H_c v | Hᵀ v "
+      "| AgA direction | ξ / gradient | H_c v / gradient | AgA / gradient |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 for key, label, d in GAMES:
     for dtype in ("f64", "f32"):
-        t = {q: median_seconds(f"{key}/{dtype}", q) for q in QUANTITIES}
-        if all(v is None for v in t.values()):
-            continue
-        print(f"| {label} | {d:,} | {dtype} | " + " | ".join(fmt(t[q]) for q in QUANTITIES)
-              + f" | {ratio(t['hvp_collective'], t['gradient'])}"
-              + f" | {ratio(t['hvp_transpose'], t['xi'])}"
-              + f" | {ratio(t['aga_direction'], t['xi'])} |")
+        for backend in BACKENDS:
+            t = {q: median_seconds(f"{key}/{backend}_{dtype}", q) for q in QUANTITIES}
+            if all(v is None for v in t.values()):
+                continue
+            print(f"| {label} | {d:,} | {backend} {dtype} | "
+                  + " | ".join(fmt(t[q]) for q in QUANTITIES)
+                  + f" | {ratio(t['xi'], t['gradient'])}"
+                  + f" | {ratio(t['hvp_collective'], t['gradient'])}"
+                  + f" | {ratio(t['aga_direction'], t['gradient'])} |")
 
 cli = median_seconds("cli", "toy_aga_2000_steps")
 if cli is not None:

@@ -170,6 +170,9 @@ pub struct Derivatives<'g, B: Backend, G: ?Sized> {
     device: B::Device,
     /// Use the game's shared forward pass ([`Game::player_outputs`]) where it offers one.
     shared_forward: bool,
+    /// Whether the game offers outputs, learnt on the first pass (a game answers the same way
+    /// at every point), so a game without them never pays for the question again.
+    offers_outputs: std::sync::OnceLock<bool>,
 }
 
 /// The most values (`players × parameters`) the per-loss pass may hold: 10⁸, 800 MB in f64
@@ -200,6 +203,7 @@ where
             layout,
             device,
             shared_forward: true,
+            offers_outputs: std::sync::OnceLock::new(),
         })
     }
 
@@ -460,6 +464,7 @@ where
             layout: self.layout.clone(),
             device: self.device.clone(),
             shared_forward: false,
+            offers_outputs: std::sync::OnceLock::new(),
         };
         let reference = general.first_order(w)?;
         let hv = general.hvp(w, v)?;
@@ -506,7 +511,7 @@ where
         seed: Option<&Tensor<B, 1>>,
         collective: bool,
     ) -> Result<Option<SharedPass<B>>, GameError> {
-        if !self.shared_forward {
+        if !self.shared_forward || self.offers_outputs.get() == Some(&false) {
             return Ok(None);
         }
         let n = self.layout.num_players();
@@ -516,7 +521,9 @@ where
         };
         let seeded = seed.iter().any(Option::is_some);
         let leaves = self.leaves(&w.0, &seed);
-        let Some(outputs) = self.game.player_outputs(&self.params(&leaves)) else {
+        let outputs = self.game.player_outputs(&self.params(&leaves));
+        let _ = self.offers_outputs.set(outputs.is_some());
+        let Some(outputs) = outputs else {
             return Ok(None);
         };
         if outputs.len() != n {

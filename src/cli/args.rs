@@ -99,7 +99,7 @@ pub(crate) struct GameArgs {
 /// The backend and float precision of a command that computes.
 #[derive(Debug, Args)]
 pub(crate) struct BackendArgs {
-    /// Backend: ndarray (default), flex (cargo feature `flex`) or wgpu (feature `wgpu`).
+    /// Backend: flex (default; cargo feature `flex`, on by default), ndarray, or wgpu (feature `wgpu`).
     #[arg(long)]
     pub(crate) backend: Option<String>,
     /// Float precision: f64 (default) or f32; wgpu computes in f32 only.

@@ -55,9 +55,16 @@ enum Compute {
     WgpuF32,
 }
 
-/// The backend of `--backend` (default ndarray) and `--dtype` (default f64; wgpu: f32).
+/// The default `--backend`: Flex when compiled in (the default features), else ndarray.
+#[cfg(feature = "flex")]
+pub(crate) const DEFAULT_BACKEND: &str = "flex";
+/// The default `--backend`: Flex when compiled in (the default features), else ndarray.
+#[cfg(not(feature = "flex"))]
+pub(crate) const DEFAULT_BACKEND: &str = "ndarray";
+
+/// The backend of `--backend` (default flex, or ndarray without the `flex` feature) and `--dtype` (default f64; wgpu: f32).
 fn compute_of(args: &BackendArgs) -> Result<Compute, CliError> {
-    let backend = args.backend.as_deref().unwrap_or("ndarray");
+    let backend = args.backend.as_deref().unwrap_or(DEFAULT_BACKEND);
     let default_dtype = if backend == "wgpu" { "f32" } else { "f64" };
     let dtype = args.dtype.as_deref().unwrap_or(default_dtype);
     if dtype != "f32" && dtype != "f64" {
