@@ -1,19 +1,23 @@
 //! Multi-agent reinforcement learning for `aga` (MATH.md §6): each agent is a player with its
 //! own policy, and the update rules of `aga-core` act on the agents' PPO surrogates.
 //!
-//! This crate holds the learner's pieces that do not touch a tensor:
+//! This crate holds the learner's pieces so far:
 //!
 //! * [`gae`]: generalised advantage estimation over a rollout of one environment copy, with
 //!   episode ends inside the rollout;
 //! * [`svo_shaped`]: social-value-orientation reward shaping, the paper's SVO baseline;
+//! * [`ppo_surrogate`] and [`normalise_advantages`]: PPO's clipped surrogate with advantages
+//!   and old log-probabilities that are constants at every order;
 //! * [`TrainConfig`]: every hyperparameter of a training run, validated before anything runs,
 //!   with the method ([`RlMethod`]) and its `λ`.
 #![warn(missing_docs)]
 
 mod config;
 mod gae;
+mod surrogate;
 mod svo;
 
 pub use config::{ConfigError, PpoConfig, RlMethod, TrainConfig};
 pub use gae::{gae, Advantages};
+pub use surrogate::{normalise_advantages, ppo_surrogate};
 pub use svo::svo_shaped;
