@@ -443,7 +443,8 @@ where
 
     /// How far the shared forward pass is from the general `n`-copy pass at `w`: the largest
     /// relative error ([`relative_error`]) over the losses, `ξ`, `ξ_c` and `H v`. `None` when
-    /// the game offers no shared forward pass. A game whose [`Game::player_outputs`] breaks the
+    /// the game offers no shared forward pass, or when this engine has it turned off
+    /// ([`Derivatives::with_shared_forward`]). A game whose [`Game::player_outputs`] breaks the
     /// contract (an output that depends on another player's parameters) shows here as an
     /// error far above rounding.
     pub fn shared_forward_error(

@@ -227,7 +227,9 @@ pub trait Game<B: Backend> {
     /// instead of once per loss (`n²` network passes become `n`): the head is evaluated per
     /// loss on fresh leaves made from the outputs, and its output gradients are pulled back
     /// through the networks in one reverse pass (design.md, "Shared forward pass"). The
-    /// default (`None`) keeps the general `n`-copy pass. A game that returns outputs which
+    /// default (`None`) keeps the general `n`-copy pass; an engine remembers the first answer
+    /// and, after a `None`, does not ask again, so answer the same way at every point. A game
+    /// that returns outputs which
     /// depend on other players' parameters gets wrong `ξ` and `H v`: check a new game with
     /// [`crate::Derivatives::shared_forward_error`].
     fn player_outputs(&self, params: &Params<B>) -> Option<Vec<Tensor<B, 1>>> {

@@ -73,6 +73,8 @@ macro_rules! plain_backend {
 plain_backend!(crate::backends::CpuF64, crate::backends::CpuF32);
 #[cfg(feature = "wgpu")]
 plain_backend!(crate::backends::WgpuF32);
+#[cfg(feature = "flex")]
+plain_backend!(crate::backends::Flex);
 
 /// `sg(x)`: `x`'s value, constant for the gradient **and** for Hessian-vector products.
 ///

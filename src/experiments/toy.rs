@@ -117,6 +117,15 @@ struct Summary {
 pub fn run<B: burn::tensor::backend::Backend>(
     options: &ExperimentOptions,
 ) -> Result<Report, ExperimentError> {
+    // End points are classified with f64 tolerances (gradient 1e-6, eigenvalues 1e-9 relative):
+    // in f32 the residuals sit at those thresholds and the classes would flip silently.
+    let probe = burn::tensor::Tensor::<B, 1>::zeros([1], &Default::default());
+    if probe.dtype() != burn::tensor::DType::F64 {
+        return Err(ExperimentError::BadOption(
+            "the toy experiment classifies fixed points with f64 tolerances: run it with --dtype f64"
+                .into(),
+        ));
+    }
     let settings = options.settings(Settings {
         runs: 50,
         steps: 2000,
