@@ -6,8 +6,8 @@
 //!   carrying the tangent seed `s_i`; the sum `Σ_i l_i(copy i)` is differentiated once, so copy
 //!   `i`'s gradient is `∇_w l_i` (all blocks) and its tangent is `∇²l_i · s_i`. This gives `ξ`
 //!   (block `i` of `∇ l_i`), `H v` (seeds `v`, keep block `i`) and `Hᵀ v` (seeds `P_i v`, sum);
-//! * a **collective pass**: one copy with seed `v`, differentiating `l_c = Σ_i l_i`, which gives
-//!   `ξ_c` and `H_c v`.
+//! * a **collective pass**: one copy with seed `v`, differentiating `l_c` (`Σ_i l_i`, or the
+//!   game's own [`Game::collective_loss`]), which gives `ξ_c` and `H_c v`.
 //!
 //! No Hessian is ever formed: a Hessian-vector product costs a small multiple of a gradient.
 
@@ -262,6 +262,22 @@ where
         w: &FlatTensor<B>,
     ) -> Result<(FirstOrder<B>, Option<PerLossBlocks<B>>), GameError> {
         self.check_len("w", w)?;
+        if self.game.has_collective_loss() {
+            // `ξ` as usual, `ξ_c` from the game's own collective loss.
+            let xi_c = self.xi_c(w)?;
+            if let Some(pass) = self.shared(w, None, false)? {
+                return Ok((
+                    FirstOrder {
+                        losses: pass.values,
+                        xi: FlatTensor(Tensor::cat(pass.own, 0)),
+                        xi_c,
+                    },
+                    None,
+                ));
+            }
+            let (losses, xi, blocks) = self.per_loss_first_order(w)?;
+            return Ok((FirstOrder { losses, xi, xi_c }, Some(blocks)));
+        }
         if let Some(pass) = self.shared(w, None, true)? {
             let xi_c = pass.collective.expect("asked for the collective gradient");
             return Ok((
@@ -277,30 +293,33 @@ where
         Ok((first, Some(blocks)))
     }
 
-    /// First-order quantities and, per loss, the gradient blocks `g_{ij}` they came from.
+    /// First-order quantities (with `ξ_c = Σ_i ∇_w l_i`: only for games without a collective
+    /// loss of their own) and, per loss, the gradient blocks `g_{ij}` they came from.
     fn first_order_with_blocks(
         &self,
         w: &FlatTensor<B>,
     ) -> Result<(FirstOrder<B>, PerLossBlocks<B>), GameError> {
+        let (losses, xi, blocks) = self.per_loss_first_order(w)?;
+        let xi_c = FlatTensor(self.summed_blocks(blocks.iter()));
+        Ok((FirstOrder { losses, xi, xi_c }, blocks))
+    }
+
+    /// Losses, `ξ` and the per-loss gradient blocks from one unseeded per-loss pass.
+    fn per_loss_first_order(
+        &self,
+        w: &FlatTensor<B>,
+    ) -> Result<(Vec<f64>, FlatTensor<B>, PerLossBlocks<B>), GameError> {
         let n = self.layout.num_players();
         let passes = self.per_loss(w, (0..n).map(|_| self.no_seed()).collect())?;
         let losses = passes.iter().map(|p| p.value).collect();
         let xi = self.own_blocks(passes.iter().map(|p| &p.result.grad));
-        let xi_c = self.summed_blocks(passes.iter().map(|p| &p.result.grad));
         let blocks = passes.into_iter().map(|p| p.result.grad).collect();
-        Ok((
-            FirstOrder {
-                losses,
-                xi: FlatTensor(xi),
-                xi_c: FlatTensor(xi_c),
-            },
-            blocks,
-        ))
+        Ok((losses, FlatTensor(xi), blocks))
     }
 
     /// `∇_w l_i` (all blocks) for every player `i` (one per-loss pass).
     pub fn loss_gradients(&self, w: &FlatTensor<B>) -> Result<Vec<FlatTensor<B>>, GameError> {
-        let (_, blocks) = self.first_order_with_blocks(w)?;
+        let (_, _, blocks) = self.per_loss_first_order(w)?;
         Ok(full_gradients(&blocks))
     }
 
@@ -349,7 +368,7 @@ where
         if let Some(pass) = self.shared(w, None, false)? {
             return Ok(FlatTensor(Tensor::cat(pass.own, 0)));
         }
-        Ok(self.first_order_with_blocks(w)?.0.xi)
+        Ok(self.per_loss_first_order(w)?.1)
     }
 
     /// `ξ_c`, the collective gradient (one collective pass).
@@ -471,10 +490,16 @@ where
                 &FlatTensor(Tensor::cat(first.own, 0)).to_vec(),
                 &reference.xi.to_vec(),
             ),
-            relative_error(
-                &FlatTensor(Tensor::cat(first.collective.expect("asked for"), 0)).to_vec(),
-                &reference.xi_c.to_vec(),
-            ),
+            if self.game.has_collective_loss() {
+                // The shared pass's `ξ_c` is `Σ_i ∇ l_i`; such a game's `ξ_c` never comes
+                // from it.
+                0.0
+            } else {
+                relative_error(
+                    &FlatTensor(Tensor::cat(first.collective.expect("asked for"), 0)).to_vec(),
+                    &reference.xi_c.to_vec(),
+                )
+            },
             relative_error(
                 &FlatTensor(Tensor::cat(seeded.own_tangent.expect("seeded"), 0)).to_vec(),
                 &hv.to_vec(),
@@ -663,7 +688,8 @@ where
             .collect())
     }
 
-    /// One copy with tangent `seed`, differentiating `l_c = Σ_i l_i`: `(∇ l_c, ∇²l_c · seed)`.
+    /// One copy with tangent `seed`, differentiating `l_c` (`Σ_i l_i`, or the game's own
+    /// collective loss): `(∇ l_c, ∇²l_c · seed)`.
     fn collective(
         &self,
         w: &FlatTensor<B>,
@@ -672,13 +698,39 @@ where
     ) -> Result<CopyResult<B>, GameError> {
         self.check_len("w", w)?;
         let leaves = self.leaves(&w.0, &seed);
-        let losses = self.eval(self.params(&leaves))?;
-        if check_losses {
-            // Seeded passes skip the loss read-back (it is a measurable share of a small game's
-            // HVP); a non-finite loss still shows in the returned vector, which rules check.
-            self.loss_values(&losses)?;
-        }
-        let grads = sum(losses).backward();
+        let total = if self.game.has_collective_loss() {
+            let loss = self
+                .game
+                .collective_loss(&self.params(&leaves))
+                .ok_or(GameError::MissingCollectiveLoss)?;
+            if loss.dims() != [1] {
+                return Err(GameError::NonScalarCollectiveLoss {
+                    shape: loss.dims().to_vec(),
+                });
+            }
+            if check_losses {
+                let value = loss
+                    .clone()
+                    .into_data()
+                    .convert::<f64>()
+                    .to_vec::<f64>()
+                    .expect("a float tensor converts to f64")[0];
+                if !value.is_finite() {
+                    return Err(GameError::NonFiniteCollectiveLoss { value });
+                }
+            }
+            loss
+        } else {
+            let losses = self.eval(self.params(&leaves))?;
+            if check_losses {
+                // Seeded passes skip the loss read-back (it is a measurable share of a small
+                // game's HVP); a non-finite loss still shows in the returned vector, which
+                // rules check.
+                self.loss_values(&losses)?;
+            }
+            sum(losses)
+        };
+        let grads = total.backward();
         Ok(self.read(&leaves, &grads, seed.iter().any(Option::is_some)))
     }
 

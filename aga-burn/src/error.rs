@@ -39,6 +39,22 @@ pub enum GameError {
         /// The value.
         value: f64,
     },
+    /// A game that says it has its own collective loss ([`crate::Game::has_collective_loss`])
+    /// but returned none.
+    #[error("the game declares a collective loss but returned none")]
+    MissingCollectiveLoss,
+    /// A collective loss that is not a single number.
+    #[error("the collective loss has shape {shape:?}; a loss must have exactly one element")]
+    NonScalarCollectiveLoss {
+        /// The shape returned.
+        shape: Vec<usize>,
+    },
+    /// A collective loss that is NaN or infinite.
+    #[error("the collective loss is not finite ({value})")]
+    NonFiniteCollectiveLoss {
+        /// The value.
+        value: f64,
+    },
     /// A parameter vector or a tangent of the wrong length.
     #[error("{what} has {got} entries, but the game has {expected} parameters")]
     WrongLength {

@@ -217,6 +217,23 @@ pub trait Game<B: Backend> {
         None
     }
 
+    /// **Optional: a collective loss of its own.** MATH.md §1's collective loss is
+    /// `l_c = Σ_i l_i`, which is what the engine uses by default. Some games define `l_c`
+    /// differently — MATH.md §6's PPO game has `l_c = Σ_i L(w_i; A_c)` with the collective
+    /// advantage, which is not the sum of the individual surrogates `L(w_i; A_i)`. Such a game
+    /// returns `true` here and its collective loss from [`Game::collective_loss`]; the engine
+    /// then takes `ξ_c` and `H_c v` from it (one reverse pass, one forward-over-reverse pass).
+    fn has_collective_loss(&self) -> bool {
+        false
+    }
+
+    /// The collective loss `l_c(w)` (one element), when [`Game::has_collective_loss`] is
+    /// `true`; the default `None` is an error for such a game.
+    fn collective_loss(&self, params: &Params<B>) -> Option<Tensor<B, 1>> {
+        let _ = params;
+        None
+    }
+
     /// **Optional fast path (shared forward pass).** Each player's outputs `o_j(w_j)`, flat, in
     /// player order, where output `j` depends on player `j`'s parameters **only** and every
     /// loss is a function of the outputs: `l_i(w) = h_i(o_1(w_1), …, o_n(w_n))`
@@ -270,6 +287,18 @@ impl<B: Backend, G: Game<B>> Game<B> for IdentityOutputs<G> {
 
     fn losses(&self, params: &Params<B>) -> Vec<Tensor<B, 1>> {
         self.0.losses(params)
+    }
+
+    fn loss(&self, player: usize, params: &Params<B>) -> Option<Tensor<B, 1>> {
+        self.0.loss(player, params)
+    }
+
+    fn has_collective_loss(&self) -> bool {
+        self.0.has_collective_loss()
+    }
+
+    fn collective_loss(&self, params: &Params<B>) -> Option<Tensor<B, 1>> {
+        self.0.collective_loss(params)
     }
 
     fn player_outputs(&self, params: &Params<B>) -> Option<Vec<Tensor<B, 1>>> {

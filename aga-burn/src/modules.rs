@@ -17,6 +17,26 @@ use burn::tensor::{backend::Backend, Tensor, TensorPrimitive};
 pub trait ModuleLosses<B: Backend, M> {
     /// `l_i` for every player `i`, each a tensor of shape `[1]`.
     fn losses(&self, players: &[M]) -> Vec<Tensor<B, 1>>;
+
+    /// Player `player`'s loss alone, where that is cheaper than all of them (see
+    /// [`Game::loss`]: the engine evaluates each loss on its own copy of the parameters). The
+    /// default `None` makes the engine call [`ModuleLosses::losses`].
+    fn loss(&self, player: usize, players: &[M]) -> Option<Tensor<B, 1>> {
+        let _ = (player, players);
+        None
+    }
+
+    /// Whether [`ModuleLosses::collective_loss`] gives the collective loss (see
+    /// [`Game::has_collective_loss`]); by default `l_c = Σ_i l_i`.
+    fn has_collective_loss(&self) -> bool {
+        false
+    }
+
+    /// The collective loss when [`ModuleLosses::has_collective_loss`] is `true`.
+    fn collective_loss(&self, players: &[M]) -> Option<Tensor<B, 1>> {
+        let _ = players;
+        None
+    }
 }
 
 impl<B: Backend, M, F> ModuleLosses<B, M> for F
@@ -125,8 +145,34 @@ where
     }
 
     fn losses(&self, params: &Params<HvpBackend<B>>) -> Vec<Tensor<HvpBackend<B>, 1>> {
-        let modules: Vec<M> = self
-            .players
+        self.losses.losses(&self.modules(params))
+    }
+
+    fn loss(
+        &self,
+        player: usize,
+        params: &Params<HvpBackend<B>>,
+    ) -> Option<Tensor<HvpBackend<B>, 1>> {
+        self.losses.loss(player, &self.modules(params))
+    }
+
+    fn has_collective_loss(&self) -> bool {
+        self.losses.has_collective_loss()
+    }
+
+    fn collective_loss(&self, params: &Params<HvpBackend<B>>) -> Option<Tensor<HvpBackend<B>, 1>> {
+        self.losses.collective_loss(&self.modules(params))
+    }
+}
+
+impl<M, L> ModuleGame<'_, M, L> {
+    /// The players with their trainable parameters replaced by `params` (a mapping, no work).
+    fn modules<B>(&self, params: &Params<HvpBackend<B>>) -> Vec<M>
+    where
+        B: Backend,
+        M: AutodiffModule<HvpBackend<B>>,
+    {
+        self.players
             .iter()
             .enumerate()
             .map(|(player, module)| {
@@ -136,8 +182,7 @@ where
                     .into_iter();
                 module.clone().map(&mut Load { tensors })
             })
-            .collect();
-        self.losses.losses(&modules)
+            .collect()
     }
 }
 

@@ -57,6 +57,13 @@ pub struct GameOptimizerConfig {
     /// instead of moving the players further (e.g. LOLA with a too-large `α` can run off).
     #[config(default = "None")]
     pub max_abs_loss: Option<f64>,
+    /// Per-player global-norm clipping of the adjusted direction: when set, each player's
+    /// block of `ξ̃` whose Euclidean norm (over all of that player's parameters) exceeds it is
+    /// scaled down to it, as `optax.clip_by_global_norm` does for one agent's gradients. This
+    /// is PPO's gradient clipping (0.5); Burn's own `GradientClipping::Norm` clips each
+    /// parameter tensor separately, which is a different rule.
+    #[config(default = "None")]
+    pub max_grad_norm: Option<f64>,
 }
 
 impl GameOptimizerConfig {
@@ -83,10 +90,16 @@ impl GameOptimizerConfig {
                 return Err(TransformError::BadLossLimit(limit));
             }
         }
+        if let Some(limit) = self.max_grad_norm {
+            if !(limit.is_finite() && limit > 0.0) {
+                return Err(TransformError::BadGradNorm(limit));
+            }
+        }
         Ok(GameOptimizer {
             rule: self.rule(),
             optimizers,
             max_abs_loss: self.max_abs_loss,
+            max_grad_norm: self.max_grad_norm,
         })
     }
 }
@@ -119,6 +132,9 @@ pub enum TransformError {
     /// A runaway-guard limit that is not a positive finite number.
     #[error("the runaway guard max_abs_loss must be positive and finite, got {0}")]
     BadLossLimit(f64),
+    /// A gradient-norm clipping limit that is not a positive finite number.
+    #[error("max_grad_norm must be positive and finite, got {0}")]
+    BadGradNorm(f64),
     /// A learning rate that is not a positive finite number.
     #[error("player {}'s learning rate must be positive and finite, got {lr}", player + 1)]
     BadLearningRate {
@@ -166,8 +182,8 @@ pub enum TransformError {
 /// | `alignment_sign` | `None` | `None` | sign of SGA's product | sign of AgA's product | `None` | `None` |
 /// | `sos_p` | `None` | `None` | `None` | `None` | `None` | `p ∈ [0, 1]` |
 ///
-/// `xi_norm`, `xi_c_norm` and `cos_xi_xi_c` are reported for every rule.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+/// `xi_norm`, `xi_c_norm`, `cos_xi_xi_c` and `direction_norms` are reported for every rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StepDiagnostics {
     /// The `λ` used, after the sign rule (`None` for simgd, collective).
     pub lambda: Option<f64>,
@@ -183,6 +199,8 @@ pub struct StepDiagnostics {
     pub alignment_sign: Option<f64>,
     /// SOS's `p`, the share of LOLA's shaping term it kept; `None` for other rules.
     pub sos_p: Option<f64>,
+    /// `‖ξ̃_i‖` per player, before any gradient-norm clipping.
+    pub direction_norms: Vec<f64>,
 }
 
 /// The adjusted gradients of one step, before any optimiser acts on them.
@@ -216,6 +234,7 @@ pub struct GameOptimizer<O> {
     rule: RuleConfig,
     optimizers: Vec<O>,
     max_abs_loss: Option<f64>,
+    max_grad_norm: Option<f64>,
 }
 
 impl<O> GameOptimizer<O> {
@@ -246,19 +265,29 @@ impl<O> GameOptimizer<O> {
         let first = oracle.first_order()?.clone();
         let layout = engine.layout();
         // One read-back for every check and diagnostic: per player `Σ 0·x` (NaN exactly when
-        // the block holds a NaN or ±∞), then ‖ξ‖², ‖ξ_c‖², ⟨ξ, ξ_c⟩.
+        // the block holds a NaN or ±∞), then ‖ξ‖², ‖ξ_c‖², ⟨ξ, ξ_c⟩, then per player ‖ξ̃_i‖².
         let n = layout.num_players();
-        let mut sums: Vec<Tensor<B, 1>> = (0..n)
-            .map(|player| d.value.block(layout.block(player)).0.mul_scalar(0.0).sum())
+        let blocks: Vec<Tensor<B, 1>> = (0..n)
+            .map(|player| d.value.block(layout.block(player)).0)
+            .collect();
+        let mut sums: Vec<Tensor<B, 1>> = blocks
+            .iter()
+            .map(|block| block.clone().mul_scalar(0.0).sum())
             .collect();
         let (xi, xi_c) = (&first.xi.0, &first.xi_c.0);
         sums.push((xi.clone() * xi.clone()).sum());
         sums.push((xi_c.clone() * xi_c.clone()).sum());
         sums.push((xi.clone() * xi_c.clone()).sum());
+        sums.extend(
+            blocks
+                .iter()
+                .map(|block| (block.clone() * block.clone()).sum()),
+        );
         let values = FlatTensor(Tensor::cat(sums, 0)).to_vec();
         if let Some(player) = (0..n).find(|&p| !values[p].is_finite()) {
             return Err(TransformError::NonFiniteGradient { player });
         }
+        let direction_norms: Vec<f64> = values[n + 3..].iter().map(|x| x.sqrt()).collect();
         let (xi_norm, xi_c_norm) = (values[n].sqrt(), values[n + 1].sqrt());
         let cos = if xi_norm > 0.0 && xi_c_norm > 0.0 {
             values[n + 2] / (xi_norm * xi_c_norm)
@@ -273,9 +302,28 @@ impl<O> GameOptimizer<O> {
             reference_norm: d.alignment.map(|a| a.reference_norm),
             alignment_sign: d.alignment.map(|a| a.sign).filter(|s| !s.is_nan()),
             sos_p: d.sos_p,
+            direction_norms,
+        };
+        let value = match self.max_grad_norm {
+            Some(limit) if diagnostics.direction_norms.iter().any(|&x| x > limit) => {
+                let blocks = blocks
+                    .into_iter()
+                    .enumerate()
+                    .map(|(player, block)| {
+                        let norm = diagnostics.direction_norms[player];
+                        if norm > limit {
+                            block.mul_scalar(limit / norm)
+                        } else {
+                            block
+                        }
+                    })
+                    .collect();
+                Tensor::cat(blocks, 0)
+            }
+            _ => d.value.0,
         };
         Ok(Adjusted {
-            grads: game.to_gradients::<B>(&d.value.0),
+            grads: game.to_gradients::<B>(&value),
             losses: first.losses,
             diagnostics,
         })
@@ -390,6 +438,7 @@ impl<O> GameOptimizer<O> {
         Ok(Self {
             rule: self.rule,
             max_abs_loss: self.max_abs_loss,
+            max_grad_norm: self.max_grad_norm,
             optimizers: self
                 .optimizers
                 .into_iter()
