@@ -2,10 +2,15 @@
 
 use crate::config::{Action, EnvConfig, EnvKind};
 use crate::EnvError;
-use rand::{rngs::StdRng, Rng, SeedableRng};
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+/// The environment's generator: ChaCha12, the same stream as rand 0.8's `StdRng` for a seed,
+/// and serialisable (a training checkpoint holds it).
+type StdRng = rand_chacha::ChaCha12Rng;
 
 /// What a map cell is, apart from the agents on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[repr(u8)]
 pub enum Cell {
     /// Walkable, nothing on it.
@@ -21,7 +26,7 @@ pub enum Cell {
 }
 
 /// The direction an agent faces, clockwise from up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[repr(u8)]
 pub enum Facing {
     /// Towards row 0.
@@ -66,7 +71,7 @@ impl Facing {
 }
 
 /// An agent's state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Agent {
     /// Row.
     pub row: i32,
@@ -79,7 +84,7 @@ pub struct Agent {
 }
 
 /// The environment's counters, cumulative over the episode except where noted.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Counters {
     /// Apples eaten.
     pub apples_eaten: u64,
@@ -109,7 +114,7 @@ pub struct StepResult {
 }
 
 /// One Cleanup or Harvest environment.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Env {
     pub(crate) config: EnvConfig,
     pub(crate) height: usize,

@@ -1,7 +1,7 @@
 //! Social-outcome metrics of an episode (Perolat et al. 2017; Hughes et al. 2018).
 
 use crate::env::{Counters, StepResult};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// `E = 1 − Gini(R) = 1 − Σ_i Σ_j |R_i − R_j| / (2 N Σ_i |R_i|)`.
 ///
@@ -24,7 +24,7 @@ pub fn equality(returns: &[f64]) -> f64 {
 }
 
 /// The metrics of one episode (or their means over several, see [`EpisodeMetrics::mean`]).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EpisodeMetrics {
     /// Steps in the episode, `T`.
     pub steps: usize,
@@ -82,7 +82,7 @@ impl EpisodeMetrics {
 }
 
 /// Accumulates one episode's rewards, positive-reward times and tagged steps.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EpisodeTracker {
     returns: Vec<f64>,
     positive_time_sum: Vec<f64>,

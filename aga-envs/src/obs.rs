@@ -67,7 +67,7 @@ struct PaddedFrame {
 }
 
 /// Which observation to write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ObsKind {
     /// `(2r + 1) × (2r + 1) × 3` bytes of RGB, the reference's colours.
     Rgb,

@@ -2,19 +2,27 @@
 
 use crate::config::EnvConfig;
 use crate::env::Env;
-use crate::metrics::EpisodeTracker;
+use crate::metrics::{EpisodeMetrics, EpisodeTracker};
 use crate::obs::ObsKind;
 use crate::EnvError;
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 /// `E` copies of one environment. Copy `e` is reset with seed `seed_of(seed, e)`, and every copy
 /// owns its random generator, so results are bit-identical for a seed whatever the number of
 /// threads (rayon's pool, or the caller's [`rayon::ThreadPool::install`]).
-#[derive(Debug, Clone)]
+///
+/// The whole state (every copy, its generator, its episode so far) serialises with serde, so a
+/// training run can stop and resume bit-identically.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct VecEnv {
     envs: Vec<Env>,
     trackers: Vec<EpisodeTracker>,
     kind: ObsKind,
+    /// The batch's seed.
+    seed: u64,
+    /// Episodes started so far, per copy (the first is episode 0).
+    episodes: Vec<u64>,
 }
 
 /// The seed of copy `e` of a batch seeded with `seed` (SplitMix64 of the pair).
@@ -51,7 +59,68 @@ impl VecEnv {
             envs,
             trackers: vec![EpisodeTracker::new(agents); copies],
             kind,
+            seed,
+            episodes: vec![0; copies],
         })
+    }
+
+    /// The seed of episode `episode` of copy `e`: [`seed_of`]`(seed, e)` for the first, then
+    /// [`seed_of`] of that and the episode number.
+    pub fn episode_seed(seed: u64, e: usize, episode: u64) -> u64 {
+        let first = seed_of(seed, e);
+        if episode == 0 {
+            first
+        } else {
+            seed_of(first, episode as usize)
+        }
+    }
+
+    /// The observation kind.
+    pub fn obs_kind(&self) -> ObsKind {
+        self.kind
+    }
+
+    /// Like [`VecEnv::step`], and every copy whose episode reached the horizon with this step
+    /// starts a new one (seeded by [`VecEnv::episode_seed`]): `dones[e]` is set for it, `obs`
+    /// holds the new episode's first observation, and its finished episode's metrics are
+    /// returned as `(copy, metrics)`, in copy order.
+    pub fn step_autoreset(
+        &mut self,
+        actions: &[u8],
+        rewards: &mut [f32],
+        obs: &mut [u8],
+        dones: &mut [bool],
+    ) -> Result<Vec<(usize, EpisodeMetrics)>, EnvError> {
+        if dones.len() != self.envs.len() {
+            return Err(EnvError::BufferSize {
+                what: "the done buffer",
+                expected: self.envs.len(),
+                got: dones.len(),
+            });
+        }
+        self.step(actions, rewards, obs)?;
+        let n = self.num_agents();
+        let kind = self.kind;
+        let obs_len = self.envs[0].obs_len(kind) * n;
+        let seed = self.seed;
+        let mut finished = Vec::new();
+        for (e, ((env, tracker), done)) in self
+            .envs
+            .iter_mut()
+            .zip(self.trackers.iter_mut())
+            .zip(dones.iter_mut())
+            .enumerate()
+        {
+            *done = env.time() >= env.config().horizon;
+            if *done {
+                finished.push((e, tracker.metrics()));
+                self.episodes[e] += 1;
+                env.reset(Self::episode_seed(seed, e, self.episodes[e]));
+                *tracker = EpisodeTracker::new(n);
+                env.observe(kind, &mut obs[e * obs_len..(e + 1) * obs_len])?;
+            }
+        }
+        Ok(finished)
     }
 
     /// The copies.

@@ -81,6 +81,10 @@ pub struct PpoConfig {
     pub lr: f64,
     /// Anneal the learning rate linearly to 0.
     pub anneal_lr: bool,
+    /// The environment steps over which the learning rate anneals to 0 (default: the run's
+    /// `steps`). Fix it when a run will be resumed with a larger budget, so that its schedule
+    /// does not depend on where it was stopped.
+    pub anneal_steps: Option<u64>,
     /// Discount `γ` in (0, 1].
     pub gamma: f64,
     /// GAE's `λ` in [0, 1].
@@ -108,6 +112,7 @@ impl Default for PpoConfig {
         Self {
             lr: 2.5e-4,
             anneal_lr: true,
+            anneal_steps: None,
             gamma: 0.99,
             gae_lambda: 0.95,
             clip: 0.2,
@@ -137,6 +142,9 @@ pub struct TrainConfig {
     /// SVO's weight ≥ 0 (default 1); an error for the other methods.
     #[serde(default)]
     pub svo_weight: Option<f64>,
+    /// The agents' networks (default: the CNN).
+    #[serde(default = "default_policy")]
+    pub policy: crate::PolicyKind,
     /// PPO's hyperparameters.
     #[serde(default)]
     pub ppo: PpoConfig,
@@ -145,6 +153,10 @@ pub struct TrainConfig {
     /// Seed of everything random in the run.
     #[serde(default)]
     pub seed: u64,
+}
+
+fn default_policy() -> crate::PolicyKind {
+    crate::PolicyKind::Cnn
 }
 
 /// What is wrong with a configuration.
@@ -183,6 +195,12 @@ pub enum ConfigError {
         /// Samples per rollout and agent.
         samples: usize,
     },
+    /// A policy name that is not `cnn` or `mlp`.
+    #[error("unknown policy `{0}` (expected cnn or mlp)")]
+    UnknownPolicy(String),
+    /// Options that do not fit together (e.g. the CNN on a small observation window).
+    #[error("{0}")]
+    Incompatible(String),
     /// A JSON configuration that does not parse.
     #[error("invalid training configuration: {0}")]
     Json(String),
@@ -213,6 +231,7 @@ impl TrainConfig {
             lambda: None,
             svo_angle: None,
             svo_weight: None,
+            policy: default_policy(),
             ppo: PpoConfig::default(),
             steps,
             seed: 0,
@@ -273,6 +292,9 @@ impl TrainConfig {
             check(name, ">= 1", value as f64, value >= 1)?;
         }
         check("steps", ">= 1", self.steps as f64, self.steps >= 1)?;
+        if let Some(a) = p.anneal_steps {
+            check("anneal_steps", ">= 1", a as f64, a >= 1)?;
+        }
         let samples = p.envs.saturating_mul(p.rollout_steps);
         if p.minibatches > samples {
             return Err(ConfigError::EmptyMinibatch {

@@ -13,11 +13,19 @@
 #![warn(missing_docs)]
 
 mod config;
+mod error;
 mod gae;
+mod losses;
+mod policy;
 mod surrogate;
 mod svo;
+mod trainer;
 
 pub use config::{ConfigError, PpoConfig, RlMethod, TrainConfig};
+pub use error::RlError;
 pub use gae::{gae, Advantages};
+pub use losses::{AgentBatch, CriticLoss, PpoGame};
+pub use policy::{Actor, Critic, NetShape, PolicyKind, Torso, CHANNELS, HIDDEN};
 pub use surrogate::{normalise_advantages, ppo_surrogate};
 pub use svo::svo_shaped;
+pub use trainer::{RuleMetrics, Trainer, UpdateMetrics};

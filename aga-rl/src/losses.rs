@@ -1,0 +1,133 @@
+//! The game the update rules see on one minibatch (MATH.md §6), and the critics' regression.
+
+use crate::{normalise_advantages, ppo_surrogate, Actor, Critic};
+use aga_burn::{HvpBackend, ModuleLosses, StopGradient};
+use burn::tensor::backend::Backend;
+use burn::tensor::{Int, Tensor};
+
+/// One agent's share of a minibatch, on the learner's backend.
+#[derive(Debug, Clone)]
+pub struct AgentBatch<B: Backend> {
+    /// Observations `[m, obs_len]`.
+    pub obs: Tensor<B, 2>,
+    /// Actions taken `[m, 1]`.
+    pub actions: Tensor<B, 2, Int>,
+    /// Log-probabilities of the actions under the rollout's policy `[m]`.
+    pub old_log_probs: Tensor<B, 1>,
+    /// GAE advantages of the agent's own (possibly shaped) reward `[m]`.
+    pub advantages: Tensor<B, 1>,
+    /// GAE advantages of the collective reward, from the agent's collective head `[m]`.
+    pub collective_advantages: Tensor<B, 1>,
+    /// Targets of the individual value head `[m]`.
+    pub returns: Tensor<B, 1>,
+    /// Targets of the collective value head `[m]`.
+    pub collective_returns: Tensor<B, 1>,
+}
+
+/// The agents' PPO game on one minibatch:
+/// `l_i = L(w_i; Â_i) − c_H H(π_i)` and `l_c = Σ_i [L(w_i; Â_c,i) − c_H H(π_i)]`, with `L` the
+/// clipped surrogate, `Â` advantages normalised over the minibatch, `H` the mean policy
+/// entropy. Each agent's losses depend on its own parameters only, so [`ModuleLosses::loss`]
+/// evaluates one agent's network alone.
+pub struct PpoGame<B: Backend> {
+    /// Per agent.
+    pub batches: Vec<AgentBatch<B>>,
+    /// PPO's clipping `ε`.
+    pub clip: f64,
+    /// Entropy coefficient `c_H`.
+    pub entropy_coef: f64,
+}
+
+impl<B: Backend + StopGradient> PpoGame<B> {
+    /// `L(w_i; Â) − c_H H(π_i)` for agent `i` with advantages `advantages`.
+    fn agent_loss(&self, actor: &Actor<B>, i: usize, collective: bool) -> Tensor<B, 1> {
+        let batch = &self.batches[i];
+        let log_probs = actor.log_probs(batch.obs.clone());
+        let m = batch.obs.dims()[0];
+        let taken = log_probs
+            .clone()
+            .gather(1, batch.actions.clone())
+            .reshape([m]);
+        let advantages = if collective {
+            batch.collective_advantages.clone()
+        } else {
+            batch.advantages.clone()
+        };
+        let surrogate = ppo_surrogate(
+            taken,
+            batch.old_log_probs.clone(),
+            normalise_advantages(advantages),
+            self.clip,
+        );
+        if self.entropy_coef == 0.0 {
+            return surrogate;
+        }
+        let entropy = -(log_probs.clone().exp() * log_probs).sum_dim(1).mean();
+        surrogate - entropy.mul_scalar(self.entropy_coef)
+    }
+}
+
+impl<B: Backend> ModuleLosses<HvpBackend<B>, Actor<HvpBackend<B>>> for PpoGame<HvpBackend<B>> {
+    fn losses(&self, actors: &[Actor<HvpBackend<B>>]) -> Vec<Tensor<HvpBackend<B>, 1>> {
+        (0..actors.len())
+            .map(|i| self.agent_loss(&actors[i], i, false))
+            .collect()
+    }
+
+    fn loss(
+        &self,
+        player: usize,
+        actors: &[Actor<HvpBackend<B>>],
+    ) -> Option<Tensor<HvpBackend<B>, 1>> {
+        Some(self.agent_loss(&actors[player], player, false))
+    }
+
+    fn has_collective_loss(&self) -> bool {
+        true
+    }
+
+    fn collective_loss(&self, actors: &[Actor<HvpBackend<B>>]) -> Option<Tensor<HvpBackend<B>, 1>> {
+        (0..actors.len())
+            .map(|i| self.agent_loss(&actors[i], i, true))
+            .reduce(|a, b| a + b)
+    }
+}
+
+/// The critics' regression on one minibatch: agent `i`'s loss is
+/// `c_V · ½ mean((V_i − R_i)² + (V_c,i − R_c)²)` (CleanRL's unclipped value loss, both heads).
+/// The critics are not players of the rules' game: they descend their own losses.
+pub struct CriticLoss<B: Backend> {
+    /// Per agent (the targets are read from here).
+    pub batches: Vec<AgentBatch<B>>,
+    /// Value coefficient `c_V`.
+    pub value_coef: f64,
+}
+
+impl<B: Backend> CriticLoss<B> {
+    fn agent_loss(&self, critic: &Critic<B>, i: usize) -> Tensor<B, 1> {
+        let batch = &self.batches[i];
+        let values = critic.values(batch.obs.clone());
+        let m = batch.obs.dims()[0];
+        let v_ind = values.clone().slice([0..m, 0..1]).reshape([m]);
+        let v_col = values.slice([0..m, 1..2]).reshape([m]);
+        let err = (v_ind - batch.returns.clone()).powi_scalar(2)
+            + (v_col - batch.collective_returns.clone()).powi_scalar(2);
+        err.mean().mul_scalar(0.5 * self.value_coef)
+    }
+}
+
+impl<B: Backend> ModuleLosses<HvpBackend<B>, Critic<HvpBackend<B>>> for CriticLoss<HvpBackend<B>> {
+    fn losses(&self, critics: &[Critic<HvpBackend<B>>]) -> Vec<Tensor<HvpBackend<B>, 1>> {
+        (0..critics.len())
+            .map(|i| self.agent_loss(&critics[i], i))
+            .collect()
+    }
+
+    fn loss(
+        &self,
+        player: usize,
+        critics: &[Critic<HvpBackend<B>>],
+    ) -> Option<Tensor<HvpBackend<B>, 1>> {
+        Some(self.agent_loss(&critics[player], player))
+    }
+}

@@ -1,0 +1,227 @@
+//! The agents' networks: an actor (action logits) and a critic with two value heads, each on
+//! its own torso — a CNN over the egocentric RGB window (SocialJax's IPPO network) or an MLP
+//! over the one-hot window (the fast option).
+
+use aga_envs::ObsKind;
+use burn::module::Module;
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::{Linear, LinearConfig};
+use burn::tensor::activation::{log_softmax, relu};
+use burn::tensor::backend::Backend;
+use burn::tensor::Tensor;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+use crate::ConfigError;
+
+/// Which torso the networks use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PolicyKind {
+    /// Conv 5×5, 3×3, 3×3 (32 channels each, ReLU, no padding) over the RGB window scaled to
+    /// `[0, 1]`, then a 64-unit ReLU layer: SocialJax's IPPO CNN.
+    Cnn,
+    /// Two 64-unit tanh layers over the one-hot window (CleanRL's PPO MLP): much cheaper.
+    Mlp,
+}
+
+impl PolicyKind {
+    /// The observation the torso reads.
+    pub fn obs_kind(self) -> ObsKind {
+        match self {
+            PolicyKind::Cnn => ObsKind::Rgb,
+            PolicyKind::Mlp => ObsKind::OneHot,
+        }
+    }
+
+    /// The name on the command line and in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            PolicyKind::Cnn => "cnn",
+            PolicyKind::Mlp => "mlp",
+        }
+    }
+}
+
+impl fmt::Display for PolicyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for PolicyKind {
+    type Err = ConfigError;
+
+    fn from_str(s: &str) -> Result<Self, ConfigError> {
+        match s {
+            "cnn" => Ok(PolicyKind::Cnn),
+            "mlp" => Ok(PolicyKind::Mlp),
+            other => Err(ConfigError::UnknownPolicy(other.to_string())),
+        }
+    }
+}
+
+/// Units of the torso's last layer (and of the MLP's hidden layers).
+pub const HIDDEN: usize = 64;
+/// Channels of each convolution.
+pub const CHANNELS: usize = 32;
+
+/// The shape of an observation and of the network reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetShape {
+    /// The torso.
+    pub kind: PolicyKind,
+    /// Side of the square observation window, `2r + 1`.
+    pub side: usize,
+    /// Channels per pixel of the observation.
+    pub channels: usize,
+    /// Outputs of the head.
+    pub outputs: usize,
+}
+
+impl NetShape {
+    /// Bytes (= input features) of one observation.
+    pub fn obs_len(&self) -> usize {
+        self.side * self.side * self.channels
+    }
+
+    /// Check that the CNN's three valid convolutions fit the window (side ≥ 9).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.kind == PolicyKind::Cnn && self.side < 9 {
+            return Err(ConfigError::Incompatible(format!(
+                "the CNN policy needs an observation window of at least 9×9 (view radius ≥ 4), got {0}×{0}",
+                self.side
+            )));
+        }
+        if self.outputs == 0 {
+            return Err(ConfigError::Incompatible(
+                "a network needs an output".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A torso: the CNN or the MLP (the other's layers are empty).
+#[derive(Module, Debug)]
+pub struct Torso<B: Backend> {
+    convs: Vec<Conv2d<B>>,
+    dense: Vec<Linear<B>>,
+    #[module(skip)]
+    shape: NetShape,
+}
+
+impl<B: Backend> Torso<B> {
+    fn new(shape: NetShape, device: &B::Device) -> Self {
+        let (convs, dense) = match shape.kind {
+            PolicyKind::Cnn => {
+                let convs = vec![
+                    Conv2dConfig::new([shape.channels, CHANNELS], [5, 5]).init(device),
+                    Conv2dConfig::new([CHANNELS, CHANNELS], [3, 3]).init(device),
+                    Conv2dConfig::new([CHANNELS, CHANNELS], [3, 3]).init(device),
+                ];
+                let out = shape.side - 8;
+                let dense = vec![LinearConfig::new(CHANNELS * out * out, HIDDEN).init(device)];
+                (convs, dense)
+            }
+            PolicyKind::Mlp => (
+                Vec::new(),
+                vec![
+                    LinearConfig::new(shape.obs_len(), HIDDEN).init(device),
+                    LinearConfig::new(HIDDEN, HIDDEN).init(device),
+                ],
+            ),
+        };
+        Self {
+            convs,
+            dense,
+            shape,
+        }
+    }
+
+    /// `[batch, obs_len]` observations (channel-last windows, as the environment writes them)
+    /// to `[batch, HIDDEN]` features.
+    pub fn forward(&self, obs: Tensor<B, 2>) -> Tensor<B, 2> {
+        let shape = self.shape;
+        let batch = obs.dims()[0];
+        match shape.kind {
+            PolicyKind::Cnn => {
+                let mut x = obs
+                    .reshape([batch, shape.side, shape.side, shape.channels])
+                    .permute([0, 3, 1, 2])
+                    .div_scalar(255.0);
+                for conv in &self.convs {
+                    x = relu(conv.forward(x));
+                }
+                let [b, c, h, w] = x.dims();
+                relu(self.dense[0].forward(x.reshape([b, c * h * w])))
+            }
+            PolicyKind::Mlp => {
+                let mut x = obs;
+                for layer in &self.dense {
+                    x = layer.forward(x).tanh();
+                }
+                x
+            }
+        }
+    }
+}
+
+/// One agent's policy: a torso and a linear layer to the action logits.
+#[derive(Module, Debug)]
+pub struct Actor<B: Backend> {
+    torso: Torso<B>,
+    logits: Linear<B>,
+}
+
+impl<B: Backend> Actor<B> {
+    /// A freshly initialised actor (Burn's default initialisation; the logits layer's weights
+    /// scaled by 0.01 so that the first policy is close to uniform, as CleanRL's orthogonal
+    /// initialisation with gain 0.01 intends).
+    pub fn new(shape: NetShape, device: &B::Device) -> Self {
+        let logits = LinearConfig::new(HIDDEN, shape.outputs).init(device);
+        let logits = Linear {
+            weight: logits.weight.map(|w| w.mul_scalar(0.01)),
+            bias: logits.bias.map(|b| b.map(|b| b.mul_scalar(0.0))),
+        };
+        Self {
+            torso: Torso::new(shape, device),
+            logits,
+        }
+    }
+
+    /// Log-probabilities of every action, `[batch, actions]`.
+    pub fn log_probs(&self, obs: Tensor<B, 2>) -> Tensor<B, 2> {
+        log_softmax(self.logits.forward(self.torso.forward(obs)), 1)
+    }
+}
+
+/// One agent's critic: a torso and two value heads, `[V_i, V_c]` (the agent's own return and
+/// the collective return).
+#[derive(Module, Debug)]
+pub struct Critic<B: Backend> {
+    torso: Torso<B>,
+    values: Linear<B>,
+}
+
+impl<B: Backend> Critic<B> {
+    /// A freshly initialised critic with two value heads.
+    pub fn new(shape: NetShape, device: &B::Device) -> Self {
+        Self {
+            torso: Torso::new(
+                NetShape {
+                    outputs: 2,
+                    ..shape
+                },
+                device,
+            ),
+            values: LinearConfig::new(HIDDEN, 2).init(device),
+        }
+    }
+
+    /// `[batch, 2]`: column 0 the individual value, column 1 the collective value.
+    pub fn values(&self, obs: Tensor<B, 2>) -> Tensor<B, 2> {
+        self.values.forward(self.torso.forward(obs))
+    }
+}

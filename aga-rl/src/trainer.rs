@@ -1,0 +1,624 @@
+//! The learner: rollouts from many environment copies, GAE on two value heads per agent, and
+//! PPO epochs whose every minibatch step goes through [`GameOptimizer`] with the run's rule.
+
+use crate::losses::{AgentBatch, CriticLoss, PpoGame};
+use crate::policy::{Actor, Critic, NetShape};
+use crate::{gae, svo_shaped, RlError, RlMethod, TrainConfig};
+use aga_burn::{Dual, GameOptimizer, GameOptimizerConfig, HvpBackend};
+use aga_core::Method;
+use aga_envs::{seed_of, Env, EnvConfig, EpisodeMetrics, VecEnv};
+use burn::module::{AutodiffModule, Module};
+use burn::optim::adaptor::OptimizerAdaptor;
+use burn::optim::{Adam, AdamConfig};
+use burn::record::{BinFileRecorder, FullPrecisionSettings, Recorder};
+use burn::tensor::backend::Backend;
+use burn::tensor::{Int, Tensor, TensorData};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+type AD<B> = HvpBackend<B>;
+type ActorOpt<B> = OptimizerAdaptor<Adam, Actor<AD<B>>, AD<B>>;
+type CriticOpt<B> = OptimizerAdaptor<Adam, Critic<AD<B>>, AD<B>>;
+
+/// What one update (one rollout and its PPO epochs) measured: one row of `metrics.csv`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UpdateMetrics {
+    /// The update's number, from 1.
+    pub update: u64,
+    /// Environment steps so far (summed over copies).
+    pub env_steps: u64,
+    /// Mean over copies of the collective reward per step in this rollout.
+    pub reward_per_step: f64,
+    /// Episodes that ended during this rollout.
+    pub episodes_ended: usize,
+    /// The mean metrics of the most recent episodes to end (those of this rollout, else the
+    /// latest earlier ones); `None` before the first episode ends.
+    pub episode: Option<EpisodeMetrics>,
+    /// Means over the update's minibatch steps of the rule's diagnostics.
+    pub rule: RuleMetrics,
+    /// The learning rate of this update (after annealing).
+    pub lr: f64,
+}
+
+/// The rule's diagnostics, averaged over an update's minibatch steps.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RuleMetrics {
+    /// Mean `λ` used (after the sign rule); NaN for rules without `λ`.
+    pub lambda: f64,
+    /// Mean `‖ξ‖`.
+    pub xi_norm: f64,
+    /// Mean `‖ξ_c‖`.
+    pub xi_c_norm: f64,
+    /// Mean `cos(ξ, ξ_c)`.
+    pub cos_xi_xi_c: f64,
+    /// Share of steps whose alignment sign was `+1` (AgA, SGA); NaN otherwise.
+    pub positive_alignment: f64,
+    /// Mean individual surrogate loss (with the entropy term) before the steps.
+    pub policy_loss: f64,
+    /// Mean critic loss before the steps.
+    pub value_loss: f64,
+}
+
+/// Everything that changes during a run, saved in a checkpoint besides the networks and the
+/// optimisers' states.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct RunState {
+    updates: u64,
+    env_steps: u64,
+    last_episode: Option<EpisodeMetrics>,
+    envs: VecEnv,
+}
+
+/// A training run: the agents' actors and critics, their optimisers and the environments.
+pub struct Trainer<B: Backend> {
+    config: TrainConfig,
+    env_config: EnvConfig,
+    shape: NetShape,
+    device: B::Device,
+    actors: Vec<Actor<AD<B>>>,
+    critics: Vec<Critic<AD<B>>>,
+    actor_opt: GameOptimizer<ActorOpt<B>>,
+    critic_opt: GameOptimizer<CriticOpt<B>>,
+    state: RunState,
+    obs: Vec<u8>,
+}
+
+/// The rule of `aga-core` behind each method.
+fn rule_of(config: &TrainConfig) -> GameOptimizerConfig {
+    let method = match config.method {
+        RlMethod::SimulInd | RlMethod::Svo => Method::Simgd,
+        RlMethod::SimulCo => Method::Collective,
+        RlMethod::Consensus => Method::Consensus,
+        RlMethod::Sga => Method::Sga,
+        RlMethod::Aga => Method::Aga,
+    };
+    let mut rule =
+        GameOptimizerConfig::new(method).with_max_grad_norm(Some(config.ppo.max_grad_norm));
+    if let Some(lambda) = config.effective_lambda() {
+        rule = rule.with_lambda(lambda);
+    }
+    rule
+}
+
+fn adam() -> AdamConfig {
+    // CleanRL's PPO uses Adam with ε = 1e-5.
+    AdamConfig::new().with_epsilon(1e-5)
+}
+
+impl<B: Backend> Trainer<B> {
+    /// A new run: networks initialised from the seed, environments reset.
+    pub fn new(
+        config: TrainConfig,
+        env_config: EnvConfig,
+        device: B::Device,
+    ) -> Result<Self, RlError> {
+        config.validate()?;
+        let env = Env::new(env_config.clone())?;
+        let kind = config.policy.obs_kind();
+        let side = 2 * env_config.view_radius + 1;
+        let shape = NetShape {
+            kind: config.policy,
+            side,
+            channels: kind.channels(),
+            outputs: env.num_actions(),
+        };
+        shape.validate()?;
+        let agents = env.num_agents();
+        AD::<B>::seed(&device, seed_of(config.seed, 0xACE0));
+        let actors: Vec<_> = (0..agents)
+            .map(|_| aga_burn::initialized(Actor::new(shape, &device)))
+            .collect();
+        let critics: Vec<_> = (0..agents)
+            .map(|_| aga_burn::initialized(Critic::new(shape, &device)))
+            .collect();
+        let envs = VecEnv::new(env_config.clone(), config.ppo.envs, config.seed, kind)?;
+        let actor_opt = rule_of(&config)
+            .init((0..agents).map(|_| adam().init()).collect())
+            .map_err(RlError::Transform)?;
+        let critic_opt = GameOptimizerConfig::new(Method::Simgd)
+            .with_max_grad_norm(Some(config.ppo.max_grad_norm))
+            .init((0..agents).map(|_| adam().init()).collect())
+            .map_err(RlError::Transform)?;
+        let mut obs = vec![0; envs.obs_batch_len()];
+        envs.observe(&mut obs)?;
+        Ok(Self {
+            config,
+            env_config,
+            shape,
+            device,
+            actors,
+            critics,
+            actor_opt,
+            critic_opt,
+            state: RunState {
+                updates: 0,
+                env_steps: 0,
+                last_episode: None,
+                envs,
+            },
+            obs,
+        })
+    }
+
+    /// The run's configuration.
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    /// The environment's configuration.
+    pub fn env_config(&self) -> &EnvConfig {
+        &self.env_config
+    }
+
+    /// Environment steps done so far.
+    pub fn env_steps(&self) -> u64 {
+        self.state.env_steps
+    }
+
+    /// Updates done so far.
+    pub fn updates(&self) -> u64 {
+        self.state.updates
+    }
+
+    /// Environment steps of one update (`envs × rollout_steps`).
+    pub fn steps_per_update(&self) -> u64 {
+        (self.config.ppo.envs * self.config.ppo.rollout_steps) as u64
+    }
+
+    /// Updates in the whole run (the last one may pass `steps` by less than one rollout).
+    pub fn total_updates(&self) -> u64 {
+        self.config.steps.div_ceil(self.steps_per_update())
+    }
+
+    /// Whether the run has done its `steps`.
+    pub fn finished(&self) -> bool {
+        self.state.updates >= self.total_updates()
+    }
+
+    /// Set a new total budget (for a resumed run that goes further than it was first asked).
+    pub fn set_steps(&mut self, steps: u64) -> Result<(), RlError> {
+        let mut config = self.config.clone();
+        config.steps = steps;
+        config.validate()?;
+        self.config = config;
+        Ok(())
+    }
+
+    /// The learning rate of update `k` (0-based): linear annealing from `lr` towards 0 over the
+    /// annealing horizon (the run's updates, or `anneal_steps`), as CleanRL.
+    fn lr_at(&self, k: u64) -> f64 {
+        let p = &self.config.ppo;
+        if !p.anneal_lr {
+            return p.lr;
+        }
+        let horizon = p
+            .anneal_steps
+            .unwrap_or(self.config.steps)
+            .div_ceil(self.steps_per_update())
+            .max(1);
+        let frac = 1.0 - (k as f64) / (horizon as f64);
+        p.lr * frac.max(1e-3)
+    }
+
+    /// Observations of agent `i` in the current batch, as floats `[envs, obs_len]`.
+    fn agent_obs(&self, obs: &[u8], i: usize) -> Vec<f32> {
+        let (n, len) = (self.actors.len(), self.shape.obs_len());
+        let copies = obs.len() / (n * len);
+        let mut out = Vec::with_capacity(copies * len);
+        for e in 0..copies {
+            let start = (e * n + i) * len;
+            out.extend(obs[start..start + len].iter().map(|&b| f32::from(b)));
+        }
+        out
+    }
+
+    /// `[rows, len / rows]` on the inference backend (`Dual<B>`, no tangents).
+    fn inference_tensor(&self, data: Vec<f32>, rows: usize) -> Tensor<Dual<B>, 2> {
+        let cols = data.len() / rows.max(1);
+        Tensor::from_data(TensorData::new(data, [rows, cols]), &self.device)
+    }
+
+    /// `[rows, len / rows]` on the learner's backend.
+    fn learner_tensor(&self, data: Vec<f32>, rows: usize) -> Tensor<AD<B>, 2> {
+        let cols = data.len() / rows.max(1);
+        Tensor::from_data(TensorData::new(data, [rows, cols]), &self.device)
+    }
+
+    /// One update: a rollout of `rollout_steps` steps in every copy, then PPO's epochs.
+    pub fn update(&mut self) -> Result<UpdateMetrics, RlError> {
+        let p = self.config.ppo.clone();
+        let n = self.actors.len();
+        let copies = p.envs;
+        let steps = p.rollout_steps;
+        let len = self.shape.obs_len();
+        let k = self.state.updates;
+        let mut rng =
+            ChaCha8Rng::seed_from_u64(seed_of(self.config.seed ^ 0x5EED_0F_A6A, k as usize));
+        let inference: Vec<_> = self.actors.iter().map(|a| a.valid()).collect();
+
+        // ---- rollout ----------------------------------------------------------------------
+        let mut obs_buf = Vec::with_capacity(steps * self.obs.len());
+        let mut actions_buf = vec![0u8; steps * copies * n];
+        let mut logp_buf = vec![0f32; steps * copies * n];
+        let mut rewards_buf = vec![0f32; steps * copies * n];
+        let mut dones_buf = vec![false; steps * copies];
+        let mut rewards = vec![0f32; copies * n];
+        let mut dones = vec![false; copies];
+        let mut ended: Vec<EpisodeMetrics> = Vec::new();
+        for t in 0..steps {
+            obs_buf.extend_from_slice(&self.obs);
+            let mut actions = vec![0u8; copies * n];
+            for (i, actor) in inference.iter().enumerate() {
+                let x = self.inference_tensor(self.agent_obs(&self.obs, i), copies);
+                let lp: Vec<f32> = actor
+                    .log_probs(x)
+                    .into_data()
+                    .convert::<f32>()
+                    .to_vec::<f32>()
+                    .expect("float data");
+                let a_n = self.shape.outputs;
+                for e in 0..copies {
+                    let row = &lp[e * a_n..(e + 1) * a_n];
+                    let a = sample(row, rng.gen::<f64>());
+                    actions[e * n + i] = a as u8;
+                    logp_buf[(t * copies + e) * n + i] = row[a];
+                }
+            }
+            actions_buf[t * copies * n..(t + 1) * copies * n].copy_from_slice(&actions);
+            let finished = self.state.envs.step_autoreset(
+                &actions,
+                &mut rewards,
+                &mut self.obs,
+                &mut dones,
+            )?;
+            ended.extend(finished.into_iter().map(|(_, m)| m));
+            rewards_buf[t * copies * n..(t + 1) * copies * n].copy_from_slice(&rewards);
+            dones_buf[t * copies..(t + 1) * copies].copy_from_slice(&dones);
+        }
+        self.state.env_steps += (steps * copies) as u64;
+        let reward_per_step =
+            rewards_buf.iter().map(|&r| f64::from(r)).sum::<f64>() / (steps * copies) as f64;
+        if let Some(mean) = EpisodeMetrics::mean(&ended) {
+            self.state.last_episode = Some(mean);
+        }
+
+        // ---- values and advantages ---------------------------------------------------------
+        // Sample order for agent i: s = t * copies + e.
+        let samples = steps * copies;
+        let mut per_agent = Vec::with_capacity(n);
+        for i in 0..n {
+            let critic = self.critics[i].valid();
+            let mut all_obs = Vec::with_capacity((samples + copies) * len);
+            for t in 0..steps {
+                all_obs.extend(
+                    self.agent_obs(&obs_buf[t * self.obs.len()..(t + 1) * self.obs.len()], i),
+                );
+            }
+            all_obs.extend(self.agent_obs(&self.obs, i));
+            let values: Vec<f32> = critic
+                .values(self.inference_tensor(all_obs, samples + copies))
+                .into_data()
+                .convert::<f32>()
+                .to_vec::<f32>()
+                .expect("float data");
+            let mut adv = vec![0f32; samples];
+            let mut ret = vec![0f32; samples];
+            let mut adv_c = vec![0f32; samples];
+            let mut ret_c = vec![0f32; samples];
+            for e in 0..copies {
+                let (mut r_i, mut r_c, mut v_i, mut v_c, mut d) =
+                    (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+                for t in 0..steps {
+                    let at = (t * copies + e) * n;
+                    let step_rewards = &rewards_buf[at..at + n];
+                    let own = match self.config.method {
+                        RlMethod::Svo => svo_shaped(
+                            step_rewards,
+                            self.config.svo_angle.unwrap_or(std::f64::consts::FRAC_PI_4),
+                            self.config.svo_weight.unwrap_or(1.0),
+                        )[i],
+                        _ => step_rewards[i],
+                    };
+                    r_i.push(own);
+                    r_c.push(step_rewards.iter().sum::<f32>());
+                    let s = t * copies + e;
+                    v_i.push(values[2 * s]);
+                    v_c.push(values[2 * s + 1]);
+                    d.push(dones_buf[t * copies + e]);
+                }
+                let last = samples + e;
+                let gi = gae(&r_i, &v_i, &d, values[2 * last], p.gamma, p.gae_lambda);
+                let gc = gae(&r_c, &v_c, &d, values[2 * last + 1], p.gamma, p.gae_lambda);
+                for t in 0..steps {
+                    let s = t * copies + e;
+                    adv[s] = gi.advantages[t];
+                    ret[s] = gi.returns[t];
+                    adv_c[s] = gc.advantages[t];
+                    ret_c[s] = gc.returns[t];
+                }
+            }
+            per_agent.push((adv, ret, adv_c, ret_c));
+        }
+
+        // ---- PPO epochs --------------------------------------------------------------------
+        let lr = self.lr_at(k);
+        let mb_size = samples / p.minibatches;
+        let mut sums = RuleSums::default();
+        for _ in 0..p.epochs {
+            let mut order: Vec<usize> = (0..samples).collect();
+            for j in (1..samples).rev() {
+                order.swap(j, rng.gen_range(0..=j));
+            }
+            for mb in 0..p.minibatches {
+                let idx = &order[mb * mb_size..(mb + 1) * mb_size];
+                let batches: Vec<AgentBatch<AD<B>>> = (0..n)
+                    .map(|i| {
+                        let (adv, ret, adv_c, ret_c) = &per_agent[i];
+                        let mut o = Vec::with_capacity(idx.len() * len);
+                        let mut acts = Vec::with_capacity(idx.len());
+                        let pick = |v: &[f32]| -> Vec<f32> { idx.iter().map(|&s| v[s]).collect() };
+                        let mut old = Vec::with_capacity(idx.len());
+                        for &s in idx {
+                            let (t, e) = (s / copies, s % copies);
+                            let start = t * self.obs.len() + (e * n + i) * len;
+                            o.extend(obs_buf[start..start + len].iter().map(|&b| f32::from(b)));
+                            acts.push(i64::from(actions_buf[s * n + i]));
+                            old.push(logp_buf[s * n + i]);
+                        }
+                        let m = idx.len();
+                        let dev = self.device.clone();
+                        let v1 = |v: Vec<f32>| {
+                            Tensor::<AD<B>, 1>::from_data(TensorData::new(v, [m]), &dev)
+                        };
+                        AgentBatch {
+                            obs: self.learner_tensor(o, m),
+                            actions: Tensor::<AD<B>, 2, Int>::from_data(
+                                TensorData::new(acts, [m, 1]),
+                                &dev,
+                            ),
+                            old_log_probs: v1(old),
+                            advantages: v1(pick(adv)),
+                            collective_advantages: v1(pick(adv_c)),
+                            returns: v1(pick(ret)),
+                            collective_returns: v1(pick(ret_c)),
+                        }
+                    })
+                    .collect();
+                let game = PpoGame {
+                    batches: batches.clone(),
+                    clip: p.clip,
+                    entropy_coef: p.entropy_coef,
+                };
+                let actors = std::mem::take(&mut self.actors);
+                let step = self
+                    .actor_opt
+                    .step::<B, _, _>(lr, actors, &game)
+                    .map_err(RlError::Transform)?;
+                self.actors = step.players;
+                sums.add(&step.diagnostics, &step.losses_before);
+                let critic_loss = CriticLoss {
+                    batches,
+                    value_coef: p.value_coef,
+                };
+                let critics = std::mem::take(&mut self.critics);
+                let step = self
+                    .critic_opt
+                    .step::<B, _, _>(lr, critics, &critic_loss)
+                    .map_err(RlError::Transform)?;
+                self.critics = step.players;
+                sums.value_loss += step.losses_before.iter().sum::<f64>() / n as f64;
+            }
+        }
+        self.state.updates += 1;
+        Ok(UpdateMetrics {
+            update: self.state.updates,
+            env_steps: self.state.env_steps,
+            reward_per_step,
+            episodes_ended: ended.len(),
+            episode: self.state.last_episode.clone(),
+            rule: sums.mean(),
+            lr,
+        })
+    }
+
+    /// Save everything a bit-identical resume needs into `dir` (created if missing).
+    pub fn save(&self, dir: &Path) -> Result<(), RlError> {
+        std::fs::create_dir_all(dir).map_err(|e| RlError::io(dir, e))?;
+        let recorder = BinFileRecorder::<FullPrecisionSettings>::new();
+        self.actors
+            .clone()
+            .save_file(dir.join("actors"), &recorder)
+            .map_err(RlError::record)?;
+        self.critics
+            .clone()
+            .save_file(dir.join("critics"), &recorder)
+            .map_err(RlError::record)?;
+        Recorder::<AD<B>>::record(
+            &recorder,
+            self.actor_opt.to_record::<B, Actor<AD<B>>>(),
+            dir.join("actor_adam"),
+        )
+        .map_err(RlError::record)?;
+        Recorder::<AD<B>>::record(
+            &recorder,
+            self.critic_opt.to_record::<B, Critic<AD<B>>>(),
+            dir.join("critic_adam"),
+        )
+        .map_err(RlError::record)?;
+        let state =
+            serde_json::to_string(&self.state).map_err(|e| RlError::Checkpoint(e.to_string()))?;
+        let path = dir.join("state.json");
+        std::fs::write(&path, state).map_err(|e| RlError::io(&path, e))?;
+        Ok(())
+    }
+
+    /// A run of `config` continued from the checkpoint in `dir` (written by
+    /// [`Trainer::save`] for the same configuration).
+    pub fn load(
+        config: TrainConfig,
+        env_config: EnvConfig,
+        device: B::Device,
+        dir: &Path,
+    ) -> Result<Self, RlError> {
+        let mut fresh = Self::new(config, env_config, device.clone())?;
+        let recorder = BinFileRecorder::<FullPrecisionSettings>::new();
+        fresh.actors = fresh
+            .actors
+            .clone()
+            .load_file(dir.join("actors"), &recorder, &device)
+            .map_err(RlError::record)?;
+        fresh.critics = fresh
+            .critics
+            .clone()
+            .load_file(dir.join("critics"), &recorder, &device)
+            .map_err(RlError::record)?;
+        let record = Recorder::<AD<B>>::load(&recorder, dir.join("actor_adam"), &device)
+            .map_err(RlError::record)?;
+        fresh.actor_opt = fresh
+            .actor_opt
+            .load_record::<B, Actor<AD<B>>>(record)
+            .map_err(RlError::Transform)?;
+        let record = Recorder::<AD<B>>::load(&recorder, dir.join("critic_adam"), &device)
+            .map_err(RlError::record)?;
+        fresh.critic_opt = fresh
+            .critic_opt
+            .load_record::<B, Critic<AD<B>>>(record)
+            .map_err(RlError::Transform)?;
+        let path = dir.join("state.json");
+        let text = std::fs::read_to_string(&path).map_err(|e| RlError::io(&path, e))?;
+        let state: RunState =
+            serde_json::from_str(&text).map_err(|e| RlError::Checkpoint(e.to_string()))?;
+        if state.envs.envs().len() != fresh.config.ppo.envs
+            || state.envs.num_agents() != fresh.actors.len()
+        {
+            return Err(RlError::Checkpoint(
+                "the checkpoint's environments do not match the configuration".into(),
+            ));
+        }
+        fresh.state = state;
+        fresh.obs = vec![0; fresh.state.envs.obs_batch_len()];
+        fresh.state.envs.observe(&mut fresh.obs)?;
+        Ok(fresh)
+    }
+
+    /// The greedy policy (each agent's most probable action) on `episodes` fresh episodes
+    /// seeded from `seed`: the mean of their metrics.
+    pub fn evaluate(&self, episodes: usize, seed: u64) -> Result<EpisodeMetrics, RlError> {
+        let kind = self.config.policy.obs_kind();
+        let mut envs = VecEnv::new(self.env_config.clone(), episodes.max(1), seed, kind)?;
+        let mut obs = vec![0; envs.obs_batch_len()];
+        envs.observe(&mut obs)?;
+        let copies = episodes.max(1);
+        let n = self.actors.len();
+        let mut rewards = vec![0f32; copies * n];
+        let mut actions = vec![0u8; copies * n];
+        for _ in 0..self.env_config.horizon {
+            self.greedy_actions(&obs, &mut actions);
+            envs.step(&actions, &mut rewards, &mut obs)?;
+        }
+        Ok(EpisodeMetrics::mean(&envs.metrics()).expect("at least one episode"))
+    }
+
+    /// Each agent's most probable action for a batch of observations (`copies × agents ×
+    /// obs_len`, as [`VecEnv`] writes them) into `actions` (`copies × agents`).
+    pub fn greedy_actions(&self, obs: &[u8], actions: &mut [u8]) {
+        let n = self.actors.len();
+        let copies = actions.len() / n;
+        for (i, actor) in self.actors.iter().enumerate() {
+            let x = self.inference_tensor(self.agent_obs(obs, i), copies);
+            let best: Vec<i64> = actor
+                .valid()
+                .log_probs(x)
+                .argmax(1)
+                .into_data()
+                .convert::<i64>()
+                .to_vec::<i64>()
+                .expect("int data");
+            for e in 0..copies {
+                actions[e * n + i] = best[e] as u8;
+            }
+        }
+    }
+}
+
+/// Inverse-CDF sampling from log-probabilities with a uniform draw `u ∈ [0, 1)`.
+fn sample(log_probs: &[f32], u: f64) -> usize {
+    let mut acc = 0.0;
+    for (a, &lp) in log_probs.iter().enumerate() {
+        acc += f64::from(lp).exp();
+        if u < acc {
+            return a;
+        }
+    }
+    log_probs.len() - 1
+}
+
+#[derive(Default)]
+struct RuleSums {
+    steps: usize,
+    lambda: f64,
+    lambda_count: usize,
+    xi: f64,
+    xi_c: f64,
+    cos: f64,
+    positive: usize,
+    signs: usize,
+    policy_loss: f64,
+    value_loss: f64,
+}
+
+impl RuleSums {
+    fn add(&mut self, d: &aga_burn::StepDiagnostics, losses: &[f64]) {
+        self.steps += 1;
+        if let Some(l) = d.lambda {
+            self.lambda += l;
+            self.lambda_count += 1;
+        }
+        self.xi += d.xi_norm;
+        self.xi_c += d.xi_c_norm;
+        self.cos += d.cos_xi_xi_c;
+        if let Some(s) = d.alignment_sign {
+            self.signs += 1;
+            if s > 0.0 {
+                self.positive += 1;
+            }
+        }
+        self.policy_loss += losses.iter().sum::<f64>() / losses.len().max(1) as f64;
+    }
+
+    fn mean(&self) -> RuleMetrics {
+        let k = self.steps.max(1) as f64;
+        let ratio = |a: f64, b: usize| if b == 0 { f64::NAN } else { a / b as f64 };
+        RuleMetrics {
+            lambda: ratio(self.lambda, self.lambda_count),
+            xi_norm: self.xi / k,
+            xi_c_norm: self.xi_c / k,
+            cos_xi_xi_c: self.cos / k,
+            positive_alignment: ratio(self.positive as f64, self.signs),
+            policy_loss: self.policy_loss / k,
+            value_loss: self.value_loss / k,
+        }
+    }
+}
