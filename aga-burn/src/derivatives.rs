@@ -121,6 +121,9 @@ struct SharedPass<B: Backend> {
     collective: Option<Vec<Tensor<B, 1>>>,
 }
 
+/// Losses, `ξ` and the per-loss gradient blocks of one unseeded per-loss pass.
+type PerLossFirstOrder<B> = (Vec<f64>, FlatTensor<B>, PerLossBlocks<B>);
+
 /// One loss's result in a per-loss pass.
 struct LossPass<B: Backend> {
     value: f64,
@@ -305,10 +308,7 @@ where
     }
 
     /// Losses, `ξ` and the per-loss gradient blocks from one unseeded per-loss pass.
-    fn per_loss_first_order(
-        &self,
-        w: &FlatTensor<B>,
-    ) -> Result<(Vec<f64>, FlatTensor<B>, PerLossBlocks<B>), GameError> {
+    fn per_loss_first_order(&self, w: &FlatTensor<B>) -> Result<PerLossFirstOrder<B>, GameError> {
         let n = self.layout.num_players();
         let passes = self.per_loss(w, (0..n).map(|_| self.no_seed()).collect())?;
         let losses = passes.iter().map(|p| p.value).collect();

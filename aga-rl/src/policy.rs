@@ -3,12 +3,15 @@
 //! over the one-hot window (the fast option).
 
 use aga_envs::ObsKind;
-use burn::module::Module;
+use burn::module::{Module, ModuleMapper, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::{log_softmax, relu};
 use burn::tensor::backend::Backend;
 use burn::tensor::Tensor;
+use burn::tensor::TensorData;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -176,19 +179,23 @@ pub struct Actor<B: Backend> {
 }
 
 impl<B: Backend> Actor<B> {
-    /// A freshly initialised actor (Burn's default initialisation; the logits layer's weights
-    /// scaled by 0.01 so that the first policy is close to uniform, as CleanRL's orthogonal
-    /// initialisation with gain 0.01 intends).
-    pub fn new(shape: NetShape, device: &B::Device) -> Self {
-        let logits = LinearConfig::new(HIDDEN, shape.outputs).init(device);
-        let logits = Linear {
+    /// A freshly initialised actor, its weights drawn from `seed` (Burn's default
+    /// initialisation, uniform in `±1/√fan_in`, but from a seeded host generator, so a seed
+    /// gives the same network on every backend); the logits layer's weights are scaled by
+    /// 0.01 and its bias is zero, so that the first policy is close to uniform (as CleanRL's
+    /// orthogonal initialisation with gain 0.01 intends).
+    pub fn new(shape: NetShape, device: &B::Device, seed: u64) -> Self {
+        let actor = Self {
+            torso: Torso::new(shape, device),
+            logits: LinearConfig::new(HIDDEN, shape.outputs).init(device),
+        };
+        let mut actor = seeded(actor, seed);
+        let logits = actor.logits;
+        actor.logits = Linear {
             weight: logits.weight.map(|w| w.mul_scalar(0.01)),
             bias: logits.bias.map(|b| b.map(|b| b.mul_scalar(0.0))),
         };
-        Self {
-            torso: Torso::new(shape, device),
-            logits,
-        }
+        seeded_leaves(actor)
     }
 
     /// Log-probabilities of every action, `[batch, actions]`.
@@ -206,9 +213,9 @@ pub struct Critic<B: Backend> {
 }
 
 impl<B: Backend> Critic<B> {
-    /// A freshly initialised critic with two value heads.
-    pub fn new(shape: NetShape, device: &B::Device) -> Self {
-        Self {
+    /// A freshly initialised critic with two value heads, its weights drawn from `seed`.
+    pub fn new(shape: NetShape, device: &B::Device, seed: u64) -> Self {
+        let critic = Self {
             torso: Torso::new(
                 NetShape {
                     outputs: 2,
@@ -217,11 +224,58 @@ impl<B: Backend> Critic<B> {
                 device,
             ),
             values: LinearConfig::new(HIDDEN, 2).init(device),
-        }
+        };
+        seeded(critic, seed)
     }
 
     /// `[batch, 2]`: column 0 the individual value, column 1 the collective value.
     pub fn values(&self, obs: Tensor<B, 2>) -> Tensor<B, 2> {
         self.values.forward(self.torso.forward(obs))
     }
+}
+
+/// Redraw every float parameter uniformly in `±1/√fan_in` from a generator seeded with `seed`
+/// (weights: `fan_in` from their shape, `[in, out]` or `[out, in, k, k]`; a bias takes the
+/// fan-in of the weight visited before it), as trainable leaves.
+fn seeded<B: Backend, M: Module<B>>(module: M, seed: u64) -> M {
+    struct Draw {
+        rng: ChaCha8Rng,
+        fan_in: usize,
+    }
+    impl<B: Backend> ModuleMapper<B> for Draw {
+        fn map_float<const D: usize>(&mut self, param: Param<Tensor<B, D>>) -> Param<Tensor<B, D>> {
+            let (id, tensor, mapper) = param.consume();
+            let dims = tensor.dims();
+            match D {
+                2 => self.fan_in = dims[0],
+                4 => self.fan_in = dims[1] * dims[2] * dims[3],
+                _ => {}
+            }
+            let bound = 1.0 / (self.fan_in.max(1) as f64).sqrt();
+            let count: usize = dims.iter().product();
+            let values: Vec<f32> = (0..count)
+                .map(|_| self.rng.gen_range(-bound..bound) as f32)
+                .collect();
+            let device = tensor.device();
+            let fresh = Tensor::<B, D>::from_data(TensorData::new(values, dims), &device);
+            Param::from_mapped_value(id, fresh.require_grad(), mapper)
+        }
+    }
+    module.map(&mut Draw {
+        rng: ChaCha8Rng::seed_from_u64(seed),
+        fan_in: 1,
+    })
+}
+
+/// Every float parameter made a trainable leaf again (a tensor mapped by an op is that op's
+/// output, which the optimisers and the game would skip).
+fn seeded_leaves<B: Backend, M: Module<B>>(module: M) -> M {
+    struct Leaves;
+    impl<B: Backend> ModuleMapper<B> for Leaves {
+        fn map_float<const D: usize>(&mut self, param: Param<Tensor<B, D>>) -> Param<Tensor<B, D>> {
+            let (id, tensor, mapper) = param.consume();
+            Param::from_mapped_value(id, tensor.detach().require_grad(), mapper)
+        }
+    }
+    module.map(&mut Leaves)
 }

@@ -126,12 +126,11 @@ impl<B: Backend> Trainer<B> {
         };
         shape.validate()?;
         let agents = env.num_agents();
-        AD::<B>::seed(&device, seed_of(config.seed, 0xACE0));
         let actors: Vec<_> = (0..agents)
-            .map(|_| aga_burn::initialized(Actor::new(shape, &device)))
+            .map(|i| Actor::new(shape, &device, seed_of(config.seed ^ 0xAC7, i)))
             .collect();
         let critics: Vec<_> = (0..agents)
-            .map(|_| aga_burn::initialized(Critic::new(shape, &device)))
+            .map(|i| Critic::new(shape, &device, seed_of(config.seed ^ 0xC417, i)))
             .collect();
         let envs = VecEnv::new(env_config.clone(), config.ppo.envs, config.seed, kind)?;
         let actor_opt = rule_of(&config)
@@ -255,7 +254,7 @@ impl<B: Backend> Trainer<B> {
         let len = self.shape.obs_len();
         let k = self.state.updates;
         let mut rng =
-            ChaCha8Rng::seed_from_u64(seed_of(self.config.seed ^ 0x5EED_0F_A6A, k as usize));
+            ChaCha8Rng::seed_from_u64(seed_of(self.config.seed ^ 0x5EED_FA6A, k as usize));
         let inference: Vec<_> = self.actors.iter().map(|a| a.valid()).collect();
 
         // ---- rollout ----------------------------------------------------------------------

@@ -40,18 +40,56 @@ fn small_config(method: RlMethod, steps: u64) -> TrainConfig {
     c
 }
 
+fn run(trainer: &mut Trainer<CpuF32>, updates: u64) -> Vec<String> {
+    (0..updates)
+        .map(|_| format!("{:?}", trainer.update().unwrap()))
+        .collect()
+}
+
 #[test]
-fn smoke() {
+fn ppo_learns_to_eat_and_not_to_fire() {
     dtype();
-    let mut t = Trainer::<CpuF32>::new(
-        small_config(RlMethod::Aga, 512),
-        small_harvest(50),
-        Default::default(),
-    )
-    .unwrap();
+    // Random agents fire the penalty beam (−1 per shot, −50 per hit): the first rollout's
+    // collective reward per step is negative. After training they eat and stop firing.
+    let config = small_config(RlMethod::SimulInd, 128 * 120);
+    let mut t = Trainer::<CpuF32>::new(config, small_harvest(50), Default::default()).unwrap();
+    let first = t.update().unwrap();
+    let mut last = first.clone();
     while !t.finished() {
-        let m = t.update().unwrap();
-        println!("{m:?}");
+        last = t.update().unwrap();
     }
-    println!("{:?}", t.evaluate(4, 99).unwrap());
+    let eval = t.evaluate(4, 99).unwrap();
+    println!("first {first:?}\nlast {last:?}\ngreedy {eval:?}");
+    assert!(first.reward_per_step < -1.0, "{first:?}");
+    assert!(last.reward_per_step > 0.05, "{last:?}");
+    assert!(
+        eval.beams_fired < 1.0 && eval.apples_eaten >= 10.0,
+        "{eval:?}"
+    );
+}
+
+#[test]
+fn a_resumed_run_is_bit_identical() {
+    dtype();
+    let dir = std::env::temp_dir().join(format!("aga-rl-resume-{}", std::process::id()));
+    for method in [RlMethod::Aga, RlMethod::Svo] {
+        let config = small_config(method, 128 * 4);
+        let env = small_harvest(50);
+        let mut straight =
+            Trainer::<CpuF32>::new(config.clone(), env.clone(), Default::default()).unwrap();
+        let all = run(&mut straight, 4);
+        let mut first =
+            Trainer::<CpuF32>::new(config.clone(), env.clone(), Default::default()).unwrap();
+        let mut rows = run(&mut first, 2);
+        first.save(&dir).unwrap();
+        drop(first);
+        let mut resumed = Trainer::<CpuF32>::load(config, env, Default::default(), &dir).unwrap();
+        assert_eq!(resumed.updates(), 2);
+        rows.extend(run(&mut resumed, 2));
+        assert_eq!(rows, all, "{method}");
+        assert!(resumed.finished());
+        // And the next update of each differs from the last (the rows are not trivially equal).
+        assert_ne!(all[2], all[3]);
+    }
+    std::fs::remove_dir_all(&dir).ok();
 }
