@@ -253,6 +253,26 @@ impl TrainConfig {
             .then(|| self.lambda.unwrap_or(1.0))
     }
 
+    /// The actors' game optimiser: the rule of `aga-core` behind the method (simul-ind and
+    /// svo: `simgd`; simul-co: `collective`; consensus, sga, aga with `|λ|` and their sign
+    /// rules) and per-agent global-norm clipping at `max_grad_norm`.
+    pub fn rule(&self) -> aga_burn::GameOptimizerConfig {
+        use aga_core::Method;
+        let method = match self.method {
+            RlMethod::SimulInd | RlMethod::Svo => Method::Simgd,
+            RlMethod::SimulCo => Method::Collective,
+            RlMethod::Consensus => Method::Consensus,
+            RlMethod::Sga => Method::Sga,
+            RlMethod::Aga => Method::Aga,
+        };
+        let mut rule = aga_burn::GameOptimizerConfig::new(method)
+            .with_max_grad_norm(Some(self.ppo.max_grad_norm));
+        if let Some(lambda) = self.effective_lambda() {
+            rule = rule.with_lambda(lambda);
+        }
+        rule
+    }
+
     /// Check every value; the first problem found is the error.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let p = &self.ppo;

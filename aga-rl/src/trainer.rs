@@ -85,23 +85,6 @@ pub struct Trainer<B: Backend> {
     obs: Vec<u8>,
 }
 
-/// The rule of `aga-core` behind each method.
-fn rule_of(config: &TrainConfig) -> GameOptimizerConfig {
-    let method = match config.method {
-        RlMethod::SimulInd | RlMethod::Svo => Method::Simgd,
-        RlMethod::SimulCo => Method::Collective,
-        RlMethod::Consensus => Method::Consensus,
-        RlMethod::Sga => Method::Sga,
-        RlMethod::Aga => Method::Aga,
-    };
-    let mut rule =
-        GameOptimizerConfig::new(method).with_max_grad_norm(Some(config.ppo.max_grad_norm));
-    if let Some(lambda) = config.effective_lambda() {
-        rule = rule.with_lambda(lambda);
-    }
-    rule
-}
-
 fn adam() -> AdamConfig {
     // CleanRL's PPO uses Adam with ε = 1e-5.
     AdamConfig::new().with_epsilon(1e-5)
@@ -133,7 +116,8 @@ impl<B: Backend> Trainer<B> {
             .map(|i| Critic::new(shape, &device, seed_of(config.seed ^ 0xC417, i)))
             .collect();
         let envs = VecEnv::new(env_config.clone(), config.ppo.envs, config.seed, kind)?;
-        let actor_opt = rule_of(&config)
+        let actor_opt = config
+            .rule()
             .init((0..agents).map(|_| adam().init()).collect())
             .map_err(RlError::Transform)?;
         let critic_opt = GameOptimizerConfig::new(Method::Simgd)
