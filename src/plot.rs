@@ -309,6 +309,61 @@ pub fn lines(path: &Path, title: &str, axes: (&str, &str), series: &[Series]) ->
     finish(&mut chart, &root, SeriesLabelPosition::UpperRight)
 }
 
+/// A curve with a shaded band around it (e.g. a mean ± one standard deviation).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Band {
+    /// The legend label.
+    pub label: String,
+    /// The curve `(x, y)`.
+    pub mean: Vec<(f64, f64)>,
+    /// The band `(x, low, high)`.
+    pub band: Vec<(f64, f64, f64)>,
+}
+
+/// Curves with shaded bands and a legend.
+pub fn bands(path: &Path, title: &str, axes: (&str, &str), series: &[Band]) -> PlotResult {
+    let xs = series.iter().flat_map(|s| s.band.iter().map(|p| p.0));
+    let ys = series
+        .iter()
+        .flat_map(|s| s.band.iter().flat_map(|p| [p.1, p.2]))
+        .filter(|y| y.is_finite());
+    let (x0, x1) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+        (a.min(x), b.max(x))
+    });
+    let (y0, y1) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| {
+        (a.min(y), b.max(y))
+    });
+    if !(x0.is_finite() && y0.is_finite()) {
+        return Err("nothing to plot: no run has a finite value of this metric yet".into());
+    }
+    let pad = ((y1 - y0) * 0.05).max(1e-9);
+    let root = BitMapBackend::new(path, (900, 600)).into_drawing_area();
+    let mut chart = new_chart(&root, title, (x0, x1.max(x0 + 1.0)), (y0 - pad, y1 + pad))?;
+    draw_axes(&mut chart, axes, true)?;
+    for (k, s) in series.iter().enumerate() {
+        let colour = PALETTE[k % PALETTE.len()];
+        let mut outline: Vec<(f64, f64)> = s.band.iter().map(|p| (p.0, p.2)).collect();
+        outline.extend(s.band.iter().rev().map(|p| (p.0, p.1)));
+        chart
+            .draw_series(std::iter::once(Polygon::new(
+                outline,
+                colour.mix(0.18).filled(),
+            )))
+            .map_err(err)?;
+        chart
+            .draw_series(LineSeries::new(
+                s.mean.iter().copied(),
+                colour.stroke_width(2),
+            ))
+            .map_err(err)?
+            .label(s.label.clone())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(3))
+            });
+    }
+    finish(&mut chart, &root, SeriesLabelPosition::LowerRight)
+}
+
 /// Groups of points in a fixed box, one colour per group, with a legend.
 pub fn scatter(
     path: &Path,

@@ -246,6 +246,24 @@ impl TrainConfig {
         Ok(config)
     }
 
+    /// This configuration with the fields of a JSON object on top (nested objects such as
+    /// `ppo` are merged field by field), validated. Unknown fields are errors.
+    pub fn patched(&self, json: &str) -> Result<Self, ConfigError> {
+        let patch: serde_json::Value =
+            serde_json::from_str(json).map_err(|e| ConfigError::Json(e.to_string()))?;
+        if !patch.is_object() {
+            return Err(ConfigError::Json(
+                "the training configuration must be a JSON object".into(),
+            ));
+        }
+        let mut base = serde_json::to_value(self).map_err(|e| ConfigError::Json(e.to_string()))?;
+        merge(&mut base, patch);
+        let config: Self =
+            serde_json::from_value(base).map_err(|e| ConfigError::Json(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
     /// `|λ|` as used: the given one, or 1 for the methods that have one; `None` otherwise.
     pub fn effective_lambda(&self) -> Option<f64> {
         self.method
@@ -352,5 +370,22 @@ impl TrainConfig {
             check("svo_weight", ">= 0", w, w >= 0.0)?;
         }
         Ok(())
+    }
+}
+
+/// Merge `patch` into `base`: objects field by field, anything else replaced.
+fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
+    match (base, patch) {
+        (serde_json::Value::Object(b), serde_json::Value::Object(p)) => {
+            for (k, v) in p {
+                match b.get_mut(&k) {
+                    Some(slot) if slot.is_object() && v.is_object() => merge(slot, v),
+                    _ => {
+                        b.insert(k, v);
+                    }
+                }
+            }
+        }
+        (b, p) => *b = p,
     }
 }

@@ -58,9 +58,109 @@ pub(crate) enum Command {
     /// Sequential social dilemmas (Cleanup, Harvest): run scripted policies, render episodes.
     #[command(subcommand)]
     Env(EnvCommand),
-    /// Run one of the paper's experiments (toy, public-goods, ipd, matching-pennies, tandem).
+    /// Run one of the paper's experiments (toy, public-goods, ipd, matching-pennies, tandem,
+    /// cleanup, harvest).
     #[command(after_long_help = EXPERIMENTS_HELP)]
     Experiment(ExperimentArgs),
+    /// Train PPO agents in Cleanup or Harvest with one of the paper's methods (MATH.md §6).
+    #[command(after_long_help = TRAIN_HELP)]
+    Train(TrainArgs),
+    /// Draw learning curves of training runs (mean ± std over seeds, one curve per method).
+    Plot(PlotArgs),
+}
+
+const TRAIN_HELP: &str = "Methods (MATH.md §6; each agent is a player, its PPO surrogate its loss):
+  simul-ind   independent PPO: each agent descends its own surrogate
+  simul-co    each agent descends the collective-advantage surrogate
+  svo         simul-ind on SVO-shaped rewards (--config: svo_angle, svo_weight)
+  consensus   xi + lambda H^T xi
+  sga         xi + lambda A^T xi (A = 0 here: per-agent surrogates give a symmetric H)
+  aga         xi_c + lambda (xi + H_c xi_c), sign rule
+
+--config FILE is JSON with any fields of the training configuration, e.g.
+  {\"policy\": \"mlp\", \"ppo\": {\"lr\": 0.0005, \"envs\": 16, \"rollout_steps\": 128}}
+(fields: lambda, svo_angle, svo_weight, policy, seed, steps, and ppo: lr, anneal_lr,
+anneal_steps, gamma, gae_lambda, clip, value_coef, entropy_coef, epochs, minibatches,
+max_grad_norm, rollout_steps, envs); --env-config FILE sets environment fields as for
+`aga env run`. Command-line options override the files.
+
+Writes DIR/config.json, DIR/metrics.csv (one row per update), DIR/checkpoint/ (every
+--checkpoint-every updates and at the end) and DIR/eval.json (the greedy policy's episodes).
+`--resume DIR` continues the run saved in DIR up to --steps (default: its own) in total,
+bit-identically on the same backend. See docs/marl.md.";
+
+/// `aga train`.
+#[derive(Debug, Args)]
+pub(crate) struct TrainArgs {
+    /// cleanup or harvest.
+    #[arg(long)]
+    pub(crate) env: Option<String>,
+    /// simul-ind, simul-co, svo, consensus, sga or aga.
+    #[arg(long)]
+    pub(crate) method: Option<String>,
+    /// |lambda| of consensus, sga and aga (default 1).
+    #[arg(long, allow_hyphen_values = true)]
+    pub(crate) lambda: Option<f64>,
+    /// Number of agents (default: the environment's, 5).
+    #[arg(long)]
+    pub(crate) agents: Option<usize>,
+    /// JSON file with training options (see below).
+    #[arg(long)]
+    pub(crate) config: Option<std::path::PathBuf>,
+    /// JSON file with environment options (map, horizon, view_radius, …).
+    #[arg(long)]
+    pub(crate) env_config: Option<std::path::PathBuf>,
+    /// Total environment steps (summed over the environment copies).
+    #[arg(long)]
+    pub(crate) steps: Option<u64>,
+    /// Seed of everything random in the run.
+    #[arg(long)]
+    pub(crate) seed: Option<u64>,
+    /// Output folder (default runs/ENV-METHOD-seedS).
+    #[arg(long)]
+    pub(crate) out: Option<std::path::PathBuf>,
+    /// Policy network: cnn (default, SocialJax's IPPO CNN on RGB) or mlp (one-hot, faster).
+    #[arg(long)]
+    pub(crate) policy: Option<String>,
+    /// Environment copies stepped together (default 8).
+    #[arg(long)]
+    pub(crate) envs: Option<usize>,
+    /// Adam's learning rate (default 2.5e-4, annealed linearly).
+    #[arg(long, allow_hyphen_values = true)]
+    pub(crate) lr: Option<f64>,
+    /// Continue the run saved in this folder.
+    #[arg(long)]
+    pub(crate) resume: Option<std::path::PathBuf>,
+    /// Save a checkpoint every this many updates (and at the end).
+    #[arg(long, default_value_t = 10)]
+    pub(crate) checkpoint_every: u64,
+    /// Episodes of the final greedy-policy evaluation (0: none).
+    #[arg(long, default_value_t = 2)]
+    pub(crate) eval_episodes: usize,
+    /// Worker threads for the environments (default: all cores).
+    #[arg(long)]
+    pub(crate) threads: Option<usize>,
+    /// No progress bar.
+    #[arg(long)]
+    pub(crate) quiet: bool,
+    /// Where to compute (default flex, f32).
+    #[command(flatten)]
+    pub(crate) compute: BackendArgs,
+}
+
+/// `aga plot`.
+#[derive(Debug, Args)]
+pub(crate) struct PlotArgs {
+    /// Training runs (folders written by `aga train`).
+    #[arg(required = true)]
+    pub(crate) runs: Vec<std::path::PathBuf>,
+    /// Output image (.png).
+    #[arg(long)]
+    pub(crate) out: std::path::PathBuf,
+    /// The column of metrics.csv to draw (default collective_return; e.g. equality,
+    /// reward_per_step, apples_eaten, cos_xi_xi_c).
+    #[arg(long, default_value = "collective_return")]
+    pub(crate) metric: String,
 }
 
 /// The game and its parameters.
@@ -248,9 +348,10 @@ pub(crate) struct EnvSetupArgs {
     /// cleanup or harvest.
     #[arg(long)]
     pub(crate) env: String,
-    /// random, stay, greedy or clean-and-harvest (Cleanup).
+    /// random, stay, greedy or clean-and-harvest (Cleanup); `env render` also takes
+    /// --checkpoint instead.
     #[arg(long)]
-    pub(crate) policy: String,
+    pub(crate) policy: Option<String>,
     /// clean-and-harvest: how many agents clean (default 1).
     #[arg(long)]
     pub(crate) cleaners: Option<usize>,
@@ -304,4 +405,8 @@ pub(crate) struct EnvRenderArgs {
     /// GIF frame delay in milliseconds.
     #[arg(long, default_value_t = 60)]
     pub(crate) delay: u32,
+    /// Render the greedy policy of a training run (the folder `aga train` wrote) instead of
+    /// a scripted policy; its environment configuration is used.
+    #[arg(long)]
+    pub(crate) checkpoint: Option<std::path::PathBuf>,
 }

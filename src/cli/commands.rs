@@ -29,6 +29,8 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Cli
         Command::Hessian(args) => hessian_command(args, out),
         Command::Experiment(args) => experiment_command(args, out, err),
         Command::Env(command) => super::env::env_command(command, out),
+        Command::Train(args) => train_command(args, out),
+        Command::Plot(args) => super::train::plot_command(args, out),
     }
 }
 
@@ -613,6 +615,22 @@ fn hessian_on<B: BurnBackend>(args: HessianArgs, out: &mut dyn Write) -> Result<
     say!(out, "game:       {}", a.class)?;
     say!(out, "collective: {}", a.class_c)?;
     Ok(())
+}
+
+/// `aga train`: f32 unless `--dtype` says otherwise (reinforcement learning needs no f64).
+fn train_command(mut args: super::args::TrainArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    use super::train::train_on;
+    if args.compute.dtype.is_none() {
+        args.compute.dtype = Some("f32".into());
+    }
+    let compute = compute_of(&args.compute)?;
+    let backend = args
+        .compute
+        .backend
+        .clone()
+        .unwrap_or_else(|| DEFAULT_BACKEND.to_string());
+    let dtype = args.compute.dtype.clone().expect("set above");
+    on_backend!(compute, train_on(&args, &backend, &dtype, out))
 }
 
 fn experiment_command(

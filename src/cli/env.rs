@@ -67,7 +67,7 @@ fn setup(args: &EnvSetupArgs) -> Result<Setup, CliError> {
             config.horizon
         )));
     }
-    if args.cleaners.is_some() && args.policy != "clean-and-harvest" {
+    if args.cleaners.is_some() && args.policy.as_deref() != Some("clean-and-harvest") {
         return Err(CliError::BadValue(
             "--cleaners only applies to --policy clean-and-harvest".into(),
         ));
@@ -90,8 +90,11 @@ fn env_error(e: aga_envs::EnvError) -> CliError {
 }
 
 fn policy(args: &EnvSetupArgs, kind: EnvKind, copy: usize) -> Result<Policy, CliError> {
+    let name = args.policy.as_deref().ok_or_else(|| {
+        CliError::BadValue("give --policy NAME (random, stay, greedy or clean-and-harvest)".into())
+    })?;
     Policy::by_name(
-        &args.policy,
+        name,
         args.cleaners.unwrap_or(1),
         aga_envs::seed_of(args.seed ^ 0xA11CE, copy),
         kind,
@@ -175,7 +178,7 @@ fn run(args: EnvRunArgs, out: &mut dyn Write) -> Result<(), CliError> {
         env: env_kind.name(),
         agents: n,
         envs: args.envs,
-        policy: args.setup.policy.clone(),
+        policy: args.setup.policy.clone().unwrap_or_default(),
         seed: args.setup.seed,
         metrics,
         agent_steps_per_second: (steps * n * args.envs) as f64 / seconds.max(1e-9),
@@ -221,7 +224,45 @@ fn run(args: EnvRunArgs, out: &mut dyn Write) -> Result<(), CliError> {
 }
 
 fn render_command(args: EnvRenderArgs, out: &mut dyn Write) -> Result<(), CliError> {
-    let Setup { config, steps } = setup(&args.setup)?;
+    // A trained run brings its own environment configuration and policy.
+    let trained = match &args.checkpoint {
+        Some(dir) => {
+            if args.setup.policy.is_some()
+                || args.setup.config.is_some()
+                || args.setup.agents.is_some()
+            {
+                return Err(CliError::BadValue(
+                    "--checkpoint renders the run's own environment and policy: drop --policy, --config and --agents".into(),
+                ));
+            }
+            Some(super::train::trained_policy(dir)?)
+        }
+        None => None,
+    };
+    let Setup { config, steps } = match &trained {
+        Some((config, _)) => {
+            if config.kind.name() != args.setup.env {
+                return Err(CliError::BadValue(format!(
+                    "the run in {} trained on {}, not {}",
+                    args.checkpoint.as_ref().expect("given").display(),
+                    config.kind.name(),
+                    args.setup.env
+                )));
+            }
+            let steps = args.setup.steps.unwrap_or(config.horizon);
+            if steps == 0 || steps > config.horizon {
+                return Err(CliError::BadValue(format!(
+                    "--steps must be between 1 and the horizon {}, got {steps}",
+                    config.horizon
+                )));
+            }
+            Setup {
+                config: config.clone(),
+                steps,
+            }
+        }
+        None => setup(&args.setup)?,
+    };
     let gif = match (&args.out, args.ascii) {
         (None, false) => {
             return Err(CliError::BadValue(
@@ -255,11 +296,17 @@ fn render_command(args: EnvRenderArgs, out: &mut dyn Write) -> Result<(), CliErr
     let kind = config.kind;
     let mut env = Env::new(config).map_err(env_error)?;
     env.reset(aga_envs::seed_of(args.setup.seed, 0));
-    let mut policy = policy(&args.setup, kind, 0)?;
+    let mut act: Box<dyn FnMut(&Env, &mut [u8])> = match trained {
+        Some((_, act)) => act,
+        None => {
+            let mut policy = policy(&args.setup, kind, 0)?;
+            Box::new(move |env: &Env, actions: &mut [u8]| policy.act(env, actions))
+        }
+    };
     let mut actions = vec![0u8; env.num_agents()];
     let mut frames = vec![Frame::of(&env)];
     for _ in 0..steps {
-        policy.act(&env, &mut actions);
+        act(&env, &mut actions);
         env.step(&actions).map_err(env_error)?;
         if gif {
             frames.push(Frame::of(&env));

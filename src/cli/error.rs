@@ -64,6 +64,9 @@ pub enum CliError {
         /// Why.
         source: std::io::Error,
     },
+    /// A training run failed.
+    #[error(transparent)]
+    Rl(#[from] aga_rl::RlError),
     /// CSV output failed.
     #[error("cannot write {path}: {source}")]
     Csv {

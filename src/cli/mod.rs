@@ -8,6 +8,7 @@ mod args;
 mod commands;
 mod env;
 mod error;
+mod train;
 
 pub use args::Cli;
 pub use commands::{run, MAX_RUN_STEPS};

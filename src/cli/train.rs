@@ -1,0 +1,559 @@
+//! `aga train` (PPO agents in Cleanup or Harvest, MATH.md §6) and `aga plot` (their learning
+//! curves).
+
+use super::args::{PlotArgs, TrainArgs};
+use super::CliError;
+use crate::plot;
+use aga_envs::{Env, EnvConfig, EnvKind};
+use aga_rl::{RlMethod, TrainConfig, Trainer, UpdateMetrics};
+use burn::tensor::backend::Backend;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The most environment steps one `aga train` takes.
+pub const MAX_TRAIN_STEPS: u64 = 10_000_000_000;
+
+/// What `DIR/config.json` holds: everything the run was made from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct RunRecord {
+    /// The training configuration (method, λ, PPO, policy, steps, seed).
+    pub(crate) train: TrainConfig,
+    /// The environment.
+    pub(crate) env: EnvConfig,
+    /// The backend it ran on.
+    pub(crate) backend: String,
+    /// Its float precision.
+    pub(crate) dtype: String,
+    /// The versions of aga and Burn.
+    pub(crate) versions: BTreeMap<String, String>,
+}
+
+fn read_json_file(path: &Path) -> Result<String, CliError> {
+    std::fs::read_to_string(path).map_err(|e| CliError::ConfigFile {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })
+}
+
+fn io_error(path: &Path, e: impl std::fmt::Display) -> CliError {
+    CliError::Io {
+        path: path.display().to_string(),
+        source: std::io::Error::other(e.to_string()),
+    }
+}
+
+/// The run's record in `dir`.
+pub(crate) fn read_record(dir: &Path) -> Result<RunRecord, CliError> {
+    let path = dir.join("config.json");
+    let text = read_json_file(&path)?;
+    serde_json::from_str(&text).map_err(|e| CliError::ConfigFile {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// The configuration of a new run from the arguments and files.
+fn new_record(args: &TrainArgs, backend: &str, dtype: &str) -> Result<RunRecord, CliError> {
+    let need = |what: Option<&String>, flag: &str| {
+        what.cloned()
+            .ok_or_else(|| CliError::BadValue(format!("{flag} is required (or --resume DIR)")))
+    };
+    let env_name = need(args.env.as_ref(), "--env")?;
+    let kind = match env_name.as_str() {
+        "harvest" => EnvKind::Harvest,
+        "cleanup" => EnvKind::Cleanup,
+        other => {
+            return Err(CliError::BadValue(format!(
+                "unknown environment `{other}` (expected cleanup or harvest)"
+            )))
+        }
+    };
+    let method: RlMethod = need(args.method.as_ref(), "--method")?
+        .parse()
+        .map_err(|e: aga_rl::ConfigError| CliError::BadValue(e.to_string()))?;
+    let steps = args
+        .steps
+        .ok_or_else(|| CliError::BadValue("--steps is required (or --resume DIR)".into()))?;
+    if steps == 0 || steps > MAX_TRAIN_STEPS {
+        return Err(CliError::BadValue(format!(
+            "--steps must be between 1 and {MAX_TRAIN_STEPS}, got {steps}"
+        )));
+    }
+    let bad = |e: aga_rl::ConfigError| CliError::BadValue(e.to_string());
+    let mut train = TrainConfig::new(method, steps);
+    if let Some(path) = &args.config {
+        let text = read_json_file(path)?;
+        train = train.patched(&text).map_err(|e| CliError::ConfigFile {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        // The command line's method and steps win over the file's.
+        train.method = method;
+        train.steps = steps;
+    }
+    if let Some(l) = args.lambda {
+        train.lambda = Some(l);
+    }
+    if let Some(s) = args.seed {
+        train.seed = s;
+    }
+    if let Some(p) = &args.policy {
+        train.policy = p.parse().map_err(bad)?;
+    }
+    if let Some(e) = args.envs {
+        train.ppo.envs = e;
+    }
+    if let Some(lr) = args.lr {
+        train.ppo.lr = lr;
+    }
+    train.validate().map_err(bad)?;
+    if train.ppo.envs > 4096 {
+        return Err(CliError::BadValue(format!(
+            "at most 4096 environment copies, got {}",
+            train.ppo.envs
+        )));
+    }
+    let mut env = match &args.env_config {
+        Some(path) => {
+            let text = read_json_file(path)?;
+            EnvConfig::from_json(&text, Some(kind)).map_err(|e| CliError::ConfigFile {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })?
+        }
+        None => EnvConfig::of(kind),
+    };
+    if let Some(n) = args.agents {
+        env.agents = n;
+    }
+    Env::new(env.clone()).map_err(|e| CliError::BadValue(e.to_string()))?;
+    let versions = [("aga", env!("CARGO_PKG_VERSION")), ("burn", "0.21.0")]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Ok(RunRecord {
+        train,
+        env,
+        backend: backend.to_string(),
+        dtype: dtype.to_string(),
+        versions,
+    })
+}
+
+/// The columns of `metrics.csv` for `agents` agents.
+pub(crate) fn metrics_header(agents: usize) -> Vec<String> {
+    let mut h: Vec<String> = [
+        "update",
+        "env_steps",
+        "lr",
+        "reward_per_step",
+        "episodes_ended",
+        "collective_return",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    h.extend((0..agents).map(|i| format!("return_agent_{i}")));
+    h.extend(
+        [
+            "equality",
+            "sustainability",
+            "peace",
+            "apples_eaten",
+            "waste_cleaned",
+            "beams_fired",
+            "lambda",
+            "xi_norm",
+            "xi_c_norm",
+            "cos_xi_xi_c",
+            "positive_alignment",
+            "policy_loss",
+            "value_loss",
+        ]
+        .iter()
+        .map(|s| s.to_string()),
+    );
+    h
+}
+
+/// One row of `metrics.csv`; missing values (no episode ended yet, no `λ`) are empty.
+pub(crate) fn metrics_row(m: &UpdateMetrics, agents: usize) -> Vec<String> {
+    let num = |x: f64| {
+        if x.is_finite() {
+            format!("{x}")
+        } else {
+            String::new()
+        }
+    };
+    let mut row = vec![
+        m.update.to_string(),
+        m.env_steps.to_string(),
+        num(m.lr),
+        num(m.reward_per_step),
+        m.episodes_ended.to_string(),
+    ];
+    match &m.episode {
+        Some(e) => {
+            row.push(num(e.collective_return));
+            row.extend(e.returns.iter().map(|&r| num(r)));
+            row.extend(
+                [
+                    e.equality,
+                    e.sustainability,
+                    e.peace,
+                    e.apples_eaten,
+                    e.waste_cleaned,
+                    e.beams_fired,
+                ]
+                .map(num),
+            );
+        }
+        None => row.extend(std::iter::repeat_n(String::new(), 1 + agents + 6)),
+    }
+    let r = &m.rule;
+    row.extend(
+        [
+            r.lambda,
+            r.xi_norm,
+            r.xi_c_norm,
+            r.cos_xi_xi_c,
+            r.positive_alignment,
+            r.policy_loss,
+            r.value_loss,
+        ]
+        .map(num),
+    );
+    row
+}
+
+/// `metrics.csv` for appending: a new file with the header, or (resuming) the existing file
+/// cut back to the rows of the checkpoint's updates (rows written after the last checkpoint
+/// are redone).
+fn open_metrics(
+    path: &Path,
+    agents: usize,
+    keep_updates: Option<u64>,
+) -> Result<csv::Writer<std::fs::File>, CliError> {
+    let csv_err = |source| CliError::Csv {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut kept: Vec<csv::StringRecord> = Vec::new();
+    if let Some(k) = keep_updates {
+        let mut reader = csv::Reader::from_path(path).map_err(csv_err)?;
+        for record in reader.records() {
+            let record = record.map_err(csv_err)?;
+            let update: u64 = record
+                .get(0)
+                .and_then(|u| u.parse().ok())
+                .ok_or_else(|| io_error(path, "a row without an update number"))?;
+            if update <= k {
+                kept.push(record);
+            }
+        }
+    }
+    let mut writer = csv::Writer::from_path(path).map_err(csv_err)?;
+    writer
+        .write_record(metrics_header(agents))
+        .map_err(csv_err)?;
+    for record in &kept {
+        writer.write_record(record).map_err(csv_err)?;
+    }
+    writer.flush().map_err(|e| io_error(path, e))?;
+    Ok(writer)
+}
+
+/// Save the checkpoint into `dir/checkpoint` through a temporary folder, so that a run stopped
+/// while saving keeps its previous checkpoint.
+fn save_checkpoint<B: Backend>(trainer: &Trainer<B>, dir: &Path) -> Result<(), CliError> {
+    let tmp = dir.join("checkpoint.tmp");
+    let final_dir = dir.join("checkpoint");
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).map_err(|e| io_error(&tmp, e))?;
+    }
+    trainer.save(&tmp)?;
+    if final_dir.exists() {
+        std::fs::remove_dir_all(&final_dir).map_err(|e| io_error(&final_dir, e))?;
+    }
+    std::fs::rename(&tmp, &final_dir).map_err(|e| io_error(&final_dir, e))
+}
+
+/// `aga train` on backend `B`.
+pub(crate) fn train_on<B: Backend>(
+    args: &TrainArgs,
+    backend: &str,
+    dtype: &str,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    if args.checkpoint_every == 0 {
+        return Err(CliError::BadValue(
+            "--checkpoint-every must be at least 1".into(),
+        ));
+    }
+    if args.threads == Some(0) || args.threads.is_some_and(|t| t > 1024) {
+        return Err(CliError::BadValue(
+            "--threads must be between 1 and 1024".into(),
+        ));
+    }
+    let device = B::Device::default();
+    let (dir, record, mut trainer, resumed) = match &args.resume {
+        Some(dir) => {
+            for (given, flag) in [
+                (args.env.is_some(), "--env"),
+                (args.method.is_some(), "--method"),
+                (args.lambda.is_some(), "--lambda"),
+                (args.agents.is_some(), "--agents"),
+                (args.config.is_some(), "--config"),
+                (args.env_config.is_some(), "--env-config"),
+                (args.seed.is_some(), "--seed"),
+                (args.out.is_some(), "--out"),
+                (args.policy.is_some(), "--policy"),
+                (args.envs.is_some(), "--envs"),
+                (args.lr.is_some(), "--lr"),
+            ] {
+                if given {
+                    return Err(CliError::BadValue(format!(
+                        "{flag} is fixed by the run being resumed (only --steps, the backend, --threads and --quiet may change)"
+                    )));
+                }
+            }
+            let mut record = read_record(dir)?;
+            let mut trainer = Trainer::<B>::load(
+                record.train.clone(),
+                record.env.clone(),
+                device,
+                &dir.join("checkpoint"),
+            )?;
+            if let Some(steps) = args.steps {
+                if steps == 0 || steps > MAX_TRAIN_STEPS {
+                    return Err(CliError::BadValue(format!(
+                        "--steps must be between 1 and {MAX_TRAIN_STEPS}, got {steps}"
+                    )));
+                }
+                trainer.set_steps(steps)?;
+                record.train.steps = steps;
+            }
+            (dir.clone(), record, trainer, true)
+        }
+        None => {
+            let record = new_record(args, backend, dtype)?;
+            let dir = args.out.clone().unwrap_or_else(|| {
+                PathBuf::from("runs").join(format!(
+                    "{}-{}-seed{}",
+                    record.env.kind.name(),
+                    record.train.method,
+                    record.train.seed
+                ))
+            });
+            let trainer = Trainer::<B>::new(record.train.clone(), record.env.clone(), device)?;
+            (dir, record, trainer, false)
+        }
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| io_error(&dir, e))?;
+    let config_path = dir.join("config.json");
+    let text = serde_json::to_string_pretty(&record).expect("the record serialises");
+    std::fs::write(&config_path, text).map_err(|e| io_error(&config_path, e))?;
+    let agents = record.env.agents;
+    let metrics_path = dir.join("metrics.csv");
+    let mut metrics = open_metrics(&metrics_path, agents, resumed.then(|| trainer.updates()))?;
+
+    let total = trainer.total_updates() * trainer.steps_per_update();
+    let bar = if args.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} env steps ({per_sec}, eta {eta}) {msg}")
+            .expect("valid template"),
+    );
+    bar.set_position(trainer.env_steps());
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = args.threads {
+        builder = builder.num_threads(t);
+    }
+    let pool = builder
+        .build()
+        .map_err(|e| CliError::BadValue(format!("cannot start threads: {e}")))?;
+    let csv_err = |source| CliError::Csv {
+        path: metrics_path.display().to_string(),
+        source,
+    };
+    pool.install(|| -> Result<(), CliError> {
+        while !trainer.finished() {
+            let m = trainer.update()?;
+            metrics
+                .write_record(metrics_row(&m, agents))
+                .map_err(csv_err)?;
+            metrics.flush().map_err(|e| io_error(&metrics_path, e))?;
+            bar.set_position(m.env_steps);
+            let shown = match &m.episode {
+                Some(e) => format!("collective return {:.1}", e.collective_return),
+                None => format!("reward/step {:.3}", m.reward_per_step),
+            };
+            bar.set_message(shown);
+            if m.update % args.checkpoint_every == 0 || trainer.finished() {
+                save_checkpoint(&trainer, &dir)?;
+            }
+        }
+        Ok(())
+    })?;
+    bar.finish_and_clear();
+    let say = |out: &mut dyn Write, line: String| writeln!(out, "{line}").map_err(CliError::output);
+    say(
+        out,
+        format!(
+            "{} on {} with {} agents: {} updates, {} env steps ({backend} {dtype}); metrics in {}",
+            record.train.method,
+            record.env.kind.name(),
+            agents,
+            trainer.updates(),
+            trainer.env_steps(),
+            metrics_path.display()
+        ),
+    )?;
+    if args.eval_episodes > 0 {
+        let eval =
+            pool.install(|| trainer.evaluate(args.eval_episodes, record.train.seed ^ 0xE7A1))?;
+        let path = dir.join("eval.json");
+        let text = serde_json::to_string_pretty(&eval).expect("metrics serialise");
+        std::fs::write(&path, text).map_err(|e| io_error(&path, e))?;
+        say(
+            out,
+            format!(
+                "greedy policy over {} episodes: collective return {:.2}, equality {:.3}, apples eaten {:.1}, beams fired {:.1} ({})",
+                args.eval_episodes,
+                eval.collective_return,
+                eval.equality,
+                eval.apples_eaten,
+                eval.beams_fired,
+                path.display()
+            ),
+        )?;
+    }
+    Ok(())
+}
+
+/// The greedy policy of the run in `dir` (ndarray, f32), with its environment configuration.
+pub(crate) type TrainedPolicy = (EnvConfig, Box<dyn FnMut(&Env, &mut [u8])>);
+
+/// Load the run saved in `dir` for rendering.
+pub(crate) fn trained_policy(dir: &Path) -> Result<TrainedPolicy, CliError> {
+    type B = aga_burn::backends::CpuF32;
+    aga_burn::backends::use_float_dtype::<B>(burn::tensor::DType::F32)
+        .map_err(CliError::BadValue)?;
+    let record = read_record(dir)?;
+    let trainer = Trainer::<B>::load(
+        record.train.clone(),
+        record.env.clone(),
+        Default::default(),
+        &dir.join("checkpoint"),
+    )?;
+    let kind = record.train.policy.obs_kind();
+    let act = move |env: &Env, actions: &mut [u8]| {
+        let mut obs = vec![0u8; env.obs_len(kind) * env.num_agents()];
+        env.observe(kind, &mut obs)
+            .expect("the buffer has the right size");
+        trainer.greedy_actions(&obs, actions);
+    };
+    Ok((record.env, Box::new(act)))
+}
+
+/// `aga plot`: one curve per method (mean over the runs of that method, with a ± std band).
+pub(crate) fn plot_command(args: PlotArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    if args.out.extension().and_then(|e| e.to_str()) != Some("png") {
+        return Err(CliError::BadValue(format!(
+            "--out {} must end in .png",
+            args.out.display()
+        )));
+    }
+    let mut groups: BTreeMap<String, Vec<Vec<(f64, f64)>>> = BTreeMap::new();
+    for dir in &args.runs {
+        let record = read_record(dir)?;
+        let label = match record.train.effective_lambda() {
+            Some(l) => format!("{} (λ={l})", record.train.method),
+            None => record.train.method.to_string(),
+        };
+        let path = dir.join("metrics.csv");
+        let mut reader = csv::Reader::from_path(&path).map_err(|source| CliError::Csv {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let headers = reader.headers().map_err(|source| CliError::Csv {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let column = headers
+            .iter()
+            .position(|h| h == args.metric)
+            .ok_or_else(|| {
+                CliError::BadValue(format!(
+                    "{} has no column `{}` (columns: {})",
+                    path.display(),
+                    args.metric,
+                    headers.iter().collect::<Vec<_>>().join(", ")
+                ))
+            })?;
+        let mut points = Vec::new();
+        for row in reader.records() {
+            let row = row.map_err(|source| CliError::Csv {
+                path: path.display().to_string(),
+                source,
+            })?;
+            let x: f64 = row.get(1).and_then(|v| v.parse().ok()).unwrap_or(f64::NAN);
+            let y: f64 = row
+                .get(column)
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(f64::NAN);
+            if x.is_finite() && y.is_finite() {
+                points.push((x, y));
+            }
+        }
+        groups.entry(label).or_default().push(points);
+    }
+    let mut series = Vec::new();
+    for (label, runs) in &groups {
+        let (mean, band) = mean_and_std(runs);
+        series.push(plot::Band {
+            label: format!(
+                "{label} ({} run{})",
+                runs.len(),
+                if runs.len() == 1 { "" } else { "s" }
+            ),
+            mean,
+            band,
+        });
+    }
+    plot::bands(
+        &args.out,
+        &format!("{} during training", args.metric),
+        ("environment steps", &args.metric),
+        &series,
+    )
+    .map_err(|message| io_error(&args.out, message))?;
+    writeln!(out, "wrote {}", args.out.display()).map_err(CliError::output)
+}
+
+/// Mean and ± std of several runs' curves at the x values they share (runs of one
+/// configuration log at the same environment steps; a shorter run ends the curve).
+fn mean_and_std(runs: &[Vec<(f64, f64)>]) -> (Vec<(f64, f64)>, Vec<(f64, f64, f64)>) {
+    let mut by_x: BTreeMap<u64, Vec<f64>> = BTreeMap::new();
+    for run in runs {
+        for &(x, y) in run {
+            by_x.entry(x as u64).or_default().push(y);
+        }
+    }
+    let mut mean = Vec::new();
+    let mut band = Vec::new();
+    for (x, ys) in by_x {
+        let k = ys.len() as f64;
+        let m = ys.iter().sum::<f64>() / k;
+        let sd = (ys.iter().map(|y| (y - m).powi(2)).sum::<f64>() / k).sqrt();
+        mean.push((x as f64, m));
+        band.push((x as f64, m - sd, m + sd));
+    }
+    (mean, band)
+}
