@@ -47,7 +47,10 @@ impl<B: Backend> Game<B> for OwnCollective {
     }
 }
 
-fn closed_form(x: f64, y: f64) -> ([f64; 2], [f64; 2], [[f64; 2]; 2], [[f64; 2]; 2]) {
+/// `(ξ, ξ_c, H, H_c)` at `(x, y)`.
+type ClosedForm = ([f64; 2], [f64; 2], [[f64; 2]; 2], [[f64; 2]; 2]);
+
+fn closed_form(x: f64, y: f64) -> ClosedForm {
     let xi = [2.0 * x * y, 3.0 * y * y + x];
     let xi_c = [x.cos() + y * y, 2.0 * x * y];
     // H: rows are ∇ of ξ_1 = 2xy and ξ_2 = 3y² + x.
@@ -210,7 +213,7 @@ impl ModuleLosses<HvpBackend<CpuF64>, Scalar<HvpBackend<CpuF64>>> for ModuleOwnC
     }
 }
 
-fn sgd() -> impl burn::optim::Optimizer<Scalar<HvpBackend<CpuF64>>, HvpBackend<CpuF64>> + Clone {
+fn sgd() -> impl burn::optim::Optimizer<Scalar<HvpBackend<CpuF64>>, HvpBackend<CpuF64>> {
     burn::optim::SgdConfig::new().init()
 }
 

@@ -89,6 +89,21 @@ impl NetShape {
         self.side * self.side * self.channels
     }
 
+    /// Append one observation (as the environment writes it, channel-last) to `out` as the
+    /// network's input features: the bytes as floats, channel-first for the CNN (so that its
+    /// first convolution reads a contiguous `[channels, side, side]` image).
+    pub fn push_features(&self, obs: &[u8], out: &mut Vec<f32>) {
+        match self.kind {
+            PolicyKind::Mlp => out.extend(obs.iter().map(|&b| f32::from(b))),
+            PolicyKind::Cnn => {
+                let c = self.channels;
+                for ch in 0..c {
+                    out.extend(obs.iter().skip(ch).step_by(c).map(|&b| f32::from(b)));
+                }
+            }
+        }
+    }
+
     /// Check that the CNN's three valid convolutions fit the window (side ≥ 9).
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.kind == PolicyKind::Cnn && self.side < 9 {
@@ -143,16 +158,15 @@ impl<B: Backend> Torso<B> {
         }
     }
 
-    /// `[batch, obs_len]` observations (channel-last windows, as the environment writes them)
-    /// to `[batch, HIDDEN]` features.
+    /// `[batch, obs_len]` observations (as [`NetShape::push_features`] lays them out) to
+    /// `[batch, HIDDEN]` features.
     pub fn forward(&self, obs: Tensor<B, 2>) -> Tensor<B, 2> {
         let shape = self.shape;
         let batch = obs.dims()[0];
         match shape.kind {
             PolicyKind::Cnn => {
                 let mut x = obs
-                    .reshape([batch, shape.side, shape.side, shape.channels])
-                    .permute([0, 3, 1, 2])
+                    .reshape([batch, shape.channels, shape.side, shape.side])
                     .div_scalar(255.0);
                 for conv in &self.convs {
                     x = relu(conv.forward(x));

@@ -212,7 +212,7 @@ impl<B: Backend> Trainer<B> {
         let mut out = Vec::with_capacity(copies * len);
         for e in 0..copies {
             let start = (e * n + i) * len;
-            out.extend(obs[start..start + len].iter().map(|&b| f32::from(b)));
+            self.shape.push_features(&obs[start..start + len], &mut out);
         }
         out
     }
@@ -366,7 +366,8 @@ impl<B: Backend> Trainer<B> {
                         for &s in idx {
                             let (t, e) = (s / copies, s % copies);
                             let start = t * self.obs.len() + (e * n + i) * len;
-                            o.extend(obs_buf[start..start + len].iter().map(|&b| f32::from(b)));
+                            self.shape
+                                .push_features(&obs_buf[start..start + len], &mut o);
                             acts.push(i64::from(actions_buf[s * n + i]));
                             old.push(logp_buf[s * n + i]);
                         }

@@ -296,7 +296,7 @@ fn render_command(args: EnvRenderArgs, out: &mut dyn Write) -> Result<(), CliErr
     let kind = config.kind;
     let mut env = Env::new(config).map_err(env_error)?;
     env.reset(aga_envs::seed_of(args.setup.seed, 0));
-    let mut act: Box<dyn FnMut(&Env, &mut [u8])> = match trained {
+    let mut act: super::train::Act = match trained {
         Some((_, act)) => act,
         None => {
             let mut policy = policy(&args.setup, kind, 0)?;

@@ -437,8 +437,11 @@ pub(crate) fn train_on<B: Backend>(
     Ok(())
 }
 
+/// A policy acting in one environment: fills one action per agent.
+pub(crate) type Act = Box<dyn FnMut(&Env, &mut [u8])>;
+
 /// The greedy policy of the run in `dir` (ndarray, f32), with its environment configuration.
-pub(crate) type TrainedPolicy = (EnvConfig, Box<dyn FnMut(&Env, &mut [u8])>);
+pub(crate) type TrainedPolicy = (EnvConfig, Act);
 
 /// Load the run saved in `dir` for rendering.
 pub(crate) fn trained_policy(dir: &Path) -> Result<TrainedPolicy, CliError> {
@@ -537,9 +540,12 @@ pub(crate) fn plot_command(args: PlotArgs, out: &mut dyn Write) -> Result<(), Cl
     writeln!(out, "wrote {}", args.out.display()).map_err(CliError::output)
 }
 
+/// `(x, low, high)` of a band.
+type BandPoint = (f64, f64, f64);
+
 /// Mean and ± std of several runs' curves at the x values they share (runs of one
 /// configuration log at the same environment steps; a shorter run ends the curve).
-fn mean_and_std(runs: &[Vec<(f64, f64)>]) -> (Vec<(f64, f64)>, Vec<(f64, f64, f64)>) {
+fn mean_and_std(runs: &[Vec<(f64, f64)>]) -> (Vec<(f64, f64)>, Vec<BandPoint>) {
     let mut by_x: BTreeMap<u64, Vec<f64>> = BTreeMap::new();
     for run in runs {
         for &(x, y) in run {

@@ -1,0 +1,331 @@
+//! `aga train`, `aga plot` and `aga env render --checkpoint` from the command line
+//! (in-process, Flex f32: the training default, so every test in this binary shares it).
+
+use std::path::{Path, PathBuf};
+
+fn aga(args: &[&str]) -> (u8, String, String) {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let mut argv = vec!["aga"];
+    argv.extend(args);
+    let code = aga::cli::main_with(&argv, &mut out, &mut err);
+    (
+        code,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
+}
+
+fn ok(args: &[&str]) -> String {
+    let (code, out, err) = aga(args);
+    assert_eq!(code, 0, "aga {args:?}: {err}");
+    out
+}
+
+fn fails(args: &[&str], expected: &str) {
+    let (code, _, err) = aga(args);
+    assert_eq!(code, 2, "aga {args:?} should fail");
+    assert!(err.starts_with("aga: error: "), "{err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.contains(expected), "expected `{expected}` in: {err}");
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("aga-cli-train-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+/// The rows of a metrics file as (header, rows of fields).
+fn read_metrics(dir: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader = csv::Reader::from_path(dir.join("metrics.csv")).unwrap();
+    let header = reader.headers().unwrap().iter().map(String::from).collect();
+    let rows = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    (header, rows)
+}
+
+const SMALL_ENV: &str = r#"{"map": "@@@@@@@@@@\n@P  AAAAA@\n@P  AAAAA@\n@@@@@@@@@@", "agents": 2,
+  "horizon": 50, "view_radius": 2, "regrowth": {"radius_sq": 2, "rates": [0.02, 0.05, 0.1, 0.2]}}"#;
+
+#[test]
+fn train_runs_on_each_environment_and_its_metrics_parse() {
+    let dir = scratch("envs");
+    // The paper's setting (5 agents, the full maps, the CNN policy) for two short updates.
+    let config = write(
+        &dir,
+        "train.json",
+        r#"{"ppo": {"envs": 2, "rollout_steps": 16, "minibatches": 2, "epochs": 1}}"#,
+    );
+    for (env, method) in [("cleanup", "aga"), ("harvest", "svo")] {
+        let out = dir.join(env);
+        let text = ok(&[
+            "train",
+            "--env",
+            env,
+            "--method",
+            method,
+            "--steps",
+            "64",
+            "--seed",
+            "3",
+            "--config",
+            &config,
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+            "--eval-episodes",
+            "1",
+        ]);
+        assert!(text.contains("2 updates, 64 env steps"), "{text}");
+        let (header, rows) = read_metrics(&out);
+        for column in [
+            "env_steps",
+            "collective_return",
+            "return_agent_0",
+            "return_agent_4",
+            "equality",
+            "sustainability",
+            "apples_eaten",
+            "waste_cleaned",
+            "beams_fired",
+            "lambda",
+            "xi_norm",
+            "xi_c_norm",
+            "cos_xi_xi_c",
+            "positive_alignment",
+        ] {
+            assert!(
+                header.iter().any(|h| h == column),
+                "{env}: no column {column}"
+            );
+        }
+        assert_eq!(rows.len(), 2);
+        let at = |row: &Vec<String>, name: &str| -> f64 {
+            let k = header.iter().position(|h| h == name).unwrap();
+            row[k]
+                .parse()
+                .unwrap_or_else(|_| panic!("{name} = `{}`", row[k]))
+        };
+        assert_eq!(at(&rows[1], "env_steps"), 64.0);
+        let xi = at(&rows[0], "xi_norm");
+        assert!(xi.is_finite() && xi > 0.0);
+        let cos = at(&rows[0], "cos_xi_xi_c");
+        assert!((-1.0..=1.0).contains(&cos));
+        if method == "aga" {
+            assert_eq!(at(&rows[0], "lambda").abs(), 1.0);
+        } else {
+            // SVO has no λ: the cell is empty.
+            let k = header.iter().position(|h| h == "lambda").unwrap();
+            assert_eq!(rows[0][k], "");
+        }
+        let record: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("config.json")).unwrap())
+                .unwrap();
+        assert_eq!(record["train"]["method"], method);
+        assert_eq!(record["train"]["seed"], 3);
+        assert_eq!(record["train"]["policy"], "cnn");
+        assert_eq!(record["env"]["agents"], 5);
+        assert_eq!(record["backend"], "flex");
+        assert_eq!(record["dtype"], "f32");
+        assert!(record["versions"]["aga"].is_string());
+        let eval: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("eval.json")).unwrap()).unwrap();
+        assert_eq!(eval["steps"], 1000);
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_resumed_run_writes_the_same_metrics_and_plots_and_renders() {
+    let dir = scratch("resume");
+    let env = write(&dir, "env.json", SMALL_ENV);
+    let train = r#"{"policy": "mlp", "ppo": {"envs": 4, "rollout_steps": 32, "minibatches": 2,
+        "epochs": 2, "lr": 0.003, "anneal_steps": 1024}}"#;
+    let config = write(&dir, "train.json", train);
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    let common = |out: &Path, steps: &str| -> Vec<String> {
+        [
+            "train",
+            "--env",
+            "harvest",
+            "--method",
+            "aga",
+            "--lambda",
+            "100",
+            "--env-config",
+            &env,
+            "--config",
+            &config,
+            "--seed",
+            "5",
+            "--quiet",
+            "--steps",
+            steps,
+            "--out",
+            out.to_str().unwrap(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let run = |args: Vec<String>| ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    run(common(&a, "1024"));
+    let mut stopped = common(&b, "512");
+    stopped.extend(["--checkpoint-every".into(), "3".into()]);
+    run(stopped);
+    // As if the run had been killed after writing a row the checkpoint does not hold.
+    let metrics = b.join("metrics.csv");
+    let mut text = std::fs::read_to_string(&metrics).unwrap();
+    text.push_str("5,640,0.002,1,0,,,,,,,,,,,,,,,,\n");
+    std::fs::write(&metrics, text).unwrap();
+    ok(&[
+        "train",
+        "--resume",
+        b.to_str().unwrap(),
+        "--steps",
+        "1024",
+        "--quiet",
+    ]);
+    let (ha, ra) = read_metrics(&a);
+    let (hb, rb) = read_metrics(&b);
+    assert_eq!(ha, hb);
+    assert_eq!(ra.len(), 8);
+    assert_eq!(
+        ra, rb,
+        "the resumed run's metrics equal the uninterrupted run's"
+    );
+    assert_ne!(ra[6], ra[7]);
+    fails(
+        &["train", "--resume", b.to_str().unwrap(), "--lr", "0.1"],
+        "--lr is fixed by the run being resumed",
+    );
+
+    let png = dir.join("curves.png");
+    let out = ok(&[
+        "plot",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--out",
+        png.to_str().unwrap(),
+    ]);
+    assert!(out.contains("wrote"));
+    assert!(std::fs::metadata(&png).unwrap().len() > 1000);
+    fails(
+        &[
+            "plot",
+            a.to_str().unwrap(),
+            "--metric",
+            "nope",
+            "--out",
+            png.to_str().unwrap(),
+        ],
+        "no column `nope`",
+    );
+    let gif = dir.join("episode.gif");
+    ok(&[
+        "env",
+        "render",
+        "--env",
+        "harvest",
+        "--checkpoint",
+        a.to_str().unwrap(),
+        "--out",
+        gif.to_str().unwrap(),
+        "--steps",
+        "20",
+    ]);
+    assert!(std::fs::metadata(&gif).unwrap().len() > 1000);
+    fails(
+        &[
+            "env",
+            "render",
+            "--env",
+            "cleanup",
+            "--checkpoint",
+            a.to_str().unwrap(),
+            "--ascii",
+        ],
+        "trained on harvest",
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn bad_training_options_are_one_line_errors() {
+    let dir = scratch("bad");
+    let bad_json = write(&dir, "bad.json", r#"{"ppo": {"minibatches": 0}}"#);
+    let unknown = write(&dir, "unknown.json", r#"{"ppo": {"learning_rate": 0.1}}"#);
+    let big = write(
+        &dir,
+        "big.json",
+        r#"{"ppo": {"envs": 1, "rollout_steps": 4, "minibatches": 8}}"#,
+    );
+    let harvest = ["train", "--env", "harvest", "--steps", "100", "--quiet"];
+    let with = |extra: &[&str]| -> Vec<String> {
+        harvest.iter().chain(extra).map(|s| s.to_string()).collect()
+    };
+    let check = |extra: &[&str], expected: &str| {
+        let args = with(extra);
+        fails(
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+            expected,
+        );
+    };
+    check(&["--method", "aga", "--lr", "-0.1"], "lr must be > 0");
+    check(&["--method", "aga", "--lr", "nan"], "lr must be > 0");
+    check(&["--method", "bogus"], "unknown method `bogus`");
+    check(
+        &["--method", "simul-ind", "--lambda", "10"],
+        "lambda has no meaning for method simul-ind",
+    );
+    check(&["--method", "aga", "--lambda", "0"], "lambda must be > 0");
+    check(
+        &["--method", "aga", "--config", &bad_json],
+        "minibatches must be >= 1",
+    );
+    check(
+        &["--method", "aga", "--config", &unknown],
+        "unknown field `learning_rate`",
+    );
+    check(
+        &["--method", "aga", "--config", &big],
+        "8 minibatches cannot be drawn",
+    );
+    check(
+        &["--method", "aga", "--policy", "rnn"],
+        "unknown policy `rnn`",
+    );
+    check(&["--method", "aga", "--agents", "0"], "agents");
+    check(
+        &["--method", "aga", "--config", "/no/such/file.json"],
+        "cannot use config file",
+    );
+    fails(
+        &["train", "--method", "aga", "--steps", "10"],
+        "--env is required",
+    );
+    fails(
+        &["train", "--env", "harvest", "--method", "aga"],
+        "--steps is required",
+    );
+    fails(
+        &[
+            "train", "--env", "desert", "--method", "aga", "--steps", "10",
+        ],
+        "unknown environment",
+    );
+    fails(
+        &["train", "--resume", "/no/such/run"],
+        "cannot use config file",
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
