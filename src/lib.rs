@@ -32,3 +32,5 @@ pub mod experiments;
 pub mod plot;
 #[cfg(feature = "cli")]
 pub mod render;
+#[cfg(feature = "cli")]
+pub mod training;

@@ -325,7 +325,7 @@ fn bad_training_options_are_one_line_errors() {
     );
     fails(
         &["train", "--resume", "/no/such/run"],
-        "cannot use config file",
+        "/no/such/run/config.json",
     );
     std::fs::remove_dir_all(&dir).ok();
 }

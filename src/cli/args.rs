@@ -31,8 +31,13 @@ const EXPERIMENTS_HELP: &str = "Experiments:
 ipd, matching-pennies and tandem take --lr, --alpha and --lambda in the SOS reference's units
 (its lr = alpha; the IPD's constants are transformed for our normalised loss).
 
+  cleanup, harvest  PPO agents with every method of the paper over seeds (MATH.md §6):
+                    --runs is the number of seeds, --steps the env steps per run,
+                    --lambda replaces every lambda; default budget ~30 min each on 2 cores,
+                    --full the paper-scale preset (see docs/marl.md)
+
 Each writes runs/curves CSV, summary.json, table.md and PNG plots into --out
-(default results/NAME) and prints the table. See docs/experiments.md.";
+(default results/NAME) and prints the table. See docs/experiments.md and docs/marl.md.";
 
 /// Altruistic gradient adjustment and friends on differentiable games.
 #[derive(Debug, Parser)]
@@ -326,7 +331,11 @@ pub(crate) struct ExperimentArgs {
     /// No progress bar.
     #[arg(long)]
     pub(crate) quiet: bool,
-    /// Where to compute (the documented results are ndarray f64).
+    /// cleanup, harvest: the paper-scale preset (CNN, 10^7 steps, 3 seeds, the lambda sweep).
+    #[arg(long)]
+    pub(crate) full: bool,
+    /// Where to compute (the documented game results are ndarray f64; cleanup and harvest
+    /// default to f32).
     #[command(flatten)]
     pub(crate) compute: BackendArgs,
 }

@@ -650,11 +650,32 @@ fn experiment_command(
         alpha: args.alpha,
         threads: args.threads,
         progress: !args.quiet,
+        full: args.full,
+        backend: String::new(),
+        dtype: String::new(),
     };
     if args.threads == Some(0) {
         return Err(CliError::BadValue("--threads must be at least 1".into()));
     }
-    let compute = compute_of(&args.compute)?;
+    let rl = matches!(args.name.as_str(), "cleanup" | "harvest");
+    if args.full && !rl {
+        return Err(CliError::BadValue(
+            "--full applies to the cleanup and harvest experiments".into(),
+        ));
+    }
+    let mut compute_args = super::args::BackendArgs {
+        backend: args.compute.backend.clone(),
+        dtype: args.compute.dtype.clone(),
+    };
+    if rl && compute_args.dtype.is_none() {
+        compute_args.dtype = Some("f32".into());
+    }
+    let compute = compute_of(&compute_args)?;
+    let mut options = options;
+    options.backend = compute_args
+        .backend
+        .unwrap_or_else(|| DEFAULT_BACKEND.to_string());
+    options.dtype = compute_args.dtype.unwrap_or_else(|| "f64".to_string());
     let report = on_backend!(compute, run_experiment(&args.name, &options))?;
     write!(out, "{}", report.table).map_err(CliError::output)?;
     say!(err, "wrote:")?;

@@ -67,6 +67,9 @@ pub enum CliError {
     /// A training run failed.
     #[error(transparent)]
     Rl(#[from] aga_rl::RlError),
+    /// A training run's files could not be used, or its training failed.
+    #[error(transparent)]
+    Training(#[from] crate::training::TrainingError),
     /// CSV output failed.
     #[error("cannot write {path}: {source}")]
     Csv {

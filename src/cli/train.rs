@@ -4,32 +4,17 @@
 use super::args::{PlotArgs, TrainArgs};
 use super::CliError;
 use crate::plot;
+use crate::training::{mean_band, read_curve, train_to_end, MetricsFile, RunRecord};
 use aga_envs::{Env, EnvConfig, EnvKind};
-use aga_rl::{RlMethod, TrainConfig, Trainer, UpdateMetrics};
+use aga_rl::{RlMethod, TrainConfig, Trainer};
 use burn::tensor::backend::Backend;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The most environment steps one `aga train` takes.
 pub const MAX_TRAIN_STEPS: u64 = 10_000_000_000;
-
-/// What `DIR/config.json` holds: everything the run was made from.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct RunRecord {
-    /// The training configuration (method, λ, PPO, policy, steps, seed).
-    pub(crate) train: TrainConfig,
-    /// The environment.
-    pub(crate) env: EnvConfig,
-    /// The backend it ran on.
-    pub(crate) backend: String,
-    /// Its float precision.
-    pub(crate) dtype: String,
-    /// The versions of aga and Burn.
-    pub(crate) versions: BTreeMap<String, String>,
-}
 
 fn read_json_file(path: &Path) -> Result<String, CliError> {
     std::fs::read_to_string(path).map_err(|e| CliError::ConfigFile {
@@ -43,16 +28,6 @@ fn io_error(path: &Path, e: impl std::fmt::Display) -> CliError {
         path: path.display().to_string(),
         source: std::io::Error::other(e.to_string()),
     }
-}
-
-/// The run's record in `dir`.
-pub(crate) fn read_record(dir: &Path) -> Result<RunRecord, CliError> {
-    let path = dir.join("config.json");
-    let text = read_json_file(&path)?;
-    serde_json::from_str(&text).map_err(|e| CliError::ConfigFile {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    })
 }
 
 /// The configuration of a new run from the arguments and files.
@@ -143,144 +118,6 @@ fn new_record(args: &TrainArgs, backend: &str, dtype: &str) -> Result<RunRecord,
     })
 }
 
-/// The columns of `metrics.csv` for `agents` agents.
-pub(crate) fn metrics_header(agents: usize) -> Vec<String> {
-    let mut h: Vec<String> = [
-        "update",
-        "env_steps",
-        "lr",
-        "reward_per_step",
-        "episodes_ended",
-        "collective_return",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    h.extend((0..agents).map(|i| format!("return_agent_{i}")));
-    h.extend(
-        [
-            "equality",
-            "sustainability",
-            "peace",
-            "apples_eaten",
-            "waste_cleaned",
-            "beams_fired",
-            "lambda",
-            "xi_norm",
-            "xi_c_norm",
-            "cos_xi_xi_c",
-            "positive_alignment",
-            "policy_loss",
-            "value_loss",
-        ]
-        .iter()
-        .map(|s| s.to_string()),
-    );
-    h
-}
-
-/// One row of `metrics.csv`; missing values (no episode ended yet, no `λ`) are empty.
-pub(crate) fn metrics_row(m: &UpdateMetrics, agents: usize) -> Vec<String> {
-    let num = |x: f64| {
-        if x.is_finite() {
-            format!("{x}")
-        } else {
-            String::new()
-        }
-    };
-    let mut row = vec![
-        m.update.to_string(),
-        m.env_steps.to_string(),
-        num(m.lr),
-        num(m.reward_per_step),
-        m.episodes_ended.to_string(),
-    ];
-    match &m.episode {
-        Some(e) => {
-            row.push(num(e.collective_return));
-            row.extend(e.returns.iter().map(|&r| num(r)));
-            row.extend(
-                [
-                    e.equality,
-                    e.sustainability,
-                    e.peace,
-                    e.apples_eaten,
-                    e.waste_cleaned,
-                    e.beams_fired,
-                ]
-                .map(num),
-            );
-        }
-        None => row.extend(std::iter::repeat_n(String::new(), 1 + agents + 6)),
-    }
-    let r = &m.rule;
-    row.extend(
-        [
-            r.lambda,
-            r.xi_norm,
-            r.xi_c_norm,
-            r.cos_xi_xi_c,
-            r.positive_alignment,
-            r.policy_loss,
-            r.value_loss,
-        ]
-        .map(num),
-    );
-    row
-}
-
-/// `metrics.csv` for appending: a new file with the header, or (resuming) the existing file
-/// cut back to the rows of the checkpoint's updates (rows written after the last checkpoint
-/// are redone).
-fn open_metrics(
-    path: &Path,
-    agents: usize,
-    keep_updates: Option<u64>,
-) -> Result<csv::Writer<std::fs::File>, CliError> {
-    let csv_err = |source| CliError::Csv {
-        path: path.display().to_string(),
-        source,
-    };
-    let mut kept: Vec<csv::StringRecord> = Vec::new();
-    if let Some(k) = keep_updates {
-        let mut reader = csv::Reader::from_path(path).map_err(csv_err)?;
-        for record in reader.records() {
-            let record = record.map_err(csv_err)?;
-            let update: u64 = record
-                .get(0)
-                .and_then(|u| u.parse().ok())
-                .ok_or_else(|| io_error(path, "a row without an update number"))?;
-            if update <= k {
-                kept.push(record);
-            }
-        }
-    }
-    let mut writer = csv::Writer::from_path(path).map_err(csv_err)?;
-    writer
-        .write_record(metrics_header(agents))
-        .map_err(csv_err)?;
-    for record in &kept {
-        writer.write_record(record).map_err(csv_err)?;
-    }
-    writer.flush().map_err(|e| io_error(path, e))?;
-    Ok(writer)
-}
-
-/// Save the checkpoint into `dir/checkpoint` through a temporary folder, so that a run stopped
-/// while saving keeps its previous checkpoint.
-fn save_checkpoint<B: Backend>(trainer: &Trainer<B>, dir: &Path) -> Result<(), CliError> {
-    let tmp = dir.join("checkpoint.tmp");
-    let final_dir = dir.join("checkpoint");
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp).map_err(|e| io_error(&tmp, e))?;
-    }
-    trainer.save(&tmp)?;
-    if final_dir.exists() {
-        std::fs::remove_dir_all(&final_dir).map_err(|e| io_error(&final_dir, e))?;
-    }
-    std::fs::rename(&tmp, &final_dir).map_err(|e| io_error(&final_dir, e))
-}
-
 /// `aga train` on backend `B`.
 pub(crate) fn train_on<B: Backend>(
     args: &TrainArgs,
@@ -320,7 +157,7 @@ pub(crate) fn train_on<B: Backend>(
                     )));
                 }
             }
-            let mut record = read_record(dir)?;
+            let mut record = RunRecord::read(dir)?;
             let mut trainer = Trainer::<B>::load(
                 record.train.clone(),
                 record.env.clone(),
@@ -352,13 +189,10 @@ pub(crate) fn train_on<B: Backend>(
             (dir, record, trainer, false)
         }
     };
-    std::fs::create_dir_all(&dir).map_err(|e| io_error(&dir, e))?;
-    let config_path = dir.join("config.json");
-    let text = serde_json::to_string_pretty(&record).expect("the record serialises");
-    std::fs::write(&config_path, text).map_err(|e| io_error(&config_path, e))?;
+    record.write(&dir)?;
     let agents = record.env.agents;
     let metrics_path = dir.join("metrics.csv");
-    let mut metrics = open_metrics(&metrics_path, agents, resumed.then(|| trainer.updates()))?;
+    let mut metrics = MetricsFile::open(&metrics_path, agents, resumed.then(|| trainer.updates()))?;
 
     let total = trainer.total_updates() * trainer.steps_per_update();
     let bar = if args.quiet {
@@ -378,28 +212,20 @@ pub(crate) fn train_on<B: Backend>(
     let pool = builder
         .build()
         .map_err(|e| CliError::BadValue(format!("cannot start threads: {e}")))?;
-    let csv_err = |source| CliError::Csv {
-        path: metrics_path.display().to_string(),
-        source,
-    };
-    pool.install(|| -> Result<(), CliError> {
-        while !trainer.finished() {
-            let m = trainer.update()?;
-            metrics
-                .write_record(metrics_row(&m, agents))
-                .map_err(csv_err)?;
-            metrics.flush().map_err(|e| io_error(&metrics_path, e))?;
-            bar.set_position(m.env_steps);
-            let shown = match &m.episode {
-                Some(e) => format!("collective return {:.1}", e.collective_return),
-                None => format!("reward/step {:.3}", m.reward_per_step),
-            };
-            bar.set_message(shown);
-            if m.update % args.checkpoint_every == 0 || trainer.finished() {
-                save_checkpoint(&trainer, &dir)?;
-            }
-        }
-        Ok(())
+    pool.install(|| {
+        train_to_end(
+            &mut trainer,
+            &dir,
+            &mut metrics,
+            args.checkpoint_every,
+            |m| {
+                bar.set_position(m.env_steps);
+                bar.set_message(match &m.episode {
+                    Some(e) => format!("collective return {:.1}", e.collective_return),
+                    None => format!("reward/step {:.3}", m.reward_per_step),
+                });
+            },
+        )
     })?;
     bar.finish_and_clear();
     let say = |out: &mut dyn Write, line: String| writeln!(out, "{line}").map_err(CliError::output);
@@ -448,7 +274,7 @@ pub(crate) fn trained_policy(dir: &Path) -> Result<TrainedPolicy, CliError> {
     type B = aga_burn::backends::CpuF32;
     aga_burn::backends::use_float_dtype::<B>(burn::tensor::DType::F32)
         .map_err(CliError::BadValue)?;
-    let record = read_record(dir)?;
+    let record = RunRecord::read(dir)?;
     let trainer = Trainer::<B>::load(
         record.train.clone(),
         record.env.clone(),
@@ -475,61 +301,21 @@ pub(crate) fn plot_command(args: PlotArgs, out: &mut dyn Write) -> Result<(), Cl
     }
     let mut groups: BTreeMap<String, Vec<Vec<(f64, f64)>>> = BTreeMap::new();
     for dir in &args.runs {
-        let record = read_record(dir)?;
-        let label = match record.train.effective_lambda() {
-            Some(l) => format!("{} (λ={l})", record.train.method),
-            None => record.train.method.to_string(),
-        };
-        let path = dir.join("metrics.csv");
-        let mut reader = csv::Reader::from_path(&path).map_err(|source| CliError::Csv {
-            path: path.display().to_string(),
-            source,
-        })?;
-        let headers = reader.headers().map_err(|source| CliError::Csv {
-            path: path.display().to_string(),
-            source,
-        })?;
-        let column = headers
-            .iter()
-            .position(|h| h == args.metric)
-            .ok_or_else(|| {
-                CliError::BadValue(format!(
-                    "{} has no column `{}` (columns: {})",
-                    path.display(),
-                    args.metric,
-                    headers.iter().collect::<Vec<_>>().join(", ")
-                ))
-            })?;
-        let mut points = Vec::new();
-        for row in reader.records() {
-            let row = row.map_err(|source| CliError::Csv {
-                path: path.display().to_string(),
-                source,
-            })?;
-            let x: f64 = row.get(1).and_then(|v| v.parse().ok()).unwrap_or(f64::NAN);
-            let y: f64 = row
-                .get(column)
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(f64::NAN);
-            if x.is_finite() && y.is_finite() {
-                points.push((x, y));
-            }
-        }
-        groups.entry(label).or_default().push(points);
+        let record = RunRecord::read(dir)?;
+        let curve = read_curve(dir, &args.metric)?;
+        groups.entry(record.label()).or_default().push(curve);
     }
-    let mut series = Vec::new();
-    for (label, runs) in &groups {
-        let (mean, band) = mean_and_std(runs);
-        series.push(plot::Band {
-            label: format!(
+    let series: Vec<plot::Band> = groups
+        .into_iter()
+        .map(|(label, runs)| {
+            let label = format!(
                 "{label} ({} run{})",
                 runs.len(),
                 if runs.len() == 1 { "" } else { "s" }
-            ),
-            mean,
-            band,
-        });
-    }
+            );
+            mean_band(label, &runs)
+        })
+        .collect();
     plot::bands(
         &args.out,
         &format!("{} during training", args.metric),
@@ -538,28 +324,4 @@ pub(crate) fn plot_command(args: PlotArgs, out: &mut dyn Write) -> Result<(), Cl
     )
     .map_err(|message| io_error(&args.out, message))?;
     writeln!(out, "wrote {}", args.out.display()).map_err(CliError::output)
-}
-
-/// `(x, low, high)` of a band.
-type BandPoint = (f64, f64, f64);
-
-/// Mean and ± std of several runs' curves at the x values they share (runs of one
-/// configuration log at the same environment steps; a shorter run ends the curve).
-fn mean_and_std(runs: &[Vec<(f64, f64)>]) -> (Vec<(f64, f64)>, Vec<BandPoint>) {
-    let mut by_x: BTreeMap<u64, Vec<f64>> = BTreeMap::new();
-    for run in runs {
-        for &(x, y) in run {
-            by_x.entry(x as u64).or_default().push(y);
-        }
-    }
-    let mut mean = Vec::new();
-    let mut band = Vec::new();
-    for (x, ys) in by_x {
-        let k = ys.len() as f64;
-        let m = ys.iter().sum::<f64>() / k;
-        let sd = (ys.iter().map(|y| (y - m).powi(2)).sum::<f64>() / k).sqrt();
-        mean.push((x as f64, m));
-        band.push((x as f64, m - sd, m + sd));
-    }
-    (mean, band)
 }

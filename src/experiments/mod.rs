@@ -11,6 +11,7 @@
 //! * [`shaping`]: the iterated prisoner's dilemma, matching pennies and the tandem game with
 //!   the opponent-shaping rules, in the SOS reference's protocol.
 
+pub mod marl;
 pub mod public_goods;
 pub mod shaping;
 pub mod stats;
@@ -50,6 +51,14 @@ pub const EXPERIMENTS: &[(&str, &str)] = &[
         "tandem",
         "tandem game of the SOS paper: does each rule keep to the fixed line x + y = 1?",
     ),
+    (
+        "cleanup",
+        "PPO agents in Cleanup with every method of the paper over seeds (--full: paper scale)",
+    ),
+    (
+        "harvest",
+        "PPO agents in Harvest with every method of the paper over seeds (--full: paper scale)",
+    ),
 ];
 
 /// Options shared by every experiment. `None` means the experiment's documented default.
@@ -73,6 +82,12 @@ pub struct ExperimentOptions {
     pub threads: Option<usize>,
     /// Show a progress bar on a terminal.
     pub progress: bool,
+    /// Cleanup and Harvest: the paper-scale preset instead of the default budget.
+    pub full: bool,
+    /// The backend's name, as recorded with reinforcement-learning runs.
+    pub backend: String,
+    /// The float precision's name, as recorded with reinforcement-learning runs.
+    pub dtype: String,
 }
 
 /// The numeric settings an experiment runs with.
@@ -525,6 +540,8 @@ pub fn run_experiment<B: Backend>(
         "ipd" => shaping::run::<B>(shaping::ShapingGame::Ipd, options),
         "matching-pennies" => shaping::run::<B>(shaping::ShapingGame::MatchingPennies, options),
         "tandem" => shaping::run::<B>(shaping::ShapingGame::Tandem, options),
+        "cleanup" => marl::run::<B>(aga_envs::EnvKind::Cleanup, options),
+        "harvest" => marl::run::<B>(aga_envs::EnvKind::Harvest, options),
         other => Err(ExperimentError::BadOption(format!(
             "unknown experiment `{other}` (expected one of: {})",
             EXPERIMENTS

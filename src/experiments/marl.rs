@@ -1,0 +1,393 @@
+//! `aga experiment cleanup` and `aga experiment harvest`: the paper's main experiment (MATH.md
+//! §6). Independent PPO agents train with every method over several seeds; the table reports
+//! collective return and equality per method (mean ± std over seeds), and the curves show them
+//! during training.
+//!
+//! Every run is an ordinary training run in `OUT/runs/LABEL-seedK` (the files of `aga train`,
+//! so `aga plot` and `aga env render --checkpoint` work on it). A run folder that already holds
+//! the same configuration is resumed from its checkpoint, or skipped when finished: an
+//! interrupted experiment continues where it stopped.
+
+use super::stats::Estimate;
+use super::{
+    markdown_table, progress_bar, write_json, write_text, ExperimentError, ExperimentOptions,
+    Report,
+};
+use crate::plot;
+use crate::training::{mean_band, read_curve, train_to_end, MetricsFile, RunRecord, TrainingError};
+use aga_envs::{EnvConfig, EnvKind};
+use aga_rl::{PolicyKind, RlMethod, TrainConfig, Trainer};
+use burn::tensor::backend::Backend;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// The budget and the methods of one experiment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Preset {
+    /// `default` or `full`.
+    pub name: &'static str,
+    /// The agents' networks.
+    pub policy: PolicyKind,
+    /// Environment steps per run.
+    pub steps: u64,
+    /// Seeds per method.
+    pub seeds: usize,
+    /// Adam's learning rate.
+    pub lr: f64,
+    /// The methods, each with its `|λ|` where it has one.
+    pub methods: Vec<(RlMethod, Option<f64>)>,
+}
+
+impl Preset {
+    /// The default budget: about half an hour per environment on a 2-core machine (measured:
+    /// docs/marl.md). The MLP policy on the one-hot view, 10⁵ steps, two seeds, every method
+    /// of the paper with `|λ| = 1`, and AgA also with `|λ| = 100`. The environments are the
+    /// reference ones (5 agents, the full maps, 1000-step episodes).
+    pub fn default_budget() -> Self {
+        Self {
+            name: "default",
+            policy: PolicyKind::Mlp,
+            steps: 100_000,
+            seeds: 2,
+            lr: 1e-3,
+            methods: vec![
+                (RlMethod::SimulInd, None),
+                (RlMethod::SimulCo, None),
+                (RlMethod::Svo, None),
+                (RlMethod::Consensus, Some(1.0)),
+                (RlMethod::Sga, Some(1.0)),
+                (RlMethod::Aga, Some(1.0)),
+                (RlMethod::Aga, Some(100.0)),
+            ],
+        }
+    }
+
+    /// `--full`: the CNN policy, 10⁷ steps per run, three seeds, and the paper's sweep of
+    /// AgA's `|λ| ∈ {0.1, 1, 100, 1000}`. Far beyond a 2-core machine (docs/marl.md estimates
+    /// the time from measured update costs).
+    pub fn full() -> Self {
+        Self {
+            name: "full",
+            policy: PolicyKind::Cnn,
+            steps: 10_000_000,
+            seeds: 3,
+            lr: 2.5e-4,
+            methods: vec![
+                (RlMethod::SimulInd, None),
+                (RlMethod::SimulCo, None),
+                (RlMethod::Svo, None),
+                (RlMethod::Consensus, Some(1.0)),
+                (RlMethod::Sga, Some(1.0)),
+                (RlMethod::Aga, Some(0.1)),
+                (RlMethod::Aga, Some(1.0)),
+                (RlMethod::Aga, Some(100.0)),
+                (RlMethod::Aga, Some(1000.0)),
+            ],
+        }
+    }
+}
+
+/// One run's outcome.
+#[derive(Debug, Clone, Serialize)]
+struct RunSummary {
+    label: String,
+    seed: u64,
+    dir: PathBuf,
+    /// Mean over the last tenth of the updates (at least one with an ended episode) of the
+    /// training episodes' collective return.
+    collective_return: f64,
+    /// The same for equality.
+    equality: f64,
+    /// The greedy policy's collective return and equality (fresh episodes).
+    greedy_collective_return: f64,
+    greedy_equality: f64,
+}
+
+/// A method's row of the table.
+#[derive(Debug, Clone, Serialize)]
+struct MethodSummary {
+    label: String,
+    collective_return: Estimate,
+    equality: Estimate,
+    greedy_collective_return: Estimate,
+    greedy_equality: Estimate,
+}
+
+fn training_error(e: TrainingError) -> ExperimentError {
+    ExperimentError::Write {
+        path: "a training run".into(),
+        message: e.to_string(),
+    }
+}
+
+/// A file-system-safe label: `aga (λ=100)` → `aga-lambda100`.
+fn slug(method: RlMethod, lambda: Option<f64>) -> String {
+    match lambda {
+        Some(l) => format!("{method}-lambda{l}"),
+        None => method.to_string(),
+    }
+}
+
+/// Mean of `column` over the last tenth of `dir/metrics.csv`'s rows that have a value.
+fn late_mean(dir: &Path, column: &str) -> Result<f64, ExperimentError> {
+    let curve = read_curve(dir, column).map_err(training_error)?;
+    if curve.is_empty() {
+        return Ok(f64::NAN);
+    }
+    let tail = (curve.len() / 10).max(1);
+    let late = &curve[curve.len() - tail..];
+    Ok(late.iter().map(|p| p.1).sum::<f64>() / late.len() as f64)
+}
+
+/// Run the experiment on `kind` with backend `B`.
+pub fn run<B: Backend>(
+    kind: EnvKind,
+    options: &ExperimentOptions,
+) -> Result<Report, ExperimentError> {
+    let (backend, dtype) = (options.backend.as_str(), options.dtype.as_str());
+    let mut preset = if options.full {
+        Preset::full()
+    } else {
+        Preset::default_budget()
+    };
+    if let Some(runs) = options.runs {
+        preset.seeds = super::at_most("--runs", super::positive("--runs", runs)?, 100)?;
+    }
+    if let Some(steps) = options.steps {
+        preset.steps = super::positive("--steps", steps)? as u64;
+    }
+    if let Some(lr) = options.lr {
+        preset.lr = super::positive_f64("--lr", lr)?;
+    }
+    if let Some(l) = options.lambda {
+        let l = super::positive_f64("--lambda", l)?;
+        preset.methods.retain(|(m, _)| *m != RlMethod::Aga);
+        for (m, lambda) in preset.methods.iter_mut() {
+            if m.uses_lambda() {
+                *lambda = Some(l);
+            }
+        }
+        preset.methods.push((RlMethod::Aga, Some(l)));
+    }
+    if options.alpha.is_some() {
+        return Err(ExperimentError::BadOption(
+            "--alpha has no meaning here (no opponent-shaping rule runs in Cleanup or Harvest)"
+                .into(),
+        ));
+    }
+    let env = EnvConfig::of(kind);
+    let runs_dir = options.out.join("runs");
+    std::fs::create_dir_all(&runs_dir).map_err(|e| ExperimentError::Write {
+        path: runs_dir.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let total = preset.steps * (preset.methods.len() * preset.seeds) as u64;
+    let bar = progress_bar(total, options.progress, kind.name());
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:30} {pos}/{len} env steps ({per_sec}, eta {eta}) {msg}",
+        )
+        .expect("valid template"),
+    );
+    let pool = {
+        let mut builder = rayon::ThreadPoolBuilder::new();
+        if let Some(t) = options.threads {
+            builder = builder.num_threads(t);
+        }
+        builder
+            .build()
+            .map_err(|e| ExperimentError::BadOption(format!("cannot start threads: {e}")))?
+    };
+    let mut summaries = Vec::new();
+    let mut done_steps = 0u64;
+    for &(method, lambda) in &preset.methods {
+        for k in 0..preset.seeds {
+            let seed = options.seed + k as u64;
+            let mut train = TrainConfig::new(method, preset.steps);
+            train.lambda = lambda;
+            train.seed = seed;
+            train.policy = preset.policy;
+            train.ppo.lr = preset.lr;
+            train
+                .validate()
+                .map_err(|e| ExperimentError::BadOption(e.to_string()))?;
+            let record = RunRecord::new(train.clone(), env.clone(), backend, dtype);
+            let dir = runs_dir.join(format!("{}-seed{seed}", slug(method, lambda)));
+            bar.set_message(format!("{} seed {seed}", record.label()));
+            let base = done_steps;
+            let summary = pool.install(|| -> Result<RunSummary, ExperimentError> {
+                let same = RunRecord::read(&dir)
+                    .map(|r| r.train == record.train && r.env == record.env)
+                    .unwrap_or(false);
+                let mut trainer = if same && dir.join("checkpoint").exists() {
+                    Trainer::<B>::load(
+                        train.clone(),
+                        env.clone(),
+                        Default::default(),
+                        &dir.join("checkpoint"),
+                    )
+                    .map_err(|e| training_error(e.into()))?
+                } else {
+                    Trainer::<B>::new(train.clone(), env.clone(), Default::default())
+                        .map_err(|e| training_error(e.into()))?
+                };
+                let resumed = trainer.updates() > 0;
+                record.write(&dir).map_err(training_error)?;
+                let mut metrics = MetricsFile::open(
+                    &dir.join("metrics.csv"),
+                    env.agents,
+                    resumed.then(|| trainer.updates()),
+                )
+                .map_err(training_error)?;
+                bar.set_position(base + trainer.env_steps());
+                train_to_end(&mut trainer, &dir, &mut metrics, 10, |m| {
+                    bar.set_position(base + m.env_steps)
+                })
+                .map_err(training_error)?;
+                let eval = trainer
+                    .evaluate(2, seed ^ 0xE7A1)
+                    .map_err(|e| training_error(e.into()))?;
+                write_json(&dir, "eval.json", &eval)?;
+                Ok(RunSummary {
+                    label: record.label(),
+                    seed,
+                    dir: dir.clone(),
+                    collective_return: late_mean(&dir, "collective_return")?,
+                    equality: late_mean(&dir, "equality")?,
+                    greedy_collective_return: eval.collective_return,
+                    greedy_equality: eval.equality,
+                })
+            })?;
+            done_steps += preset.steps;
+            summaries.push(summary);
+        }
+    }
+    bar.finish_and_clear();
+
+    // The table: one row per method, mean ± std over seeds.
+    let mut methods: Vec<MethodSummary> = Vec::new();
+    for &(method, lambda) in &preset.methods {
+        let label = RunRecord::new(
+            TrainConfig {
+                lambda,
+                ..TrainConfig::new(method, 1)
+            },
+            env.clone(),
+            backend,
+            dtype,
+        )
+        .label();
+        let of = |f: &dyn Fn(&RunSummary) -> f64| {
+            Estimate::of(
+                &summaries
+                    .iter()
+                    .filter(|s| s.label == label)
+                    .map(f)
+                    .filter(|x| x.is_finite())
+                    .collect::<Vec<_>>(),
+            )
+        };
+        methods.push(MethodSummary {
+            label: label.clone(),
+            collective_return: of(&|s| s.collective_return),
+            equality: of(&|s| s.equality),
+            greedy_collective_return: of(&|s| s.greedy_collective_return),
+            greedy_equality: of(&|s| s.greedy_equality),
+        });
+    }
+    // "—" where no episode ended within the budget.
+    let show = |e: &Estimate, digits: usize| {
+        if e.mean.is_finite() {
+            e.show_std(digits)
+        } else {
+            "—".to_string()
+        }
+    };
+    let rows: Vec<Vec<String>> = methods
+        .iter()
+        .map(|m| {
+            vec![
+                m.label.clone(),
+                show(&m.collective_return, 1),
+                show(&m.equality, 3),
+                show(&m.greedy_collective_return, 1),
+                show(&m.greedy_equality, 3),
+            ]
+        })
+        .collect();
+    let title = format!(
+        "{} — preset {}: {} policy, {} env steps per run, {} seed{} per method, lr {} ({backend} {dtype})\n\n",
+        kind.name(),
+        preset.name,
+        preset.policy,
+        preset.steps,
+        preset.seeds,
+        if preset.seeds == 1 { "" } else { "s" },
+        preset.lr
+    );
+    let table = title
+        + &markdown_table(
+            &[
+                "method",
+                "collective return (training, last 10%)",
+                "equality (training, last 10%)",
+                "collective return (greedy)",
+                "equality (greedy)",
+            ],
+            &rows,
+        );
+    let mut files = Vec::new();
+    #[derive(Serialize)]
+    struct Summary<'a> {
+        env: &'static str,
+        preset: &'a Preset,
+        backend: &'a str,
+        dtype: &'a str,
+        methods: &'a [MethodSummary],
+        runs: &'a [RunSummary],
+    }
+    files.push(write_json(
+        &options.out,
+        "summary.json",
+        &Summary {
+            env: kind.name(),
+            preset: &preset,
+            backend,
+            dtype,
+            methods: &methods,
+            runs: &summaries,
+        },
+    )?);
+    let mut table = table;
+    for metric in ["collective_return", "equality", "reward_per_step"] {
+        let mut bands = Vec::new();
+        for m in &methods {
+            let curves = summaries
+                .iter()
+                .filter(|s| s.label == m.label)
+                .map(|s| read_curve(&s.dir, metric))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(training_error)?;
+            bands.push(mean_band(m.label.clone(), &curves));
+        }
+        if bands.iter().all(|b| b.mean.is_empty()) {
+            // No episode ended within the budget (episodes are 1000 steps per copy).
+            table += &format!("\n(no {metric} curve: no episode ended within the budget)\n");
+            continue;
+        }
+        let path = options.out.join(format!("{metric}.png"));
+        plot::bands(
+            &path,
+            &format!("{}: {metric} (mean ± std over seeds)", kind.name()),
+            ("environment steps", metric),
+            &bands,
+        )
+        .map_err(|message| ExperimentError::Write {
+            path: path.display().to_string(),
+            message,
+        })?;
+        files.push(path);
+    }
+    files.push(write_text(&options.out, "table.md", &table)?);
+    Ok(Report { table, files })
+}

@@ -1,0 +1,321 @@
+//! Training runs on disk, shared by `aga train`, `aga plot`, `aga env render --checkpoint` and
+//! the reinforcement-learning experiments: a run's folder holds `config.json` ([`RunRecord`]),
+//! `metrics.csv` (one row per update, [`metrics_header`]), `checkpoint/` and `eval.json`.
+
+use aga_envs::EnvConfig;
+use aga_rl::{RlError, TrainConfig, Trainer, UpdateMetrics};
+use burn::tensor::backend::Backend;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// What can go wrong with a run's files or its training.
+#[derive(Debug, Error)]
+pub enum TrainingError {
+    /// Training failed.
+    #[error(transparent)]
+    Rl(#[from] RlError),
+    /// A file of the run could not be read or written.
+    #[error("{path}: {message}")]
+    File {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+fn file_error(path: &Path, e: impl std::fmt::Display) -> TrainingError {
+    TrainingError::File {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// What `DIR/config.json` holds: everything the run was made from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// The training configuration (method, λ, PPO, policy, steps, seed).
+    pub train: TrainConfig,
+    /// The environment.
+    pub env: EnvConfig,
+    /// The backend it ran on.
+    pub backend: String,
+    /// Its float precision.
+    pub dtype: String,
+    /// The versions of aga and Burn.
+    pub versions: BTreeMap<String, String>,
+}
+
+impl RunRecord {
+    /// A record of this build's versions.
+    pub fn new(train: TrainConfig, env: EnvConfig, backend: &str, dtype: &str) -> Self {
+        let versions = [("aga", env!("CARGO_PKG_VERSION")), ("burn", "0.21.0")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Self {
+            train,
+            env,
+            backend: backend.to_string(),
+            dtype: dtype.to_string(),
+            versions,
+        }
+    }
+
+    /// The run's label in plots and tables: the method, with `λ` where it has one.
+    pub fn label(&self) -> String {
+        match self.train.effective_lambda() {
+            Some(l) => format!("{} (λ={l})", self.train.method),
+            None => self.train.method.to_string(),
+        }
+    }
+
+    /// Read `dir/config.json`.
+    pub fn read(dir: &Path) -> Result<Self, TrainingError> {
+        let path = dir.join("config.json");
+        let text = std::fs::read_to_string(&path).map_err(|e| file_error(&path, e))?;
+        serde_json::from_str(&text).map_err(|e| file_error(&path, e))
+    }
+
+    /// Write `dir/config.json` (creating `dir`).
+    pub fn write(&self, dir: &Path) -> Result<PathBuf, TrainingError> {
+        std::fs::create_dir_all(dir).map_err(|e| file_error(dir, e))?;
+        let path = dir.join("config.json");
+        let text = serde_json::to_string_pretty(self).expect("the record serialises");
+        std::fs::write(&path, text).map_err(|e| file_error(&path, e))?;
+        Ok(path)
+    }
+}
+
+/// The columns of `metrics.csv` for `agents` agents.
+pub fn metrics_header(agents: usize) -> Vec<String> {
+    let mut h: Vec<String> = [
+        "update",
+        "env_steps",
+        "lr",
+        "reward_per_step",
+        "episodes_ended",
+        "collective_return",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    h.extend((0..agents).map(|i| format!("return_agent_{i}")));
+    h.extend(
+        [
+            "equality",
+            "sustainability",
+            "peace",
+            "apples_eaten",
+            "waste_cleaned",
+            "beams_fired",
+            "lambda",
+            "xi_norm",
+            "xi_c_norm",
+            "cos_xi_xi_c",
+            "positive_alignment",
+            "policy_loss",
+            "value_loss",
+        ]
+        .iter()
+        .map(|s| s.to_string()),
+    );
+    h
+}
+
+/// One row of `metrics.csv`; missing values (no episode ended yet, no `λ`) are empty.
+pub fn metrics_row(m: &UpdateMetrics, agents: usize) -> Vec<String> {
+    let num = |x: f64| {
+        if x.is_finite() {
+            format!("{x}")
+        } else {
+            String::new()
+        }
+    };
+    let mut row = vec![
+        m.update.to_string(),
+        m.env_steps.to_string(),
+        num(m.lr),
+        num(m.reward_per_step),
+        m.episodes_ended.to_string(),
+    ];
+    match &m.episode {
+        Some(e) => {
+            row.push(num(e.collective_return));
+            row.extend(e.returns.iter().map(|&r| num(r)));
+            row.extend(
+                [
+                    e.equality,
+                    e.sustainability,
+                    e.peace,
+                    e.apples_eaten,
+                    e.waste_cleaned,
+                    e.beams_fired,
+                ]
+                .map(num),
+            );
+        }
+        None => row.extend(std::iter::repeat_n(String::new(), 1 + agents + 6)),
+    }
+    let r = &m.rule;
+    row.extend(
+        [
+            r.lambda,
+            r.xi_norm,
+            r.xi_c_norm,
+            r.cos_xi_xi_c,
+            r.positive_alignment,
+            r.policy_loss,
+            r.value_loss,
+        ]
+        .map(num),
+    );
+    row
+}
+
+/// `metrics.csv`, open for appending rows.
+pub struct MetricsFile {
+    path: PathBuf,
+    writer: csv::Writer<std::fs::File>,
+    agents: usize,
+}
+
+impl MetricsFile {
+    /// A new file with the header, or (with `keep_updates`, resuming) the existing file cut
+    /// back to the rows of the first `keep_updates` updates: rows written after the last
+    /// checkpoint are redone.
+    pub fn open(
+        path: &Path,
+        agents: usize,
+        keep_updates: Option<u64>,
+    ) -> Result<Self, TrainingError> {
+        let mut kept: Vec<csv::StringRecord> = Vec::new();
+        if let Some(k) = keep_updates {
+            let mut reader = csv::Reader::from_path(path).map_err(|e| file_error(path, e))?;
+            for record in reader.records() {
+                let record = record.map_err(|e| file_error(path, e))?;
+                let update: u64 = record
+                    .get(0)
+                    .and_then(|u| u.parse().ok())
+                    .ok_or_else(|| file_error(path, "a row without an update number"))?;
+                if update <= k {
+                    kept.push(record);
+                }
+            }
+        }
+        let mut writer = csv::Writer::from_path(path).map_err(|e| file_error(path, e))?;
+        writer
+            .write_record(metrics_header(agents))
+            .map_err(|e| file_error(path, e))?;
+        for record in &kept {
+            writer
+                .write_record(record)
+                .map_err(|e| file_error(path, e))?;
+        }
+        writer.flush().map_err(|e| file_error(path, e))?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            writer,
+            agents,
+        })
+    }
+
+    /// Append one update's row (flushed, so that a stopped run keeps it).
+    pub fn write(&mut self, m: &UpdateMetrics) -> Result<(), TrainingError> {
+        let path = &self.path;
+        self.writer
+            .write_record(metrics_row(m, self.agents))
+            .map_err(|e| file_error(path, e))?;
+        self.writer.flush().map_err(|e| file_error(path, e))
+    }
+}
+
+/// Save the checkpoint into `dir/checkpoint` through a temporary folder, so that a run stopped
+/// while saving keeps its previous checkpoint.
+pub fn save_checkpoint<B: Backend>(trainer: &Trainer<B>, dir: &Path) -> Result<(), TrainingError> {
+    let tmp = dir.join("checkpoint.tmp");
+    let final_dir = dir.join("checkpoint");
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).map_err(|e| file_error(&tmp, e))?;
+    }
+    trainer.save(&tmp)?;
+    if final_dir.exists() {
+        std::fs::remove_dir_all(&final_dir).map_err(|e| file_error(&final_dir, e))?;
+    }
+    std::fs::rename(&tmp, &final_dir).map_err(|e| file_error(&final_dir, e))
+}
+
+/// Train until the run's budget is spent: after each update its row goes to `metrics`,
+/// `on_update` sees it, and every `checkpoint_every` updates (and at the end) a checkpoint is
+/// saved into `dir`.
+pub fn train_to_end<B: Backend>(
+    trainer: &mut Trainer<B>,
+    dir: &Path,
+    metrics: &mut MetricsFile,
+    checkpoint_every: u64,
+    mut on_update: impl FnMut(&UpdateMetrics),
+) -> Result<(), TrainingError> {
+    while !trainer.finished() {
+        let m = trainer.update()?;
+        metrics.write(&m)?;
+        on_update(&m);
+        if m.update % checkpoint_every.max(1) == 0 || trainer.finished() {
+            save_checkpoint(trainer, dir)?;
+        }
+    }
+    Ok(())
+}
+
+/// The points `(env_steps, value)` of column `metric` of `dir/metrics.csv` (rows without a
+/// value skipped), or an error naming the columns there are.
+pub fn read_curve(dir: &Path, metric: &str) -> Result<Vec<(f64, f64)>, TrainingError> {
+    let path = dir.join("metrics.csv");
+    let mut reader = csv::Reader::from_path(&path).map_err(|e| file_error(&path, e))?;
+    let headers = reader.headers().map_err(|e| file_error(&path, e))?.clone();
+    let column = headers.iter().position(|h| h == metric).ok_or_else(|| {
+        file_error(
+            &path,
+            format!(
+                "no column `{metric}` (columns: {})",
+                headers.iter().collect::<Vec<_>>().join(", ")
+            ),
+        )
+    })?;
+    let mut points = Vec::new();
+    for row in reader.records() {
+        let row = row.map_err(|e| file_error(&path, e))?;
+        let x: f64 = row.get(1).and_then(|v| v.parse().ok()).unwrap_or(f64::NAN);
+        let y: f64 = row
+            .get(column)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(f64::NAN);
+        if x.is_finite() && y.is_finite() {
+            points.push((x, y));
+        }
+    }
+    Ok(points)
+}
+
+/// Mean and ± std (population) of several runs' curves at the x values they share (runs of
+/// one configuration log at the same environment steps; where a run has no value, the others
+/// make the mean). Returns the band as one [`crate::plot::Band`].
+pub fn mean_band(label: String, runs: &[Vec<(f64, f64)>]) -> crate::plot::Band {
+    let mut by_x: BTreeMap<u64, Vec<f64>> = BTreeMap::new();
+    for run in runs {
+        for &(x, y) in run {
+            by_x.entry(x as u64).or_default().push(y);
+        }
+    }
+    let mut mean = Vec::new();
+    let mut band = Vec::new();
+    for (x, ys) in by_x {
+        let k = ys.len() as f64;
+        let m = ys.iter().sum::<f64>() / k;
+        let sd = (ys.iter().map(|y| (y - m).powi(2)).sum::<f64>() / k).sqrt();
+        mean.push((x as f64, m));
+        band.push((x as f64, m - sd, m + sd));
+    }
+    crate::plot::Band { label, mean, band }
+}
