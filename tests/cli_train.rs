@@ -329,3 +329,60 @@ fn bad_training_options_are_one_line_errors() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn the_harvest_experiment_runs_every_method_and_resumes() {
+    let dir = scratch("experiment");
+    let out = dir.join("harvest");
+    let args = [
+        "experiment",
+        "harvest",
+        "--runs",
+        "1",
+        "--steps",
+        "1024",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let first = ok(&args);
+    for method in [
+        "simul-ind",
+        "simul-co",
+        "svo",
+        "consensus (λ=1)",
+        "sga (λ=1)",
+        "aga (λ=1)",
+        "aga (λ=100)",
+    ] {
+        assert!(
+            first.contains(&format!("| {method} ")),
+            "{method} missing:\n{first}"
+        );
+    }
+    for file in ["table.md", "summary.json", "reward_per_step.png"] {
+        assert!(out.join(file).exists(), "{file}");
+    }
+    let runs: Vec<_> = std::fs::read_dir(out.join("runs")).unwrap().collect();
+    assert_eq!(runs.len(), 7);
+    let (_, rows) = read_metrics(&out.join("runs").join("aga-lambda100-seed0"));
+    assert_eq!(rows.len(), 1);
+    // Run again: every run is found finished and skipped, and the table is the same.
+    assert_eq!(ok(&args), first);
+    fails(
+        &["experiment", "toy", "--full"],
+        "--full applies to the cleanup and harvest",
+    );
+    fails(
+        &[
+            "experiment",
+            "cleanup",
+            "--alpha",
+            "1",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        "--alpha has no meaning",
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -61,6 +61,24 @@ pub struct RuleMetrics {
     pub value_loss: f64,
 }
 
+/// Per agent: advantages, value targets, collective advantages, collective value targets.
+type AgentTargets = (Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>);
+
+/// A rollout with its advantages, ready for PPO's epochs (see [`Trainer::collect`]).
+pub struct Rollout {
+    /// Every step's observation batch, as the environments wrote them.
+    obs: Vec<u8>,
+    /// Actions, `[step, copy, agent]`.
+    actions: Vec<u8>,
+    /// Their log-probabilities under the rollout's policies.
+    log_probs: Vec<f32>,
+    per_agent: Vec<AgentTargets>,
+    reward_per_step: f64,
+    episodes_ended: usize,
+    /// The update's generator, continued by the minibatch shuffles.
+    rng: ChaCha8Rng,
+}
+
 /// Everything that changes during a run, saved in a checkpoint besides the networks and the
 /// optimisers' states.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -229,8 +247,16 @@ impl<B: Backend> Trainer<B> {
         Tensor::from_data(TensorData::new(data, [rows, cols]), &self.device)
     }
 
-    /// One update: a rollout of `rollout_steps` steps in every copy, then PPO's epochs.
+    /// One update: a rollout of `rollout_steps` steps in every copy ([`Trainer::collect`]),
+    /// then PPO's epochs on it ([`Trainer::learn`]).
     pub fn update(&mut self) -> Result<UpdateMetrics, RlError> {
+        let rollout = self.collect()?;
+        self.learn(rollout)
+    }
+
+    /// The rollout of the next update: `rollout_steps` steps in every environment copy with
+    /// the current policies (actions sampled), then both value heads and GAE for every agent.
+    pub fn collect(&mut self) -> Result<Rollout, RlError> {
         let p = self.config.ppo.clone();
         let n = self.actors.len();
         let copies = p.envs;
@@ -345,6 +371,36 @@ impl<B: Backend> Trainer<B> {
             per_agent.push((adv, ret, adv_c, ret_c));
         }
 
+        Ok(Rollout {
+            obs: obs_buf,
+            actions: actions_buf,
+            log_probs: logp_buf,
+            per_agent,
+            reward_per_step,
+            episodes_ended: ended.len(),
+            rng,
+        })
+    }
+
+    /// PPO's epochs on `rollout` (from [`Trainer::collect`]): every minibatch step goes through
+    /// the game optimiser with the run's rule; the critics regress on their targets.
+    pub fn learn(&mut self, rollout: Rollout) -> Result<UpdateMetrics, RlError> {
+        let Rollout {
+            obs: obs_buf,
+            actions: actions_buf,
+            log_probs: logp_buf,
+            per_agent,
+            reward_per_step,
+            episodes_ended,
+            mut rng,
+        } = rollout;
+        let p = self.config.ppo.clone();
+        let n = self.actors.len();
+        let copies = p.envs;
+        let samples = p.rollout_steps * copies;
+        let len = self.shape.obs_len();
+        let k = self.state.updates;
+
         // ---- PPO epochs --------------------------------------------------------------------
         let lr = self.lr_at(k);
         let mb_size = samples / p.minibatches;
@@ -420,7 +476,7 @@ impl<B: Backend> Trainer<B> {
             update: self.state.updates,
             env_steps: self.state.env_steps,
             reward_per_step,
-            episodes_ended: ended.len(),
+            episodes_ended,
             episode: self.state.last_episode.clone(),
             rule: sums.mean(),
             lr,
