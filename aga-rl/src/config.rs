@@ -159,6 +159,11 @@ fn default_policy() -> crate::PolicyKind {
     crate::PolicyKind::Cnn
 }
 
+/// The most environment copies one run steps.
+pub const MAX_ENVS: usize = 4096;
+/// The most samples (per agent) one update collects, `envs × rollout_steps`.
+pub const MAX_SAMPLES: usize = 1 << 20;
+
 /// What is wrong with a configuration.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum ConfigError {
@@ -333,7 +338,15 @@ impl TrainConfig {
         if let Some(a) = p.anneal_steps {
             check("anneal_steps", ">= 1", a as f64, a >= 1)?;
         }
+        check("envs", "at most 4096", p.envs as f64, p.envs <= MAX_ENVS)?;
+        check("epochs", "at most 1000", p.epochs as f64, p.epochs <= 1000)?;
         let samples = p.envs.saturating_mul(p.rollout_steps);
+        check(
+            "envs × rollout_steps",
+            "at most 2^20 samples per update",
+            samples as f64,
+            samples <= MAX_SAMPLES,
+        )?;
         if p.minibatches > samples {
             return Err(ConfigError::EmptyMinibatch {
                 minibatches: p.minibatches,

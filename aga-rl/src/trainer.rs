@@ -10,7 +10,7 @@ use aga_envs::{seed_of, Env, EnvConfig, EpisodeMetrics, VecEnv};
 use burn::module::{AutodiffModule, Module};
 use burn::optim::adaptor::OptimizerAdaptor;
 use burn::optim::{Adam, AdamConfig};
-use burn::record::{BinFileRecorder, FullPrecisionSettings, Recorder};
+use burn::record::{BinFileRecorder, DoublePrecisionSettings, Recorder};
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor, TensorData};
 use rand::{Rng, SeedableRng};
@@ -19,6 +19,9 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 type AD<B> = HvpBackend<B>;
+
+/// Rows per critic evaluation after a rollout.
+const VALUE_CHUNK: usize = 4096;
 type ActorOpt<B> = OptimizerAdaptor<Adam, Actor<AD<B>>, AD<B>>;
 type CriticOpt<B> = OptimizerAdaptor<Adam, Critic<AD<B>>, AD<B>>;
 
@@ -87,6 +90,8 @@ struct RunState {
     env_steps: u64,
     last_episode: Option<EpisodeMetrics>,
     envs: VecEnv,
+    /// The networks' parameter shapes (actors, critics), checked before loading them.
+    shapes: (Vec<Vec<usize>>, Vec<Vec<usize>>),
 }
 
 /// A training run: the agents' actors and critics, their optimisers and the environments.
@@ -101,6 +106,8 @@ pub struct Trainer<B: Backend> {
     critic_opt: GameOptimizer<CriticOpt<B>>,
     state: RunState,
     obs: Vec<u8>,
+    /// A rollout was collected and not learnt from yet (no checkpoint may be taken then).
+    pending: bool,
 }
 
 fn adam() -> AdamConfig {
@@ -158,8 +165,10 @@ impl<B: Backend> Trainer<B> {
                 env_steps: 0,
                 last_episode: None,
                 envs,
+                shapes: (Vec::new(), Vec::new()),
             },
             obs,
+            pending: false,
         })
     }
 
@@ -257,6 +266,12 @@ impl<B: Backend> Trainer<B> {
     /// The rollout of the next update: `rollout_steps` steps in every environment copy with
     /// the current policies (actions sampled), then both value heads and GAE for every agent.
     pub fn collect(&mut self) -> Result<Rollout, RlError> {
+        if self.pending {
+            return Err(RlError::Checkpoint(
+                "a rollout is already waiting for learn()".into(),
+            ));
+        }
+        self.pending = true;
         let p = self.config.ppo.clone();
         let n = self.actors.len();
         let copies = p.envs;
@@ -326,12 +341,20 @@ impl<B: Backend> Trainer<B> {
                 );
             }
             all_obs.extend(self.agent_obs(&self.obs, i));
-            let values: Vec<f32> = critic
-                .values(self.inference_tensor(all_obs, samples + copies))
-                .into_data()
-                .convert::<f32>()
-                .to_vec::<f32>()
-                .expect("float data");
+            // In chunks, so that memory does not grow with the rollout (results do not
+            // depend on the chunk size: every row is evaluated on its own).
+            let mut values: Vec<f32> = Vec::with_capacity(2 * (samples + copies));
+            for chunk in all_obs.chunks(VALUE_CHUNK * len) {
+                let rows = chunk.len() / len;
+                values.extend(
+                    critic
+                        .values(self.inference_tensor(chunk.to_vec(), rows))
+                        .into_data()
+                        .convert::<f32>()
+                        .to_vec::<f32>()
+                        .expect("float data"),
+                );
+            }
             let mut adv = vec![0f32; samples];
             let mut ret = vec![0f32; samples];
             let mut adv_c = vec![0f32; samples];
@@ -385,6 +408,7 @@ impl<B: Backend> Trainer<B> {
     /// PPO's epochs on `rollout` (from [`Trainer::collect`]): every minibatch step goes through
     /// the game optimiser with the run's rule; the critics regress on their targets.
     pub fn learn(&mut self, rollout: Rollout) -> Result<UpdateMetrics, RlError> {
+        self.pending = false;
         let Rollout {
             obs: obs_buf,
             actions: actions_buf,
@@ -483,10 +507,17 @@ impl<B: Backend> Trainer<B> {
         })
     }
 
-    /// Save everything a bit-identical resume needs into `dir` (created if missing).
+    /// Save everything a bit-identical resume needs into `dir` (created if missing). The
+    /// networks and Adam states are stored in f64 (exact for f32 and f64 runs). Not between
+    /// [`Trainer::collect`] and [`Trainer::learn`]: the rollout is not part of a checkpoint.
     pub fn save(&self, dir: &Path) -> Result<(), RlError> {
+        if self.pending {
+            return Err(RlError::Checkpoint(
+                "cannot save between collect() and learn(): the rollout would be lost".into(),
+            ));
+        }
         std::fs::create_dir_all(dir).map_err(|e| RlError::io(dir, e))?;
-        let recorder = BinFileRecorder::<FullPrecisionSettings>::new();
+        let recorder = BinFileRecorder::<DoublePrecisionSettings>::new();
         self.actors
             .clone()
             .save_file(dir.join("actors"), &recorder)
@@ -507,8 +538,10 @@ impl<B: Backend> Trainer<B> {
             dir.join("critic_adam"),
         )
         .map_err(RlError::record)?;
+        let mut state = self.state.clone();
+        state.shapes = (shapes_of(&self.actors), shapes_of(&self.critics));
         let state =
-            serde_json::to_string(&self.state).map_err(|e| RlError::Checkpoint(e.to_string()))?;
+            serde_json::to_string(&state).map_err(|e| RlError::Checkpoint(e.to_string()))?;
         let path = dir.join("state.json");
         std::fs::write(&path, state).map_err(|e| RlError::io(&path, e))?;
         Ok(())
@@ -523,7 +556,27 @@ impl<B: Backend> Trainer<B> {
         dir: &Path,
     ) -> Result<Self, RlError> {
         let mut fresh = Self::new(config, env_config, device.clone())?;
-        let recorder = BinFileRecorder::<FullPrecisionSettings>::new();
+        let path = dir.join("state.json");
+        let text = std::fs::read_to_string(&path).map_err(|e| RlError::io(&path, e))?;
+        let state: RunState =
+            serde_json::from_str(&text).map_err(|e| RlError::Checkpoint(e.to_string()))?;
+        // Burn's loading neither checks shapes nor fails cleanly on another structure: compare
+        // the checkpoint with the configuration first.
+        if state.shapes != (shapes_of(&fresh.actors), shapes_of(&fresh.critics)) {
+            return Err(RlError::Checkpoint(
+                "the checkpoint's networks do not have the configuration's shapes".into(),
+            ));
+        }
+        if state.envs.envs().len() != fresh.config.ppo.envs
+            || state.envs.num_agents() != fresh.actors.len()
+            || state.envs.envs()[0].config() != &fresh.env_config
+            || state.envs.obs_kind() != fresh.config.policy.obs_kind()
+        {
+            return Err(RlError::Checkpoint(
+                "the checkpoint's environments do not match the configuration".into(),
+            ));
+        }
+        let recorder = BinFileRecorder::<DoublePrecisionSettings>::new();
         fresh.actors = fresh
             .actors
             .clone()
@@ -546,17 +599,6 @@ impl<B: Backend> Trainer<B> {
             .critic_opt
             .load_record::<B, Critic<AD<B>>>(record)
             .map_err(RlError::Transform)?;
-        let path = dir.join("state.json");
-        let text = std::fs::read_to_string(&path).map_err(|e| RlError::io(&path, e))?;
-        let state: RunState =
-            serde_json::from_str(&text).map_err(|e| RlError::Checkpoint(e.to_string()))?;
-        if state.envs.envs().len() != fresh.config.ppo.envs
-            || state.envs.num_agents() != fresh.actors.len()
-        {
-            return Err(RlError::Checkpoint(
-                "the checkpoint's environments do not match the configuration".into(),
-            ));
-        }
         fresh.state = state;
         fresh.obs = vec![0; fresh.state.envs.obs_batch_len()];
         fresh.state.envs.observe(&mut fresh.obs)?;
@@ -661,4 +703,19 @@ impl RuleSums {
             value_loss: self.value_loss / k,
         }
     }
+}
+
+/// The shapes of every float parameter of some modules, in visit order.
+fn shapes_of<B: Backend, M: Module<B>>(modules: &[M]) -> Vec<Vec<usize>> {
+    struct Shapes(Vec<Vec<usize>>);
+    impl<B: Backend> burn::module::ModuleVisitor<B> for Shapes {
+        fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<B, D>>) {
+            self.0.push(param.val().dims().to_vec());
+        }
+    }
+    let mut shapes = Shapes(Vec::new());
+    for m in modules {
+        m.visit(&mut shapes);
+    }
+    shapes.0
 }

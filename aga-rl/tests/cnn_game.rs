@@ -217,3 +217,37 @@ fn the_training_loops_aga_direction_is_the_rule_on_the_same_numbers() {
     }
     assert_close(&got, &expected, 1e-10);
 }
+
+#[test]
+fn an_f64_run_resumes_bit_identically() {
+    aga_burn::backends::use_float_dtype::<CpuF64>(burn::tensor::DType::F64).unwrap();
+    let mut env = aga_envs::EnvConfig::harvest();
+    env.map = "@@@@@@@@\n@P AAAA@\n@P AAAA@\n@@@@@@@@".to_string();
+    env.agents = 2;
+    env.horizon = 20;
+    env.view_radius = 2;
+    let mut config = TrainConfig::new(RlMethod::Aga, 4 * 32);
+    config.policy = PolicyKind::Mlp;
+    config.ppo.envs = 2;
+    config.ppo.rollout_steps = 16;
+    config.ppo.minibatches = 2;
+    config.ppo.epochs = 1;
+    let dir = std::env::temp_dir().join(format!("aga-rl-f64-resume-{}", std::process::id()));
+    let run = |t: &mut aga_rl::Trainer<CpuF64>, k: usize| -> Vec<String> {
+        (0..k)
+            .map(|_| format!("{:?}", t.update().unwrap()))
+            .collect()
+    };
+    let mut straight =
+        aga_rl::Trainer::<CpuF64>::new(config.clone(), env.clone(), Default::default()).unwrap();
+    let all = run(&mut straight, 4);
+    let mut first =
+        aga_rl::Trainer::<CpuF64>::new(config.clone(), env.clone(), Default::default()).unwrap();
+    let mut rows = run(&mut first, 2);
+    first.save(&dir).unwrap();
+    let mut resumed =
+        aga_rl::Trainer::<CpuF64>::load(config, env, Default::default(), &dir).unwrap();
+    rows.extend(run(&mut resumed, 2));
+    assert_eq!(rows, all);
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -102,3 +102,33 @@ fn a_resumed_run_is_bit_identical() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn checkpoints_refuse_what_they_cannot_resume() {
+    dtype();
+    let dir = std::env::temp_dir().join(format!("aga-rl-refuse-{}", std::process::id()));
+    let config = small_config(RlMethod::Aga, 128 * 4);
+    let env = small_harvest(50);
+    let mut t = Trainer::<CpuF32>::new(config.clone(), env.clone(), Default::default()).unwrap();
+    // Between collect() and learn() the rollout is in flight: no checkpoint.
+    let rollout = t.collect().unwrap();
+    assert!(t.save(&dir).is_err());
+    assert!(t.collect().is_err());
+    t.learn(rollout).unwrap();
+    t.save(&dir).unwrap();
+    // Another view radius (other network shapes, other environment): refused, not a panic.
+    let mut wider = env.clone();
+    wider.view_radius = 3;
+    let err = Trainer::<CpuF32>::load(config.clone(), wider, Default::default(), &dir)
+        .err()
+        .expect("a mismatched checkpoint is an error");
+    assert!(err.to_string().contains("checkpoint"), "{err}");
+    // Another policy: refused.
+    let mut cnn = config.clone();
+    cnn.policy = PolicyKind::Cnn;
+    let mut big = env.clone();
+    big.view_radius = 4;
+    assert!(Trainer::<CpuF32>::load(cnn, big, Default::default(), &dir).is_err());
+    assert!(Trainer::<CpuF32>::load(config, env, Default::default(), &dir).is_ok());
+    std::fs::remove_dir_all(&dir).ok();
+}

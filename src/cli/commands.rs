@@ -620,6 +620,17 @@ fn hessian_on<B: BurnBackend>(args: HessianArgs, out: &mut dyn Write) -> Result<
 /// `aga train`: f32 unless `--dtype` says otherwise (reinforcement learning needs no f64).
 fn train_command(mut args: super::args::TrainArgs, out: &mut dyn Write) -> Result<(), CliError> {
     use super::train::train_on;
+    // A resumed run continues on the backend and dtype it was saved from (bit-identity needs
+    // them), unless the command line says otherwise.
+    if let Some(dir) = &args.resume {
+        let record = crate::training::RunRecord::read(dir)?;
+        if args.compute.backend.is_none() {
+            args.compute.backend = Some(record.backend.clone());
+        }
+        if args.compute.dtype.is_none() {
+            args.compute.dtype = Some(record.dtype);
+        }
+    }
     if args.compute.dtype.is_none() {
         args.compute.dtype = Some("f32".into());
     }

@@ -85,12 +85,6 @@ fn new_record(args: &TrainArgs, backend: &str, dtype: &str) -> Result<RunRecord,
         train.ppo.lr = lr;
     }
     train.validate().map_err(bad)?;
-    if train.ppo.envs > 4096 {
-        return Err(CliError::BadValue(format!(
-            "at most 4096 environment copies, got {}",
-            train.ppo.envs
-        )));
-    }
     let mut env = match &args.env_config {
         Some(path) => {
             let text = read_json_file(path)?;
@@ -173,6 +167,10 @@ pub(crate) fn train_on<B: Backend>(
                 trainer.set_steps(steps)?;
                 record.train.steps = steps;
             }
+            // The backend it continues on (bit-identical only on the one it was saved from,
+            // which is the default when resuming).
+            record.backend = backend.to_string();
+            record.dtype = dtype.to_string();
             (dir.clone(), record, trainer, true)
         }
         None => {

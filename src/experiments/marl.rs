@@ -154,7 +154,11 @@ pub fn run<B: Backend>(
         preset.seeds = super::at_most("--runs", super::positive("--runs", runs)?, 100)?;
     }
     if let Some(steps) = options.steps {
-        preset.steps = super::positive("--steps", steps)? as u64;
+        preset.steps = super::at_most(
+            "--steps",
+            super::positive("--steps", steps)?,
+            10_000_000_000,
+        )? as u64;
     }
     if let Some(lr) = options.lr {
         preset.lr = super::positive_f64("--lr", lr)?;
@@ -217,19 +221,29 @@ pub fn run<B: Backend>(
             let base = done_steps;
             let summary = pool.install(|| -> Result<RunSummary, ExperimentError> {
                 let same = RunRecord::read(&dir)
-                    .map(|r| r.train == record.train && r.env == record.env)
+                    .map(|r| {
+                        r.train == record.train
+                            && r.env == record.env
+                            && r.backend == record.backend
+                            && r.dtype == record.dtype
+                    })
                     .unwrap_or(false);
-                let mut trainer = if same && dir.join("checkpoint").exists() {
+                // A checkpoint that cannot be read (e.g. from an older version) is redone.
+                let loaded = if same && dir.join("checkpoint").exists() {
                     Trainer::<B>::load(
                         train.clone(),
                         env.clone(),
                         Default::default(),
                         &dir.join("checkpoint"),
                     )
-                    .map_err(|e| training_error(e.into()))?
+                    .ok()
                 } else {
-                    Trainer::<B>::new(train.clone(), env.clone(), Default::default())
-                        .map_err(|e| training_error(e.into()))?
+                    None
+                };
+                let mut trainer = match loaded {
+                    Some(trainer) => trainer,
+                    None => Trainer::<B>::new(train.clone(), env.clone(), Default::default())
+                        .map_err(|e| training_error(e.into()))?,
                 };
                 let resumed = trainer.updates() > 0;
                 record.write(&dir).map_err(training_error)?;
