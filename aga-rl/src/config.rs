@@ -145,6 +145,11 @@ pub struct TrainConfig {
     /// The agents' networks (default: the CNN).
     #[serde(default = "default_policy")]
     pub policy: crate::PolicyKind,
+    /// A centralised collective critic `V_c(s)` (MAPPO): one network over every agent's view
+    /// gives the collective advantages of all agents, instead of each agent's own collective
+    /// value head.
+    #[serde(default)]
+    pub centralised_critic: bool,
     /// PPO's hyperparameters.
     #[serde(default)]
     pub ppo: PpoConfig,
@@ -237,6 +242,7 @@ impl TrainConfig {
             svo_angle: None,
             svo_weight: None,
             policy: default_policy(),
+            centralised_critic: false,
             ppo: PpoConfig::default(),
             steps,
             seed: 0,

@@ -82,6 +82,20 @@ pub struct Rollout {
     rng: ChaCha8Rng,
 }
 
+impl Rollout {
+    /// Agent `agent`'s GAE advantages of its own (possibly shaped) reward, one per sample
+    /// (`step × copy`).
+    pub fn advantages(&self, agent: usize) -> &[f32] {
+        &self.per_agent[agent].0
+    }
+
+    /// Agent `agent`'s GAE advantages of the collective reward (from its own collective head,
+    /// or from the centralised critic, which gives every agent the same).
+    pub fn collective_advantages(&self, agent: usize) -> &[f32] {
+        &self.per_agent[agent].2
+    }
+}
+
 /// Everything that changes during a run, saved in a checkpoint besides the networks and the
 /// optimisers' states.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -102,6 +116,8 @@ pub struct Trainer<B: Backend> {
     device: B::Device,
     actors: Vec<Actor<AD<B>>>,
     critics: Vec<Critic<AD<B>>>,
+    /// The centralised collective critic `V_c(s)` over every agent's view (option).
+    central: Option<(Critic<AD<B>>, GameOptimizer<CriticOpt<B>>)>,
     actor_opt: GameOptimizer<ActorOpt<B>>,
     critic_opt: GameOptimizer<CriticOpt<B>>,
     state: RunState,
@@ -149,9 +165,28 @@ impl<B: Backend> Trainer<B> {
             .with_max_grad_norm(Some(config.ppo.max_grad_norm))
             .init((0..agents).map(|_| adam().init()).collect())
             .map_err(RlError::Transform)?;
+        // The centralised critic reads the concatenation of every agent's view (the bytes as
+        // the environment writes them) with the MLP torso.
+        let central = if config.centralised_critic {
+            let central_shape = NetShape {
+                kind: crate::PolicyKind::Mlp,
+                side,
+                channels: kind.channels() * agents,
+                outputs: 2,
+            };
+            let critic = Critic::new(central_shape, &device, seed_of(config.seed ^ 0xCE47, 0));
+            let opt = GameOptimizerConfig::new(Method::Simgd)
+                .with_max_grad_norm(Some(config.ppo.max_grad_norm))
+                .init(vec![adam().init()])
+                .map_err(RlError::Transform)?;
+            Some((critic, opt))
+        } else {
+            None
+        };
         let mut obs = vec![0; envs.obs_batch_len()];
         envs.observe(&mut obs)?;
         Ok(Self {
+            central,
             config,
             env_config,
             shape,
@@ -170,6 +205,16 @@ impl<B: Backend> Trainer<B> {
             obs,
             pending: false,
         })
+    }
+
+    /// Every network's parameter shapes: the actors, then the critics and the centralised
+    /// critic, if any.
+    fn shapes(&self) -> (Vec<Vec<usize>>, Vec<Vec<usize>>) {
+        let mut critics = shapes_of(&self.critics);
+        if let Some((central, _)) = &self.central {
+            critics.extend(shapes_of(std::slice::from_ref(central)));
+        }
+        (shapes_of(&self.actors), critics)
     }
 
     /// The run's configuration.
@@ -331,6 +376,29 @@ impl<B: Backend> Trainer<B> {
         // ---- values and advantages ---------------------------------------------------------
         // Sample order for agent i: s = t * copies + e.
         let samples = steps * copies;
+        // The centralised critic's `V_c(s)` for every sample and the state after the rollout.
+        let central_values: Option<Vec<f32>> = match &self.central {
+            Some((critic, _)) => {
+                let critic = critic.valid();
+                let width = n * len;
+                let mut all: Vec<f32> = obs_buf.iter().map(|&b| f32::from(b)).collect();
+                all.extend(self.obs.iter().map(|&b| f32::from(b)));
+                let mut values = Vec::with_capacity(2 * (samples + copies));
+                for chunk in all.chunks(VALUE_CHUNK * width) {
+                    let rows = chunk.len() / width;
+                    values.extend(
+                        critic
+                            .values(self.inference_tensor(chunk.to_vec(), rows))
+                            .into_data()
+                            .convert::<f32>()
+                            .to_vec::<f32>()
+                            .expect("float data"),
+                    );
+                }
+                Some(values)
+            }
+            None => None,
+        };
         let mut per_agent = Vec::with_capacity(n);
         for i in 0..n {
             let critic = self.critics[i].valid();
@@ -377,12 +445,19 @@ impl<B: Backend> Trainer<B> {
                     r_c.push(step_rewards.iter().sum::<f32>());
                     let s = t * copies + e;
                     v_i.push(values[2 * s]);
-                    v_c.push(values[2 * s + 1]);
+                    v_c.push(match &central_values {
+                        Some(c) => c[2 * s + 1],
+                        None => values[2 * s + 1],
+                    });
                     d.push(dones_buf[t * copies + e]);
                 }
                 let last = samples + e;
                 let gi = gae(&r_i, &v_i, &d, values[2 * last], p.gamma, p.gae_lambda);
-                let gc = gae(&r_c, &v_c, &d, values[2 * last + 1], p.gamma, p.gae_lambda);
+                let last_c = match &central_values {
+                    Some(c) => c[2 * last + 1],
+                    None => values[2 * last + 1],
+                };
+                let gc = gae(&r_c, &v_c, &d, last_c, p.gamma, p.gae_lambda);
                 for t in 0..steps {
                     let s = t * copies + e;
                     adv[s] = gi.advantages[t];
@@ -493,6 +568,39 @@ impl<B: Backend> Trainer<B> {
                     .map_err(RlError::Transform)?;
                 self.critics = step.players;
                 sums.value_loss += step.losses_before.iter().sum::<f64>() / n as f64;
+                if let Some((critic, mut opt)) = self.central.take() {
+                    // Both heads regress on the collective targets (only the second is used).
+                    let width = n * len;
+                    let m = idx.len();
+                    let mut o = Vec::with_capacity(m * width);
+                    for &s in idx {
+                        let (t, e) = (s / copies, s % copies);
+                        let start = t * self.obs.len() + e * width;
+                        o.extend(obs_buf[start..start + width].iter().map(|&b| f32::from(b)));
+                    }
+                    let dev = self.device.clone();
+                    let targets: Vec<f32> = idx.iter().map(|&s| per_agent[0].3[s]).collect();
+                    let v1 =
+                        |v: Vec<f32>| Tensor::<AD<B>, 1>::from_data(TensorData::new(v, [m]), &dev);
+                    let batch = AgentBatch {
+                        obs: self.learner_tensor(o, m),
+                        actions: Tensor::<AD<B>, 2, Int>::zeros([m, 1], &dev),
+                        old_log_probs: v1(vec![0.0; m]),
+                        advantages: v1(vec![0.0; m]),
+                        collective_advantages: v1(vec![0.0; m]),
+                        returns: v1(targets.clone()),
+                        collective_returns: v1(targets),
+                    };
+                    let loss = CriticLoss {
+                        batches: vec![batch],
+                        value_coef: p.value_coef,
+                    };
+                    let step = opt
+                        .step::<B, _, _>(lr, vec![critic], &loss)
+                        .map_err(RlError::Transform)?;
+                    self.central =
+                        Some((step.players.into_iter().next().expect("one critic"), opt));
+                }
             }
         }
         self.state.updates += 1;
@@ -538,8 +646,20 @@ impl<B: Backend> Trainer<B> {
             dir.join("critic_adam"),
         )
         .map_err(RlError::record)?;
+        if let Some((critic, opt)) = &self.central {
+            critic
+                .clone()
+                .save_file(dir.join("central"), &recorder)
+                .map_err(RlError::record)?;
+            Recorder::<AD<B>>::record(
+                &recorder,
+                opt.to_record::<B, Critic<AD<B>>>(),
+                dir.join("central_adam"),
+            )
+            .map_err(RlError::record)?;
+        }
         let mut state = self.state.clone();
-        state.shapes = (shapes_of(&self.actors), shapes_of(&self.critics));
+        state.shapes = self.shapes();
         let state =
             serde_json::to_string(&state).map_err(|e| RlError::Checkpoint(e.to_string()))?;
         let path = dir.join("state.json");
@@ -562,7 +682,7 @@ impl<B: Backend> Trainer<B> {
             serde_json::from_str(&text).map_err(|e| RlError::Checkpoint(e.to_string()))?;
         // Burn's loading neither checks shapes nor fails cleanly on another structure: compare
         // the checkpoint with the configuration first.
-        if state.shapes != (shapes_of(&fresh.actors), shapes_of(&fresh.critics)) {
+        if state.shapes != fresh.shapes() {
             return Err(RlError::Checkpoint(
                 "the checkpoint's networks do not have the configuration's shapes".into(),
             ));
@@ -599,6 +719,17 @@ impl<B: Backend> Trainer<B> {
             .critic_opt
             .load_record::<B, Critic<AD<B>>>(record)
             .map_err(RlError::Transform)?;
+        if let Some((critic, opt)) = fresh.central.take() {
+            let critic = critic
+                .load_file(dir.join("central"), &recorder, &device)
+                .map_err(RlError::record)?;
+            let record = Recorder::<AD<B>>::load(&recorder, dir.join("central_adam"), &device)
+                .map_err(RlError::record)?;
+            let opt = opt
+                .load_record::<B, Critic<AD<B>>>(record)
+                .map_err(RlError::Transform)?;
+            fresh.central = Some((critic, opt));
+        }
         fresh.state = state;
         fresh.obs = vec![0; fresh.state.envs.obs_batch_len()];
         fresh.state.envs.observe(&mut fresh.obs)?;

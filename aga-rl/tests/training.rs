@@ -81,8 +81,13 @@ fn ppo_learns_to_eat_and_not_to_fire() {
 fn a_resumed_run_is_bit_identical() {
     dtype();
     let dir = std::env::temp_dir().join(format!("aga-rl-resume-{}", std::process::id()));
-    for method in [RlMethod::Aga, RlMethod::Svo] {
-        let config = small_config(method, 128 * 4);
+    for (method, central) in [
+        (RlMethod::Aga, false),
+        (RlMethod::Svo, false),
+        (RlMethod::Aga, true),
+    ] {
+        let mut config = small_config(method, 128 * 4);
+        config.centralised_critic = central;
         let env = small_harvest(50);
         let mut straight =
             Trainer::<CpuF32>::new(config.clone(), env.clone(), Default::default()).unwrap();
@@ -131,4 +136,24 @@ fn checkpoints_refuse_what_they_cannot_resume() {
     assert!(Trainer::<CpuF32>::load(cnn, big, Default::default(), &dir).is_err());
     assert!(Trainer::<CpuF32>::load(config, env, Default::default(), &dir).is_ok());
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_centralised_critic_gives_every_agent_the_same_collective_advantages() {
+    dtype();
+    for central in [false, true] {
+        let mut config = small_config(RlMethod::Aga, 128 * 4);
+        config.centralised_critic = central;
+        let mut t = Trainer::<CpuF32>::new(config, small_harvest(50), Default::default()).unwrap();
+        let rollout = t.collect().unwrap();
+        let (a0, a1) = (
+            rollout.collective_advantages(0),
+            rollout.collective_advantages(1),
+        );
+        assert!(a0.iter().all(|x| x.is_finite()));
+        // The collective reward is the same for both agents; only the value estimates differ.
+        assert_eq!(a0 == a1, central, "centralised critic: {central}");
+        assert_ne!(rollout.advantages(0), rollout.advantages(1));
+        t.learn(rollout).unwrap();
+    }
 }

@@ -84,7 +84,7 @@ const TRAIN_HELP: &str = "Methods (MATH.md §6; each agent is a player, its PPO 
 
 --config FILE is JSON with any fields of the training configuration, e.g.
   {\"policy\": \"mlp\", \"ppo\": {\"lr\": 0.0005, \"envs\": 16, \"rollout_steps\": 128}}
-(fields: lambda, svo_angle, svo_weight, policy, seed, steps, and ppo: lr, anneal_lr,
+(fields: lambda, svo_angle, svo_weight, policy, centralised_critic, seed, and ppo: lr, anneal_lr,
 anneal_steps, gamma, gae_lambda, clip, value_coef, entropy_coef, epochs, minibatches,
 max_grad_norm, rollout_steps, envs); --env-config FILE sets environment fields as for
 `aga env run`. Command-line options override the files.
@@ -130,6 +130,10 @@ pub(crate) struct TrainArgs {
     /// Environment copies stepped together (default 8).
     #[arg(long)]
     pub(crate) envs: Option<usize>,
+    /// A centralised collective critic V_c(s) over every agent's view (MAPPO) instead of each
+    /// agent's own collective value head.
+    #[arg(long)]
+    pub(crate) centralised_critic: bool,
     /// Adam's learning rate (default 2.5e-4, annealed linearly).
     #[arg(long, allow_hyphen_values = true)]
     pub(crate) lr: Option<f64>,

@@ -81,6 +81,9 @@ fn new_record(args: &TrainArgs, backend: &str, dtype: &str) -> Result<RunRecord,
     if let Some(e) = args.envs {
         train.ppo.envs = e;
     }
+    if args.centralised_critic {
+        train.centralised_critic = true;
+    }
     if let Some(lr) = args.lr {
         train.ppo.lr = lr;
     }
@@ -143,6 +146,7 @@ pub(crate) fn train_on<B: Backend>(
                 (args.out.is_some(), "--out"),
                 (args.policy.is_some(), "--policy"),
                 (args.envs.is_some(), "--envs"),
+                (args.centralised_critic, "--centralised-critic"),
                 (args.lr.is_some(), "--lr"),
             ] {
                 if given {
