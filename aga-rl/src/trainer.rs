@@ -24,6 +24,8 @@ type AD<B> = HvpBackend<B>;
 const VALUE_CHUNK: usize = 4096;
 type ActorOpt<B> = OptimizerAdaptor<Adam, Actor<AD<B>>, AD<B>>;
 type CriticOpt<B> = OptimizerAdaptor<Adam, Critic<AD<B>>, AD<B>>;
+/// The centralised critic and its optimiser.
+type CentralCritic<B> = (Critic<AD<B>>, GameOptimizer<CriticOpt<B>>);
 
 /// What one update (one rollout and its PPO epochs) measured: one row of `metrics.csv`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -117,7 +119,7 @@ pub struct Trainer<B: Backend> {
     actors: Vec<Actor<AD<B>>>,
     critics: Vec<Critic<AD<B>>>,
     /// The centralised collective critic `V_c(s)` over every agent's view (option).
-    central: Option<(Critic<AD<B>>, GameOptimizer<CriticOpt<B>>)>,
+    central: Option<CentralCritic<B>>,
     actor_opt: GameOptimizer<ActorOpt<B>>,
     critic_opt: GameOptimizer<CriticOpt<B>>,
     state: RunState,
