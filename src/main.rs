@@ -6,10 +6,13 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Unlocked handles: progress bars draw on stderr from worker threads (rollouts and
+    // experiments run inside rayon pools), and a lock held here for the whole command would
+    // block them forever on a terminal.
     let code = aga::cli::main_with(
         std::env::args_os(),
-        &mut std::io::stdout().lock(),
-        &mut std::io::stderr().lock(),
+        &mut std::io::stdout(),
+        &mut std::io::stderr(),
     );
     ExitCode::from(code)
 }
