@@ -297,6 +297,25 @@ impl<B: Backend> Trainer<B> {
         Tensor::from_data(TensorData::new(data, [rows, cols]), &self.device)
     }
 
+    /// `[V, V_c]` of every row (`width` features each) of `features`, flat, in chunks so that
+    /// memory does not grow with the rollout (every row is evaluated on its own, so the
+    /// results do not depend on the chunk size).
+    fn critic_values(&self, critic: &Critic<Dual<B>>, features: &[f32], width: usize) -> Vec<f32> {
+        let mut values = Vec::with_capacity(2 * features.len() / width.max(1));
+        for chunk in features.chunks(VALUE_CHUNK * width) {
+            let rows = chunk.len() / width;
+            values.extend(
+                critic
+                    .values(self.inference_tensor(chunk.to_vec(), rows))
+                    .into_data()
+                    .convert::<f32>()
+                    .to_vec::<f32>()
+                    .expect("float data"),
+            );
+        }
+        values
+    }
+
     /// `[rows, len / rows]` on the learner's backend.
     fn learner_tensor(&self, data: Vec<f32>, rows: usize) -> Tensor<AD<B>, 2> {
         let cols = data.len() / rows.max(1);
@@ -381,23 +400,9 @@ impl<B: Backend> Trainer<B> {
         // The centralised critic's `V_c(s)` for every sample and the state after the rollout.
         let central_values: Option<Vec<f32>> = match &self.central {
             Some((critic, _)) => {
-                let critic = critic.valid();
-                let width = n * len;
                 let mut all: Vec<f32> = obs_buf.iter().map(|&b| f32::from(b)).collect();
                 all.extend(self.obs.iter().map(|&b| f32::from(b)));
-                let mut values = Vec::with_capacity(2 * (samples + copies));
-                for chunk in all.chunks(VALUE_CHUNK * width) {
-                    let rows = chunk.len() / width;
-                    values.extend(
-                        critic
-                            .values(self.inference_tensor(chunk.to_vec(), rows))
-                            .into_data()
-                            .convert::<f32>()
-                            .to_vec::<f32>()
-                            .expect("float data"),
-                    );
-                }
-                Some(values)
+                Some(self.critic_values(&critic.valid(), &all, n * len))
             }
             None => None,
         };
@@ -411,20 +416,7 @@ impl<B: Backend> Trainer<B> {
                 );
             }
             all_obs.extend(self.agent_obs(&self.obs, i));
-            // In chunks, so that memory does not grow with the rollout (results do not
-            // depend on the chunk size: every row is evaluated on its own).
-            let mut values: Vec<f32> = Vec::with_capacity(2 * (samples + copies));
-            for chunk in all_obs.chunks(VALUE_CHUNK * len) {
-                let rows = chunk.len() / len;
-                values.extend(
-                    critic
-                        .values(self.inference_tensor(chunk.to_vec(), rows))
-                        .into_data()
-                        .convert::<f32>()
-                        .to_vec::<f32>()
-                        .expect("float data"),
-                );
-            }
+            let values = self.critic_values(&critic, &all_obs, len);
             let mut adv = vec![0f32; samples];
             let mut ret = vec![0f32; samples];
             let mut adv_c = vec![0f32; samples];
