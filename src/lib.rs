@@ -3,7 +3,8 @@
 //! forward-mode backend, the game API, exact derivatives and the optimiser wrapper),
 //! [`burn_backends`] (backend aliases) and [`games`] (`aga-games`).
 //!
-//! With the default cargo feature `cli` it also has the command line ([`cli`]), the fixed-point
+//! With the cargo feature `rl` (on by default) it re-exports the environments ([`envs`]) and the
+//! multi-agent learner ([`rl`]). With the default cargo feature `cli` it also has the command line ([`cli`]), the fixed-point
 //! analysis of `aga hessian` (`analysis`), the paper's experiments (`experiments`) and their
 //! plots (`plot`). A library user turns it off — `aga = { …, default-features = false }` — and
 //! compiles none of clap, plotters, nalgebra, csv or indicatif. The README follows.
@@ -18,7 +19,15 @@ pub mod guide {}
 pub use aga_burn as burn_ext;
 pub use aga_burn::backends as burn_backends;
 pub use aga_core as rules;
+/// The environments (`aga-envs`): the [`MultiAgentEnv`](aga_envs::MultiAgentEnv) trait, the
+/// vectorised runner, Cleanup and Harvest (cargo feature `rl`).
+#[cfg(feature = "rl")]
+pub use aga_envs as envs;
 pub use aga_games as games;
+/// The multi-agent learner (`aga-rl`): PPO agents on any [`MultiAgentEnv`](aga_envs::MultiAgentEnv)
+/// trained with any rule (cargo feature `rl`).
+#[cfg(feature = "rl")]
+pub use aga_rl as rl;
 
 pub mod prelude;
 

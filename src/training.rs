@@ -118,6 +118,13 @@ pub fn metrics_header(agents: usize) -> Vec<String> {
             "positive_alignment",
             "policy_loss",
             "value_loss",
+            "approx_kl",
+            "clip_fraction",
+            "entropy",
+            "explained_variance",
+            "explained_variance_collective",
+            "seconds",
+            "env_steps_per_second",
         ]
         .iter()
         .map(|s| s.to_string()),
@@ -169,6 +176,13 @@ pub fn metrics_row(m: &UpdateMetrics, agents: usize) -> Vec<String> {
             r.positive_alignment,
             r.policy_loss,
             r.value_loss,
+            m.ppo.approx_kl,
+            m.ppo.clip_fraction,
+            m.ppo.entropy,
+            m.ppo.explained_variance,
+            m.ppo.explained_variance_collective,
+            m.seconds,
+            m.env_steps_per_second,
         ]
         .map(num),
     );

@@ -53,6 +53,20 @@ fn read_metrics(dir: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     (header, rows)
 }
 
+/// The rows without the wall-clock columns, which no two runs share.
+fn deterministic_rows(header: &[String], rows: Vec<Vec<String>>) -> Vec<Vec<String>> {
+    let timing = |h: &String| h == "seconds" || h == "env_steps_per_second";
+    rows.into_iter()
+        .map(|row| {
+            row.into_iter()
+                .zip(header)
+                .filter(|(_, h)| !timing(h))
+                .map(|(x, _)| x)
+                .collect()
+        })
+        .collect()
+}
+
 const SMALL_ENV: &str = r#"{"map": "@@@@@@@@@@\n@P  AAAAA@\n@P  AAAAA@\n@@@@@@@@@@", "agents": 2,
   "horizon": 50, "view_radius": 2, "regrowth": {"radius_sq": 2, "rates": [0.02, 0.05, 0.1, 0.2]}}"#;
 
@@ -102,6 +116,13 @@ fn train_runs_on_each_environment_and_its_metrics_parse() {
             "xi_c_norm",
             "cos_xi_xi_c",
             "positive_alignment",
+            "approx_kl",
+            "clip_fraction",
+            "entropy",
+            "explained_variance",
+            "explained_variance_collective",
+            "seconds",
+            "env_steps_per_second",
         ] {
             assert!(
                 header.iter().any(|h| h == column),
@@ -120,6 +141,14 @@ fn train_runs_on_each_environment_and_its_metrics_parse() {
         assert!(xi.is_finite() && xi > 0.0);
         let cos = at(&rows[0], "cos_xi_xi_c");
         assert!((-1.0..=1.0).contains(&cos));
+        // PPO's diagnostics: KL(π_old‖π_new) ≥ 0, a share, an entropy of at most ln 9
+        // (Cleanup) or ln 8, a wall-clock time (its value is not checked).
+        assert!(at(&rows[0], "approx_kl") >= 0.0);
+        assert!((0.0..=1.0).contains(&at(&rows[0], "clip_fraction")));
+        let entropy = at(&rows[0], "entropy");
+        assert!(entropy > 0.0 && entropy <= 9f64.ln() + 1e-6, "{entropy}");
+        assert!(at(&rows[0], "explained_variance") <= 1.0);
+        assert!(at(&rows[0], "seconds") >= 0.0);
         if method == "aga" {
             assert_eq!(at(&rows[0], "lambda").abs(), 1.0);
         } else {
@@ -185,7 +214,8 @@ fn a_resumed_run_writes_the_same_metrics_and_plots_and_renders() {
     // As if the run had been killed after writing a row the checkpoint does not hold.
     let metrics = b.join("metrics.csv");
     let mut text = std::fs::read_to_string(&metrics).unwrap();
-    text.push_str("5,640,0.002,1,0,,,,,,,,,,,,,,,,\n");
+    let columns = read_metrics(&b).0.len();
+    text.push_str(&format!("5,640,0.002,1,0{}\n", ",".repeat(columns - 5)));
     std::fs::write(&metrics, text).unwrap();
     ok(&[
         "train",
@@ -198,6 +228,7 @@ fn a_resumed_run_writes_the_same_metrics_and_plots_and_renders() {
     let (ha, ra) = read_metrics(&a);
     let (hb, rb) = read_metrics(&b);
     assert_eq!(ha, hb);
+    let (ra, rb) = (deterministic_rows(&ha, ra), deterministic_rows(&hb, rb));
     assert_eq!(ra.len(), 8);
     assert_eq!(
         ra, rb,

@@ -31,3 +31,14 @@ fn guide_example_is_the_standalone_crate() {
         without(manifest, "#").trim()
     );
 }
+
+#[test]
+fn marl_doc_program_is_the_custom_env_crate() {
+    let doc = include_str!("../docs/marl.md");
+    let main = include_str!("../examples/custom_env/src/main.rs");
+    let block = format!("```rust\n{}\n```", without(main, "//!").trim());
+    assert!(
+        doc.contains(&block),
+        "docs/marl.md must show examples/custom_env/src/main.rs in full"
+    );
+}

@@ -73,6 +73,12 @@ fn wgpu_available() -> bool {
             .to_vec()
     });
     if probe.is_err() {
+        // CI installs lavapipe and sets AGA_REQUIRE_WGPU: there a missing adapter is a failure,
+        // so that a green CI proves the GPU backend ran.
+        assert!(
+            std::env::var_os("AGA_REQUIRE_WGPU").is_none(),
+            "AGA_REQUIRE_WGPU is set but no wgpu adapter works (is mesa-vulkan-drivers installed?)"
+        );
         println!("skipped: no wgpu adapter (install a Vulkan driver, e.g. mesa-vulkan-drivers)");
     }
     probe.is_ok()

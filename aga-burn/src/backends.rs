@@ -11,6 +11,10 @@ pub type CpuF32 = NdArray<f32>;
 #[cfg(feature = "wgpu")]
 pub type WgpuF32 = burn::backend::Wgpu<f32, i32>;
 
+/// NVIDIA GPU through CUDA (cargo feature `cuda`), f32.
+#[cfg(feature = "cuda")]
+pub type CudaF32 = burn::backend::Cuda<f32, i32>;
+
 /// Burn's Flex CPU backend (cargo feature `flex`). Its float dtype is chosen at run time, per
 /// device: call [`use_f64_on_flex`] (or [`use_f32_on_flex`]) once, before the first tensor.
 #[cfg(feature = "flex")]

@@ -9,8 +9,13 @@
 //! * [`Env`]: `reset(seed)`, `step(&actions)` → [`StepResult`] (rewards, done, counters), and
 //!   observations written into caller-owned buffers, RGB ([`ObsKind::Rgb`], 15×15×3) or one-hot
 //!   ([`ObsKind::OneHot`]), egocentric and rotated to the agent's facing;
-//! * [`VecEnv`]: many copies stepped in parallel (rayon), observations written straight into one
-//!   contiguous buffer per batch, bit-identical for a seed whatever the number of threads;
+//! * [`MultiAgentEnv`]: the trait every environment implements for the learner (reset with a
+//!   seed; step with every agent's action → rewards, terminated/truncated; observations with
+//!   their [`ObsSpec`]; optional action masks and global state; per-episode metrics as named
+//!   values). [`Ssd`] is Cleanup/Harvest through it;
+//! * [`VecEnv`]: many copies of any [`MultiAgentEnv`] stepped in parallel (rayon),
+//!   observations written straight into one contiguous buffer per batch, bit-identical for a
+//!   seed whatever the number of threads;
 //! * [`EpisodeMetrics`]: the social-outcome metrics of Perolat et al. (efficiency, equality,
 //!   sustainability, peace) and the environment's counters;
 //! * [`Policy`]: scripted policies (`random`, `stay`, `greedy`, `clean-and-harvest`) that make the
@@ -21,14 +26,20 @@ mod config;
 mod env;
 mod error;
 mod metrics;
+mod multi_agent;
 mod obs;
 mod policy;
+mod ssd;
 mod vec_env;
 
 pub use config::{Action, EnvConfig, EnvKind, Regrowth, Zap, CLEANUP_MAP, HARVEST_MAP};
 pub use env::{Agent, Cell, Counters, Env, Facing, StepResult};
 pub use error::EnvError;
 pub use metrics::{equality, EpisodeMetrics, EpisodeTracker};
+pub use multi_agent::{
+    ElementKind, EpisodeSummary, MultiAgentEnv, NamedMetrics, ObsElement, ObsSpec, StepOutcome,
+};
 pub use obs::{AgentMark, ObsKind, AGENT_COLOURS, ONE_HOT_CHANNELS};
 pub use policy::Policy;
-pub use vec_env::{seed_of, VecEnv};
+pub use ssd::Ssd;
+pub use vec_env::{seed_of, FinishedEpisode, VecEnv};

@@ -1,9 +1,9 @@
 //! Many environment copies stepped in parallel, observations in one contiguous buffer.
 
 use crate::config::EnvConfig;
-use crate::env::Env;
-use crate::metrics::{EpisodeMetrics, EpisodeTracker};
+use crate::multi_agent::{MultiAgentEnv, StepOutcome};
 use crate::obs::ObsKind;
+use crate::ssd::Ssd;
 use crate::EnvError;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -15,14 +15,29 @@ use serde::{Deserialize, Serialize};
 /// The whole state (every copy, its generator, its episode so far) serialises with serde, so a
 /// training run can stop and resume bit-identically.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct VecEnv {
-    envs: Vec<Env>,
-    trackers: Vec<EpisodeTracker>,
-    kind: ObsKind,
+#[serde(bound = "")]
+pub struct VecEnv<E: MultiAgentEnv = Ssd> {
+    envs: Vec<E>,
     /// The batch's seed.
     seed: u64,
     /// Episodes started so far, per copy (the first is episode 0).
     episodes: Vec<u64>,
+}
+
+/// An episode that ended in [`VecEnv::step_autoreset`].
+#[derive(Debug, Clone)]
+pub struct FinishedEpisode<E: MultiAgentEnv> {
+    /// The copy it ran in.
+    pub copy: usize,
+    /// Its metrics.
+    pub metrics: E::Metrics,
+    /// How it ended.
+    pub outcome: StepOutcome,
+    /// Every agent's observation of the state it ended in (before the reset), for
+    /// bootstrapping the value of a truncated episode.
+    pub final_obs: Vec<E::Obs>,
+    /// The global state it ended in, for environments with one.
+    pub final_state: Option<Vec<E::Obs>>,
 }
 
 /// The seed of copy `e` of a batch seeded with `seed` (SplitMix64 of the pair).
@@ -35,30 +50,44 @@ pub fn seed_of(seed: u64, e: usize) -> u64 {
     z ^ (z >> 31)
 }
 
-impl VecEnv {
-    /// `copies` environments of `config`, reset with seeds derived from `seed`, writing
-    /// observations of kind `kind`.
+impl VecEnv<Ssd> {
+    /// `copies` Cleanup or Harvest environments of `config`, reset with seeds derived from
+    /// `seed`, writing observations of kind `kind`.
     pub fn new(
         config: EnvConfig,
         copies: usize,
         seed: u64,
         kind: ObsKind,
     ) -> Result<Self, EnvError> {
+        Self::from_env(Ssd::new(config, kind)?, copies, seed)
+    }
+
+    /// The observation kind.
+    pub fn obs_kind(&self) -> ObsKind {
+        self.envs[0].obs_kind()
+    }
+}
+
+impl<E: MultiAgentEnv> VecEnv<E> {
+    /// `copies` clones of `env`, copy `e` reset with seed [`seed_of`]`(seed, e)`.
+    pub fn from_env(env: E, copies: usize, seed: u64) -> Result<Self, EnvError> {
         if copies == 0 || copies > 1_000_000 {
             return Err(EnvError::BadParameter(format!(
                 "the number of copies must be between 1 and 10^6, got {copies}"
             )));
         }
-        let env = Env::new(config)?;
-        let agents = env.num_agents();
+        if env.num_agents() == 0 || env.num_actions() == 0 || env.obs_spec().is_empty() {
+            return Err(EnvError::BadParameter(
+                "an environment needs at least one agent, one action and one observation entry"
+                    .into(),
+            ));
+        }
         let mut envs = vec![env; copies];
         for (e, env) in envs.iter_mut().enumerate() {
             env.reset(seed_of(seed, e));
         }
         Ok(Self {
             envs,
-            trackers: vec![EpisodeTracker::new(agents); copies],
-            kind,
             seed,
             episodes: vec![0; copies],
         })
@@ -75,56 +104,46 @@ impl VecEnv {
         }
     }
 
-    /// The observation kind.
-    pub fn obs_kind(&self) -> ObsKind {
-        self.kind
-    }
-
-    /// Like [`VecEnv::step`], and every copy whose episode reached the horizon with this step
-    /// starts a new one (seeded by [`VecEnv::episode_seed`]): `dones[e]` is set for it, `obs`
-    /// holds the new episode's first observation, and its finished episode's metrics are
-    /// returned as `(copy, metrics)`, in copy order.
+    /// Like [`VecEnv::step`], and every copy whose episode ended with this step starts a new
+    /// one (seeded by [`VecEnv::episode_seed`]): `outcomes[e]` says how it ended, `obs` holds
+    /// the new episode's first observation, and the finished episodes are returned in copy
+    /// order, each with its metrics and its final observation.
     pub fn step_autoreset(
         &mut self,
         actions: &[u8],
         rewards: &mut [f32],
-        obs: &mut [u8],
-        dones: &mut [bool],
-    ) -> Result<Vec<(usize, EpisodeMetrics)>, EnvError> {
-        if dones.len() != self.envs.len() {
-            return Err(EnvError::BufferSize {
-                what: "the done buffer",
-                expected: self.envs.len(),
-                got: dones.len(),
-            });
-        }
-        self.step(actions, rewards, obs)?;
-        let n = self.num_agents();
-        let kind = self.kind;
-        let obs_len = self.envs[0].obs_len(kind) * n;
+        obs: &mut [E::Obs],
+        outcomes: &mut [StepOutcome],
+    ) -> Result<Vec<FinishedEpisode<E>>, EnvError> {
+        self.step_into(actions, rewards, obs, Some(outcomes))?;
+        let obs_len = self.obs_len_per_copy();
         let seed = self.seed;
         let mut finished = Vec::new();
-        for (e, ((env, tracker), done)) in self
-            .envs
-            .iter_mut()
-            .zip(self.trackers.iter_mut())
-            .zip(dones.iter_mut())
-            .enumerate()
-        {
-            *done = env.time() >= env.config().horizon;
-            if *done {
-                finished.push((e, tracker.metrics()));
+        for (e, (env, outcome)) in self.envs.iter_mut().zip(outcomes.iter()).enumerate() {
+            if outcome.done() {
+                let slot = &mut obs[e * obs_len..(e + 1) * obs_len];
+                let final_state = env.state_spec().map(|spec| {
+                    let mut state = vec![E::Obs::default(); spec.len()];
+                    env.state(&mut state);
+                    state
+                });
+                finished.push(FinishedEpisode {
+                    copy: e,
+                    metrics: env.episode_metrics(),
+                    outcome: *outcome,
+                    final_obs: slot.to_vec(),
+                    final_state,
+                });
                 self.episodes[e] += 1;
                 env.reset(Self::episode_seed(seed, e, self.episodes[e]));
-                *tracker = EpisodeTracker::new(n);
-                env.observe(kind, &mut obs[e * obs_len..(e + 1) * obs_len])?;
+                env.observe(slot);
             }
         }
         Ok(finished)
     }
 
     /// The copies.
-    pub fn envs(&self) -> &[Env] {
+    pub fn envs(&self) -> &[E] {
         &self.envs
     }
 
@@ -133,19 +152,39 @@ impl VecEnv {
         self.envs[0].num_agents()
     }
 
-    /// Bytes of one batch of observations: `copies × agents × obs_len`.
+    /// Actions per agent.
+    pub fn num_actions(&self) -> usize {
+        self.envs[0].num_actions()
+    }
+
+    fn obs_len_per_copy(&self) -> usize {
+        self.num_agents() * self.envs[0].obs_spec().len()
+    }
+
+    /// Entries of one batch of observations: `copies × agents × obs_len`.
     pub fn obs_batch_len(&self) -> usize {
-        self.envs.len() * self.num_agents() * self.envs[0].obs_len(self.kind)
+        self.envs.len() * self.obs_len_per_copy()
     }
 
     /// Step every copy with `actions` (`copies × agents`, copy-major), write each copy's
     /// rewards into `rewards` (`copies × agents`) and every agent's observation of the new
-    /// state into `obs` (`copies × agents × obs_len`), in parallel over copies.
+    /// state into `obs` (`copies × agents × obs_len`), in parallel over copies. Episodes that
+    /// end are not reset (see [`VecEnv::step_autoreset`]).
     pub fn step(
         &mut self,
         actions: &[u8],
         rewards: &mut [f32],
-        obs: &mut [u8],
+        obs: &mut [E::Obs],
+    ) -> Result<(), EnvError> {
+        self.step_into(actions, rewards, obs, None)
+    }
+
+    fn step_into(
+        &mut self,
+        actions: &[u8],
+        rewards: &mut [f32],
+        obs: &mut [E::Obs],
+        outcomes: Option<&mut [StepOutcome]>,
     ) -> Result<(), EnvError> {
         let n = self.num_agents();
         let copies = self.envs.len();
@@ -153,6 +192,11 @@ impl VecEnv {
             ("the action list", actions.len(), copies * n),
             ("the reward buffer", rewards.len(), copies * n),
             ("the observation buffer", obs.len(), self.obs_batch_len()),
+            (
+                "the outcome buffer",
+                outcomes.as_ref().map_or(copies, |o| o.len()),
+                copies,
+            ),
         ] {
             if got != expected {
                 return Err(EnvError::BufferSize {
@@ -165,28 +209,30 @@ impl VecEnv {
         for (e, env) in self.envs.iter().enumerate() {
             env.check_actions(&actions[e * n..(e + 1) * n])?;
         }
-        let kind = self.kind;
-        let obs_len = self.envs[0].obs_len(kind) * n;
+        let obs_len = self.obs_len_per_copy();
+        let mut scratch;
+        let outcomes = match outcomes {
+            Some(o) => o,
+            None => {
+                scratch = vec![StepOutcome::default(); copies];
+                &mut scratch[..]
+            }
+        };
         self.envs
             .par_iter_mut()
-            .zip(self.trackers.par_iter_mut())
             .zip(actions.par_chunks(n))
             .zip(rewards.par_chunks_mut(n))
             .zip(obs.par_chunks_mut(obs_len))
-            .for_each(|((((env, tracker), a), r), o)| {
-                let result = env.step(a).expect("actions were checked");
-                let removed = env.agents().iter().filter(|x| x.removed_for > 0).count();
-                tracker.record(&result, removed);
-                for (dst, src) in r.iter_mut().zip(&result.rewards) {
-                    *dst = *src as f32;
-                }
-                env.observe(kind, o).expect("the buffer has the right size");
-            });
-        Ok(())
+            .zip(outcomes.par_iter_mut())
+            .try_for_each(|((((env, a), r), o), outcome)| {
+                *outcome = env.step(a, r)?;
+                env.observe(o);
+                Ok(())
+            })
     }
 
     /// Write every copy's current observations (e.g. right after construction).
-    pub fn observe(&self, obs: &mut [u8]) -> Result<(), EnvError> {
+    pub fn observe(&self, obs: &mut [E::Obs]) -> Result<(), EnvError> {
         if obs.len() != self.obs_batch_len() {
             return Err(EnvError::BufferSize {
                 what: "the observation buffer",
@@ -194,17 +240,53 @@ impl VecEnv {
                 got: obs.len(),
             });
         }
-        let chunk = obs.len() / self.envs.len();
-        let kind = self.kind;
+        let chunk = self.obs_len_per_copy();
         self.envs
             .par_iter()
             .zip(obs.par_chunks_mut(chunk))
-            .for_each(|(env, o)| env.observe(kind, o).expect("the buffer has the right size"));
+            .for_each(|(env, o)| env.observe(o));
+        Ok(())
+    }
+
+    /// Every copy's action masks (`copies × agents × actions`; all `true` for environments
+    /// without masks).
+    pub fn action_masks(&self, out: &mut [bool]) -> Result<(), EnvError> {
+        let chunk = self.num_agents() * self.num_actions();
+        if out.len() != self.envs.len() * chunk {
+            return Err(EnvError::BufferSize {
+                what: "the action-mask buffer",
+                expected: self.envs.len() * chunk,
+                got: out.len(),
+            });
+        }
+        for (env, m) in self.envs.iter().zip(out.chunks_mut(chunk)) {
+            env.action_masks(m);
+        }
+        Ok(())
+    }
+
+    /// Every copy's global state (`copies × state_len`); an error for environments without
+    /// one.
+    pub fn states(&self, out: &mut [E::Obs]) -> Result<(), EnvError> {
+        let spec = self.envs[0]
+            .state_spec()
+            .ok_or_else(|| EnvError::BadParameter("this environment has no global state".into()))?;
+        let chunk = spec.len();
+        if out.len() != self.envs.len() * chunk {
+            return Err(EnvError::BufferSize {
+                what: "the state buffer",
+                expected: self.envs.len() * chunk,
+                got: out.len(),
+            });
+        }
+        for (env, s) in self.envs.iter().zip(out.chunks_mut(chunk)) {
+            env.state(s);
+        }
         Ok(())
     }
 
     /// Each copy's episode metrics so far.
-    pub fn metrics(&self) -> Vec<crate::EpisodeMetrics> {
-        self.trackers.iter().map(|t| t.metrics()).collect()
+    pub fn metrics(&self) -> Vec<E::Metrics> {
+        self.envs.iter().map(|e| e.episode_metrics()).collect()
     }
 }

@@ -438,7 +438,7 @@ fn vectorised_runs_are_deterministic_and_independent_of_the_thread_count() {
             let mut digest = 0u64;
             for _ in 0..60 {
                 for (e, p) in policies.iter_mut().enumerate() {
-                    p.act(&v.envs()[e], &mut actions[e * n..(e + 1) * n]);
+                    p.act(v.envs()[e].env(), &mut actions[e * n..(e + 1) * n]);
                 }
                 v.step(&actions, &mut rewards, &mut obs).unwrap();
                 for (i, b) in obs.iter().enumerate() {

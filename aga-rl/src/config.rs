@@ -105,6 +105,15 @@ pub struct PpoConfig {
     pub rollout_steps: usize,
     /// Environment copies stepped together (≥ 1).
     pub envs: usize,
+    /// Clip the value heads' change per update to `±clip` around the rollout's values and take
+    /// the larger of the clipped and unclipped squared errors (CleanRL's `clip_vloss`, on by
+    /// default there, in JaxMARL's IPPO and in MAPPO).
+    pub clip_value: bool,
+    /// At a *truncated* episode end (a time limit, as every Cleanup/Harvest episode end), add
+    /// `γ V(s_T)` of the state the episode ended in to the last reward instead of treating the
+    /// end as terminal (the value of a state does not drop to zero because a clock ran out).
+    /// Terminated episodes never bootstrap.
+    pub bootstrap_truncation: bool,
 }
 
 impl Default for PpoConfig {
@@ -123,6 +132,8 @@ impl Default for PpoConfig {
             max_grad_norm: 0.5,
             rollout_steps: 128,
             envs: 8,
+            clip_value: true,
+            bootstrap_truncation: true,
         }
     }
 }

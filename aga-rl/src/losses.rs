@@ -22,6 +22,11 @@ pub struct AgentBatch<B: Backend> {
     pub returns: Tensor<B, 1>,
     /// Targets of the collective value head `[m]`.
     pub collective_returns: Tensor<B, 1>,
+    /// The critic's `[V, V_c]` at rollout time `[m, 2]` (for value clipping).
+    pub old_values: Tensor<B, 2>,
+    /// Additive action masks `[m, actions]` (0 allowed, [`crate::MASKED_LOGIT`] forbidden),
+    /// for environments with action masks.
+    pub masks: Option<Tensor<B, 2>>,
 }
 
 /// The agents' PPO game on one minibatch:
@@ -42,7 +47,7 @@ impl<B: Backend + StopGradient> PpoGame<B> {
     /// `L(w_i; Â) − c_H H(π_i)` for agent `i` with advantages `advantages`.
     fn agent_loss(&self, actor: &Actor<B>, i: usize, collective: bool) -> Tensor<B, 1> {
         let batch = &self.batches[i];
-        let log_probs = actor.log_probs(batch.obs.clone());
+        let log_probs = actor.masked_log_probs(batch.obs.clone(), batch.masks.clone());
         let m = batch.obs.dims()[0];
         let taken = log_probs
             .clone()
@@ -94,13 +99,17 @@ impl<B: Backend> ModuleLosses<HvpBackend<B>, Actor<HvpBackend<B>>> for PpoGame<H
 }
 
 /// The critics' regression on one minibatch: agent `i`'s loss is
-/// `c_V · ½ mean((V_i − R_i)² + (V_c,i − R_c)²)` (CleanRL's unclipped value loss, both heads).
-/// The critics are not players of the rules' game: they descend their own losses.
+/// `c_V · ½ mean(e(V_i, R_i) + e(V_c,i, R_c))` over both heads, with `e(V, R) = (V − R)²`, or
+/// with value clipping (CleanRL's `clip_vloss`) `e = max((V − R)², (V_old + clip(V − V_old,
+/// −ε, ε) − R)²)`. The critics are not players of the rules' game: they descend their own
+/// losses.
 pub struct CriticLoss<B: Backend> {
     /// Per agent (the targets are read from here).
     pub batches: Vec<AgentBatch<B>>,
     /// Value coefficient `c_V`.
     pub value_coef: f64,
+    /// Value clipping `ε`, if any.
+    pub clip: Option<f64>,
 }
 
 impl<B: Backend> CriticLoss<B> {
@@ -108,11 +117,23 @@ impl<B: Backend> CriticLoss<B> {
         let batch = &self.batches[i];
         let values = critic.values(batch.obs.clone());
         let m = batch.obs.dims()[0];
-        let v_ind = values.clone().slice([0..m, 0..1]).reshape([m]);
-        let v_col = values.slice([0..m, 1..2]).reshape([m]);
-        let err = (v_ind - batch.returns.clone()).powi_scalar(2)
-            + (v_col - batch.collective_returns.clone()).powi_scalar(2);
-        err.mean().mul_scalar(0.5 * self.value_coef)
+        let targets = Tensor::stack::<2>(
+            vec![batch.returns.clone(), batch.collective_returns.clone()],
+            1,
+        );
+        let err = (values.clone() - targets.clone()).powi_scalar(2);
+        let err = match self.clip {
+            None => err,
+            Some(eps) => {
+                let old = batch.old_values.clone().detach();
+                let clipped = old.clone() + (values - old).clamp(-eps, eps);
+                err.max_pair((clipped - targets).powi_scalar(2))
+            }
+        };
+        err.sum_dim(1)
+            .reshape([m])
+            .mean()
+            .mul_scalar(0.5 * self.value_coef)
     }
 }
 

@@ -2,7 +2,7 @@
 //! its own torso — a CNN over the egocentric RGB window (SocialJax's IPPO network) or an MLP
 //! over the one-hot window (the fast option).
 
-use aga_envs::ObsKind;
+use aga_envs::{ObsElement, ObsKind, ObsSpec};
 use burn::module::{Module, ModuleMapper, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Linear, LinearConfig};
@@ -65,25 +65,60 @@ impl FromStr for PolicyKind {
     }
 }
 
+/// What a masked action's logit is shifted by (far below any real logit, finite so that
+/// `0 · log π` stays 0 in the entropy).
+pub const MASKED_LOGIT: f32 = -1e9;
+
 /// Units of the torso's last layer (and of the MLP's hidden layers).
 pub const HIDDEN: usize = 64;
 /// Channels of each convolution.
 pub const CHANNELS: usize = 32;
 
 /// The shape of an observation and of the network reading it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct NetShape {
     /// The torso.
     pub kind: PolicyKind,
-    /// Side of the square observation window, `2r + 1`.
+    /// Side of the square observation window, `2r + 1` (1 for a flat observation).
     pub side: usize,
-    /// Channels per pixel of the observation.
+    /// Channels per pixel of the observation (the features of a flat one).
     pub channels: usize,
     /// Outputs of the head.
     pub outputs: usize,
+    /// What the torso divides its input by first ([`ObsSpec::divisor`]: 255 for RGB bytes).
+    pub divisor: f32,
 }
 
 impl NetShape {
+    /// The network of kind `kind` for observations of `spec`, with `outputs` outputs: an image
+    /// `[side, side, channels]` keeps its shape (the CNN needs one), anything else is read as
+    /// a flat vector.
+    pub fn for_spec(kind: PolicyKind, spec: &ObsSpec, outputs: usize) -> Result<Self, ConfigError> {
+        let (side, channels) = match spec.shape[..] {
+            [h, w, c] if h == w => (h, c),
+            _ if kind == PolicyKind::Cnn => return Err(ConfigError::Incompatible(format!(
+                "the CNN policy needs square image observations [side, side, channels], got {:?}",
+                spec.shape
+            ))),
+            _ => (1, spec.len()),
+        };
+        if !(spec.divisor.is_finite() && spec.divisor > 0.0) {
+            return Err(ConfigError::Incompatible(format!(
+                "an observation divisor must be positive and finite, got {}",
+                spec.divisor
+            )));
+        }
+        let shape = Self {
+            kind,
+            side,
+            channels,
+            outputs,
+            divisor: spec.divisor,
+        };
+        shape.validate()?;
+        Ok(shape)
+    }
+
     /// Bytes (= input features) of one observation.
     pub fn obs_len(&self) -> usize {
         self.side * self.side * self.channels
@@ -92,13 +127,13 @@ impl NetShape {
     /// Append one observation (as the environment writes it, channel-last) to `out` as the
     /// network's input features: the bytes as floats, channel-first for the CNN (so that its
     /// first convolution reads a contiguous `[channels, side, side]` image).
-    pub fn push_features(&self, obs: &[u8], out: &mut Vec<f32>) {
+    pub fn push_features<T: ObsElement>(&self, obs: &[T], out: &mut Vec<f32>) {
         match self.kind {
-            PolicyKind::Mlp => out.extend(obs.iter().map(|&b| f32::from(b))),
+            PolicyKind::Mlp => out.extend(obs.iter().map(|&b| b.to_f32())),
             PolicyKind::Cnn => {
                 let c = self.channels;
                 for ch in 0..c {
-                    out.extend(obs.iter().skip(ch).step_by(c).map(|&b| f32::from(b)));
+                    out.extend(obs.iter().skip(ch).step_by(c).map(|&b| b.to_f32()));
                 }
             }
         }
@@ -163,11 +198,14 @@ impl<B: Backend> Torso<B> {
     pub fn forward(&self, obs: Tensor<B, 2>) -> Tensor<B, 2> {
         let shape = self.shape;
         let batch = obs.dims()[0];
+        let obs = if shape.divisor == 1.0 {
+            obs
+        } else {
+            obs.div_scalar(shape.divisor)
+        };
         match shape.kind {
             PolicyKind::Cnn => {
-                let mut x = obs
-                    .reshape([batch, shape.channels, shape.side, shape.side])
-                    .div_scalar(255.0);
+                let mut x = obs.reshape([batch, shape.channels, shape.side, shape.side]);
                 for conv in &self.convs {
                     x = relu(conv.forward(x));
                 }
@@ -215,6 +253,17 @@ impl<B: Backend> Actor<B> {
     /// Log-probabilities of every action, `[batch, actions]`.
     pub fn log_probs(&self, obs: Tensor<B, 2>) -> Tensor<B, 2> {
         log_softmax(self.logits.forward(self.torso.forward(obs)), 1)
+    }
+
+    /// Log-probabilities with some actions ruled out: `mask` holds 0 for an allowed action
+    /// and [`MASKED_LOGIT`] for a forbidden one (a constant added to the logits), so forbidden
+    /// actions get probability ~0 and take no part in the softmax's normalisation.
+    pub fn masked_log_probs(&self, obs: Tensor<B, 2>, mask: Option<Tensor<B, 2>>) -> Tensor<B, 2> {
+        let logits = self.logits.forward(self.torso.forward(obs));
+        match mask {
+            Some(mask) => log_softmax(logits + mask, 1),
+            None => log_softmax(logits, 1),
+        }
     }
 }
 

@@ -1,12 +1,18 @@
-//! The learner: rollouts from many environment copies, GAE on two value heads per agent, and
-//! PPO epochs whose every minibatch step goes through [`GameOptimizer`] with the run's rule.
+//! The learner, as CleanRL's `ppo.py` reads: a rollout from many environment copies
+//! ([`Trainer::collect`]), advantages from two value heads per agent, then epochs of
+//! minibatch updates ([`Trainer::learn`]) in which every actor step goes through
+//! [`GameOptimizer`] with the run's rule. Data flows one way: environment → rollout →
+//! surrogates → derivatives → rule → optimiser.
 
 use crate::losses::{AgentBatch, CriticLoss, PpoGame};
 use crate::policy::{Actor, Critic, NetShape};
-use crate::{gae, svo_shaped, RlError, RlMethod, TrainConfig};
-use aga_burn::{Dual, GameOptimizer, GameOptimizerConfig, HvpBackend};
+use crate::rollout::{explained_variance, sample, targets, Rollout, RolloutRewards};
+use crate::{PolicyKind, RlError, TrainConfig, MASKED_LOGIT};
+use aga_burn::{Dual, GameOptimizer, GameOptimizerConfig, HvpBackend, StepDiagnostics};
 use aga_core::Method;
-use aga_envs::{seed_of, Env, EnvConfig, EpisodeMetrics, VecEnv};
+use aga_envs::{
+    seed_of, EnvConfig, EpisodeMetrics, EpisodeSummary, MultiAgentEnv, Ssd, StepOutcome, VecEnv,
+};
 use burn::module::{AutodiffModule, Module};
 use burn::optim::adaptor::OptimizerAdaptor;
 use burn::optim::{Adam, AdamConfig};
@@ -17,6 +23,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+use std::time::Instant;
 
 type AD<B> = HvpBackend<B>;
 
@@ -29,7 +36,8 @@ type CentralCritic<B> = (Critic<AD<B>>, GameOptimizer<CriticOpt<B>>);
 
 /// What one update (one rollout and its PPO epochs) measured: one row of `metrics.csv`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateMetrics {
+#[serde(bound = "")]
+pub struct UpdateMetrics<M: EpisodeSummary = EpisodeMetrics> {
     /// The update's number, from 1.
     pub update: u64,
     /// Environment steps so far (summed over copies).
@@ -40,11 +48,44 @@ pub struct UpdateMetrics {
     pub episodes_ended: usize,
     /// The mean metrics of the most recent episodes to end (those of this rollout, else the
     /// latest earlier ones); `None` before the first episode ends.
-    pub episode: Option<EpisodeMetrics>,
+    pub episode: Option<M>,
     /// Means over the update's minibatch steps of the rule's diagnostics.
     pub rule: RuleMetrics,
+    /// PPO's own diagnostics of the update.
+    pub ppo: PpoMetrics,
     /// The learning rate of this update (after annealing).
     pub lr: f64,
+    /// Wall-clock seconds of the update (rollout and learning).
+    pub seconds: f64,
+    /// Environment steps per wall-clock second in this update.
+    pub env_steps_per_second: f64,
+}
+
+impl<M: EpisodeSummary> UpdateMetrics<M> {
+    /// The same metrics with the wall-clock fields zeroed: everything else is a deterministic
+    /// function of the run's configuration and seed (what resume tests compare).
+    pub fn without_timing(mut self) -> Self {
+        self.seconds = 0.0;
+        self.env_steps_per_second = 0.0;
+        self
+    }
+}
+
+/// PPO's diagnostics (as CleanRL logs them), averaged over agents.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PpoMetrics {
+    /// `mean((ρ − 1) − log ρ)` over the rollout after the update, `ρ = π_new / π_old` of the
+    /// actions taken (Schulman's low-variance estimator of KL(π_old ‖ π_new)).
+    pub approx_kl: f64,
+    /// Share of the rollout's samples with `|ρ − 1| > ε` after the update.
+    pub clip_fraction: f64,
+    /// Mean entropy of the policies on the rollout's observations, after the update.
+    pub entropy: f64,
+    /// `1 − Var(R − V)/Var(R)` of the individual value heads on the rollout (before the
+    /// update, as CleanRL).
+    pub explained_variance: f64,
+    /// The same for the collective value heads (or the centralised critic).
+    pub explained_variance_collective: f64,
 }
 
 /// The rule's diagnostics, averaged over an update's minibatch steps.
@@ -66,64 +107,40 @@ pub struct RuleMetrics {
     pub value_loss: f64,
 }
 
-/// Per agent: advantages, value targets, collective advantages, collective value targets.
-type AgentTargets = (Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>);
-
-/// A rollout with its advantages, ready for PPO's epochs (see [`Trainer::collect`]).
-pub struct Rollout {
-    /// Every step's observation batch, as the environments wrote them.
-    obs: Vec<u8>,
-    /// Actions, `[step, copy, agent]`.
-    actions: Vec<u8>,
-    /// Their log-probabilities under the rollout's policies.
-    log_probs: Vec<f32>,
-    per_agent: Vec<AgentTargets>,
-    reward_per_step: f64,
-    episodes_ended: usize,
-    /// The update's generator, continued by the minibatch shuffles.
-    rng: ChaCha8Rng,
-}
-
-impl Rollout {
-    /// Agent `agent`'s GAE advantages of its own (possibly shaped) reward, one per sample
-    /// (`step × copy`).
-    pub fn advantages(&self, agent: usize) -> &[f32] {
-        &self.per_agent[agent].0
-    }
-
-    /// Agent `agent`'s GAE advantages of the collective reward (from its own collective head,
-    /// or from the centralised critic, which gives every agent the same).
-    pub fn collective_advantages(&self, agent: usize) -> &[f32] {
-        &self.per_agent[agent].2
-    }
-}
-
 /// Everything that changes during a run, saved in a checkpoint besides the networks and the
 /// optimisers' states.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct RunState {
+#[serde(bound = "")]
+struct RunState<E: MultiAgentEnv> {
     updates: u64,
     env_steps: u64,
-    last_episode: Option<EpisodeMetrics>,
-    envs: VecEnv,
+    last_episode: Option<E::Metrics>,
+    envs: VecEnv<E>,
     /// The networks' parameter shapes (actors, critics), checked before loading them.
     shapes: (Vec<Vec<usize>>, Vec<Vec<usize>>),
 }
 
 /// A training run: the agents' actors and critics, their optimisers and the environments.
-pub struct Trainer<B: Backend> {
+///
+/// Generic over the environment: any [`MultiAgentEnv`] trains (Cleanup and Harvest are
+/// [`Ssd`], the default).
+pub struct Trainer<B: Backend, E: MultiAgentEnv = Ssd> {
     config: TrainConfig,
-    env_config: EnvConfig,
+    /// A fresh copy of the environment (evaluation, compatibility of checkpoints).
+    prototype: E,
     shape: NetShape,
+    /// The centralised critic's input: the global state, or every agent's view side by side.
+    central_shape: NetShape,
     device: B::Device,
     actors: Vec<Actor<AD<B>>>,
     critics: Vec<Critic<AD<B>>>,
-    /// The centralised collective critic `V_c(s)` over every agent's view (option).
+    /// The centralised collective critic `V_c(s)` (option).
     central: Option<CentralCritic<B>>,
     actor_opt: GameOptimizer<ActorOpt<B>>,
     critic_opt: GameOptimizer<CriticOpt<B>>,
-    state: RunState,
-    obs: Vec<u8>,
+    state: RunState<E>,
+    /// The current observations `[e, agent, obs]`.
+    obs: Vec<E::Obs>,
     /// A rollout was collected and not learnt from yet (no checkpoint may be taken then).
     pending: bool,
 }
@@ -133,68 +150,86 @@ fn adam() -> AdamConfig {
     AdamConfig::new().with_epsilon(1e-5)
 }
 
-impl<B: Backend> Trainer<B> {
-    /// A new run: networks initialised from the seed, environments reset.
+impl<B: Backend> Trainer<B, Ssd> {
+    /// A new run on Cleanup or Harvest: the observation follows the policy (RGB for the CNN,
+    /// one-hot for the MLP).
     pub fn new(
         config: TrainConfig,
         env_config: EnvConfig,
         device: B::Device,
     ) -> Result<Self, RlError> {
+        let env = Ssd::new(env_config, config.policy.obs_kind())?;
+        Self::with_env(config, env, device)
+    }
+
+    /// A Cleanup or Harvest run continued from the checkpoint in `dir`.
+    pub fn load(
+        config: TrainConfig,
+        env_config: EnvConfig,
+        device: B::Device,
+        dir: &Path,
+    ) -> Result<Self, RlError> {
+        let env = Ssd::new(env_config, config.policy.obs_kind())?;
+        Self::load_with_env(config, env, device, dir)
+    }
+
+    /// The environment's configuration.
+    pub fn env_config(&self) -> &EnvConfig {
+        self.prototype.config()
+    }
+}
+
+impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
+    /// A new run on `env`: networks initialised from the seed, `ppo.envs` copies of `env`
+    /// reset with seeds derived from it.
+    pub fn with_env(config: TrainConfig, env: E, device: B::Device) -> Result<Self, RlError> {
         config.validate()?;
-        let env = Env::new(env_config.clone())?;
-        let kind = config.policy.obs_kind();
-        let side = 2 * env_config.view_radius + 1;
-        let shape = NetShape {
-            kind: config.policy,
-            side,
-            channels: kind.channels(),
-            outputs: env.num_actions(),
-        };
-        shape.validate()?;
         let agents = env.num_agents();
-        let actors: Vec<_> = (0..agents)
+        let spec = env.obs_spec();
+        let shape = NetShape::for_spec(config.policy, &spec, env.num_actions())?;
+        // The centralised critic reads the global state, or every agent's view side by side
+        // (the bytes as the environment writes them, scaled as the views are), with the MLP.
+        let central_spec = env.state_spec().unwrap_or_else(|| aga_envs::ObsSpec {
+            shape: vec![agents * spec.len()],
+            ..spec.clone()
+        });
+        let central_shape = NetShape::for_spec(PolicyKind::Mlp, &central_spec, 2)?;
+        let actors = (0..agents)
             .map(|i| Actor::new(shape, &device, seed_of(config.seed ^ 0xAC7, i)))
             .collect();
-        let critics: Vec<_> = (0..agents)
+        let critics = (0..agents)
             .map(|i| Critic::new(shape, &device, seed_of(config.seed ^ 0xC417, i)))
             .collect();
-        let envs = VecEnv::new(env_config.clone(), config.ppo.envs, config.seed, kind)?;
         let actor_opt = config
             .rule()
             .init((0..agents).map(|_| adam().init()).collect())
             .map_err(RlError::Transform)?;
-        let critic_opt = GameOptimizerConfig::new(Method::Simgd)
-            .with_max_grad_norm(Some(config.ppo.max_grad_norm))
-            .init((0..agents).map(|_| adam().init()).collect())
-            .map_err(RlError::Transform)?;
-        // The centralised critic reads the concatenation of every agent's view (the bytes as
-        // the environment writes them) with the MLP torso.
-        let central = if config.centralised_critic {
-            let central_shape = NetShape {
-                kind: crate::PolicyKind::Mlp,
-                side,
-                channels: kind.channels() * agents,
-                outputs: 2,
-            };
-            let critic = Critic::new(central_shape, &device, seed_of(config.seed ^ 0xCE47, 0));
-            let opt = GameOptimizerConfig::new(Method::Simgd)
+        let critic_optimizer = |count: usize| {
+            GameOptimizerConfig::new(Method::Simgd)
                 .with_max_grad_norm(Some(config.ppo.max_grad_norm))
-                .init(vec![adam().init()])
-                .map_err(RlError::Transform)?;
-            Some((critic, opt))
-        } else {
-            None
+                .init((0..count).map(|_| adam().init()).collect())
+                .map_err(RlError::Transform)
         };
-        let mut obs = vec![0; envs.obs_batch_len()];
+        let critic_opt = critic_optimizer(agents)?;
+        let central = match config.centralised_critic {
+            true => Some((
+                Critic::new(central_shape, &device, seed_of(config.seed ^ 0xCE47, 0)),
+                critic_optimizer(1)?,
+            )),
+            false => None,
+        };
+        let envs = VecEnv::from_env(env.clone(), config.ppo.envs, config.seed)?;
+        let mut obs = vec![E::Obs::default(); envs.obs_batch_len()];
         envs.observe(&mut obs)?;
         Ok(Self {
-            central,
             config,
-            env_config,
+            prototype: env,
             shape,
+            central_shape,
             device,
             actors,
             critics,
+            central,
             actor_opt,
             critic_opt,
             state: RunState {
@@ -224,9 +259,14 @@ impl<B: Backend> Trainer<B> {
         &self.config
     }
 
-    /// The environment's configuration.
-    pub fn env_config(&self) -> &EnvConfig {
-        &self.env_config
+    /// The environment (a fresh copy, as the run was built with).
+    pub fn env(&self) -> &E {
+        &self.prototype
+    }
+
+    /// Agents in the environment.
+    pub fn num_agents(&self) -> usize {
+        self.actors.len()
     }
 
     /// Environment steps done so far.
@@ -279,22 +319,44 @@ impl<B: Backend> Trainer<B> {
         p.lr * frac.max(1e-3)
     }
 
-    /// Observations of agent `i` in the current batch, as floats `[envs, obs_len]`.
-    fn agent_obs(&self, obs: &[u8], i: usize) -> Vec<f32> {
+    /// Agent `agent`'s network inputs for rows of an observation batch laid out
+    /// `[row, agent, obs]` (every row of `obs`).
+    fn agent_features(&self, obs: &[E::Obs], agent: usize) -> Vec<f32> {
         let (n, len) = (self.actors.len(), self.shape.obs_len());
-        let copies = obs.len() / (n * len);
-        let mut out = Vec::with_capacity(copies * len);
-        for e in 0..copies {
-            let start = (e * n + i) * len;
+        let rows = obs.len() / (n * len);
+        let mut out = Vec::with_capacity(rows * len);
+        for r in 0..rows {
+            let start = (r * n + agent) * len;
             self.shape.push_features(&obs[start..start + len], &mut out);
         }
         out
     }
 
-    /// `[rows, len / rows]` on the inference backend (`Dual<B>`, no tangents).
-    fn inference_tensor(&self, data: Vec<f32>, rows: usize) -> Tensor<Dual<B>, 2> {
+    /// `[rows, len / rows]` on any backend of the run's device.
+    fn tensor<C: Backend<Device = B::Device>>(&self, data: Vec<f32>, rows: usize) -> Tensor<C, 2> {
         let cols = data.len() / rows.max(1);
         Tensor::from_data(TensorData::new(data, [rows, cols]), &self.device)
+    }
+
+    /// Additive masks (0 or [`MASKED_LOGIT`]) of agent `agent` for rows of a mask batch laid
+    /// out `[row, agent, action]`.
+    fn agent_masks(
+        &self,
+        masks: &[bool],
+        agent: usize,
+        rows: impl Iterator<Item = usize>,
+    ) -> Vec<f32> {
+        let (n, a) = (self.actors.len(), self.shape.outputs);
+        let mut out = Vec::new();
+        for r in rows {
+            let start = (r * n + agent) * a;
+            out.extend(
+                masks[start..start + a]
+                    .iter()
+                    .map(|&ok| if ok { 0.0 } else { MASKED_LOGIT }),
+            );
+        }
+        out
     }
 
     /// `[V, V_c]` of every row (`width` features each) of `features`, flat, in chunks so that
@@ -304,309 +366,487 @@ impl<B: Backend> Trainer<B> {
         let mut values = Vec::with_capacity(2 * features.len() / width.max(1));
         for chunk in features.chunks(VALUE_CHUNK * width) {
             let rows = chunk.len() / width;
-            values.extend(
-                critic
-                    .values(self.inference_tensor(chunk.to_vec(), rows))
-                    .into_data()
-                    .convert::<f32>()
-                    .to_vec::<f32>()
-                    .expect("float data"),
-            );
+            values.extend(to_f32(critic.values(self.tensor(chunk.to_vec(), rows))));
         }
         values
     }
 
-    /// `[rows, len / rows]` on the learner's backend.
-    fn learner_tensor(&self, data: Vec<f32>, rows: usize) -> Tensor<AD<B>, 2> {
-        let cols = data.len() / rows.max(1);
-        Tensor::from_data(TensorData::new(data, [rows, cols]), &self.device)
+    /// The centralised critic's input rows for observation rows `[row, agent, obs]` or
+    /// states `[row, state]`, as floats.
+    fn central_features(&self, rows: &[E::Obs]) -> Vec<f32> {
+        let mut out = Vec::with_capacity(rows.len());
+        self.central_shape.push_features(rows, &mut out);
+        out
+    }
+
+    /// The copies' current global states, where the environment has them.
+    fn current_states(&self) -> Result<Option<Vec<E::Obs>>, RlError> {
+        match self.prototype.state_spec() {
+            Some(spec) => {
+                let mut out = vec![E::Obs::default(); self.config.ppo.envs * spec.len()];
+                self.state.envs.states(&mut out)?;
+                Ok(Some(out))
+            }
+            None => Ok(None),
+        }
     }
 
     /// One update: a rollout of `rollout_steps` steps in every copy ([`Trainer::collect`]),
     /// then PPO's epochs on it ([`Trainer::learn`]).
-    pub fn update(&mut self) -> Result<UpdateMetrics, RlError> {
+    pub fn update(&mut self) -> Result<UpdateMetrics<E::Metrics>, RlError> {
+        let start = Instant::now();
         let rollout = self.collect()?;
-        self.learn(rollout)
+        let mut m = self.learn(rollout)?;
+        m.seconds = start.elapsed().as_secs_f64();
+        m.env_steps_per_second = self.steps_per_update() as f64 / m.seconds.max(1e-12);
+        Ok(m)
     }
 
     /// The rollout of the next update: `rollout_steps` steps in every environment copy with
     /// the current policies (actions sampled), then both value heads and GAE for every agent.
-    pub fn collect(&mut self) -> Result<Rollout, RlError> {
+    pub fn collect(&mut self) -> Result<Rollout<E>, RlError> {
         if self.pending {
             return Err(RlError::Checkpoint(
                 "a rollout is already waiting for learn()".into(),
             ));
         }
-        self.pending = true;
-        let p = self.config.ppo.clone();
-        let n = self.actors.len();
-        let copies = p.envs;
-        let steps = p.rollout_steps;
-        let len = self.shape.obs_len();
-        let k = self.state.updates;
-        let mut rng =
-            ChaCha8Rng::seed_from_u64(seed_of(self.config.seed ^ 0x5EED_FA6A, k as usize));
-        let inference: Vec<_> = self.actors.iter().map(|a| a.valid()).collect();
-
-        // ---- rollout ----------------------------------------------------------------------
-        let mut obs_buf = Vec::with_capacity(steps * self.obs.len());
-        let mut actions_buf = vec![0u8; steps * copies * n];
-        let mut logp_buf = vec![0f32; steps * copies * n];
-        let mut rewards_buf = vec![0f32; steps * copies * n];
-        let mut dones_buf = vec![false; steps * copies];
-        let mut rewards = vec![0f32; copies * n];
-        let mut dones = vec![false; copies];
-        let mut ended: Vec<EpisodeMetrics> = Vec::new();
+        let p = &self.config.ppo;
+        let (n, copies, steps) = (self.actors.len(), p.envs, p.rollout_steps);
+        let seed = seed_of(self.config.seed ^ 0x5EED_FA6A, self.state.updates as usize);
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let actors: Vec<_> = self.actors.iter().map(|a| a.valid()).collect();
+        let masked = self.prototype.has_action_masks();
+        let mut buf = RolloutBuffers::<E> {
+            obs: Vec::with_capacity(steps * self.obs.len()),
+            states: self.prototype.state_spec().map(|_| Vec::new()),
+            masks: masked.then(Vec::new),
+            actions: Vec::with_capacity(steps * copies * n),
+            log_probs: Vec::with_capacity(steps * copies * n),
+            rewards: RolloutRewards {
+                rewards: Vec::with_capacity(steps * copies * n),
+                outcomes: Vec::with_capacity(steps * copies),
+                bootstrap: Vec::new(),
+            },
+            truncations: Vec::new(),
+            ended: Vec::new(),
+        };
         for t in 0..steps {
-            obs_buf.extend_from_slice(&self.obs);
-            let mut actions = vec![0u8; copies * n];
-            for (i, actor) in inference.iter().enumerate() {
-                let x = self.inference_tensor(self.agent_obs(&self.obs, i), copies);
-                let lp: Vec<f32> = actor
-                    .log_probs(x)
-                    .into_data()
-                    .convert::<f32>()
-                    .to_vec::<f32>()
-                    .expect("float data");
-                let a_n = self.shape.outputs;
-                for e in 0..copies {
-                    let row = &lp[e * a_n..(e + 1) * a_n];
-                    let a = sample(row, rng.gen::<f64>());
-                    actions[e * n + i] = a as u8;
-                    logp_buf[(t * copies + e) * n + i] = row[a];
-                }
-            }
-            actions_buf[t * copies * n..(t + 1) * copies * n].copy_from_slice(&actions);
-            let finished = self.state.envs.step_autoreset(
-                &actions,
-                &mut rewards,
-                &mut self.obs,
-                &mut dones,
-            )?;
-            ended.extend(finished.into_iter().map(|(_, m)| m));
-            rewards_buf[t * copies * n..(t + 1) * copies * n].copy_from_slice(&rewards);
-            dones_buf[t * copies..(t + 1) * copies].copy_from_slice(&dones);
+            self.rollout_step(&actors, &mut buf, &mut rng, t)?;
         }
         self.state.env_steps += (steps * copies) as u64;
-        let reward_per_step =
-            rewards_buf.iter().map(|&r| f64::from(r)).sum::<f64>() / (steps * copies) as f64;
-        if let Some(mean) = EpisodeMetrics::mean(&ended) {
+        if let Some(mean) = E::Metrics::mean(&buf.ended) {
             self.state.last_episode = Some(mean);
         }
-
-        // ---- values and advantages ---------------------------------------------------------
-        // Sample order for agent i: s = t * copies + e.
+        let reward_per_step = buf
+            .rewards
+            .rewards
+            .iter()
+            .map(|&r| f64::from(r))
+            .sum::<f64>()
+            / (steps * copies) as f64;
+        let (values, central) = self.rollout_values(&mut buf)?;
+        let per_agent = targets(
+            &self.config,
+            copies,
+            &buf.rewards,
+            &values,
+            central.as_deref(),
+        );
         let samples = steps * copies;
-        // The centralised critic's `V_c(s)` for every sample and the state after the rollout.
-        let central_values: Option<Vec<f32>> = match &self.central {
-            Some((critic, _)) => {
-                let mut all: Vec<f32> = obs_buf.iter().map(|&b| f32::from(b)).collect();
-                all.extend(self.obs.iter().map(|&b| f32::from(b)));
-                Some(self.critic_values(&critic.valid(), &all, n * len))
-            }
-            None => None,
-        };
-        let mut per_agent = Vec::with_capacity(n);
-        for i in 0..n {
-            let critic = self.critics[i].valid();
-            let mut all_obs = Vec::with_capacity((samples + copies) * len);
-            for t in 0..steps {
-                all_obs.extend(
-                    self.agent_obs(&obs_buf[t * self.obs.len()..(t + 1) * self.obs.len()], i),
-                );
-            }
-            all_obs.extend(self.agent_obs(&self.obs, i));
-            let values = self.critic_values(&critic, &all_obs, len);
-            let mut adv = vec![0f32; samples];
-            let mut ret = vec![0f32; samples];
-            let mut adv_c = vec![0f32; samples];
-            let mut ret_c = vec![0f32; samples];
-            for e in 0..copies {
-                let (mut r_i, mut r_c, mut v_i, mut v_c, mut d) =
-                    (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-                for t in 0..steps {
-                    let at = (t * copies + e) * n;
-                    let step_rewards = &rewards_buf[at..at + n];
-                    let own = match self.config.method {
-                        RlMethod::Svo => svo_shaped(
-                            step_rewards,
-                            self.config.svo_angle.unwrap_or(std::f64::consts::FRAC_PI_4),
-                            self.config.svo_weight.unwrap_or(1.0),
-                        )[i],
-                        _ => step_rewards[i],
-                    };
-                    r_i.push(own);
-                    r_c.push(step_rewards.iter().sum::<f32>());
-                    let s = t * copies + e;
-                    v_i.push(values[2 * s]);
-                    v_c.push(match &central_values {
-                        Some(c) => c[2 * s + 1],
-                        None => values[2 * s + 1],
+        let ev = |head: usize| {
+            (0..n)
+                .map(|i| {
+                    let v = (0..samples).map(|s| match (head, &central) {
+                        (1, Some(c)) => c[2 * s + 1],
+                        _ => values[i][2 * s + head],
                     });
-                    d.push(dones_buf[t * copies + e]);
-                }
-                let last = samples + e;
-                let gi = gae(&r_i, &v_i, &d, values[2 * last], p.gamma, p.gae_lambda);
-                let last_c = match &central_values {
-                    Some(c) => c[2 * last + 1],
-                    None => values[2 * last + 1],
-                };
-                let gc = gae(&r_c, &v_c, &d, last_c, p.gamma, p.gae_lambda);
-                for t in 0..steps {
-                    let s = t * copies + e;
-                    adv[s] = gi.advantages[t];
-                    ret[s] = gi.returns[t];
-                    adv_c[s] = gc.advantages[t];
-                    ret_c[s] = gc.returns[t];
-                }
-            }
-            per_agent.push((adv, ret, adv_c, ret_c));
-        }
-
+                    let r = if head == 0 {
+                        &per_agent[i].1
+                    } else {
+                        &per_agent[i].3
+                    };
+                    explained_variance(v, r)
+                })
+                .sum::<f64>()
+                / n as f64
+        };
+        let explained_variance = (ev(0), ev(1));
+        self.pending = true;
         Ok(Rollout {
-            obs: obs_buf,
-            actions: actions_buf,
-            log_probs: logp_buf,
+            obs: buf.obs,
+            states: buf.states,
+            masks: buf.masks,
+            actions: buf.actions,
+            log_probs: buf.log_probs,
+            values: values
+                .into_iter()
+                .map(|mut v| {
+                    v.truncate(2 * samples);
+                    v
+                })
+                .collect(),
+            central: central.map(|mut c| {
+                c.truncate(2 * samples);
+                c
+            }),
             per_agent,
             reward_per_step,
-            episodes_ended: ended.len(),
+            episodes_ended: buf.ended.len(),
+            explained_variance,
             rng,
         })
     }
 
+    /// Step `t` of a rollout: sample every agent's action from its policy, step every copy,
+    /// record what the learner needs.
+    fn rollout_step(
+        &mut self,
+        actors: &[Actor<Dual<B>>],
+        buf: &mut RolloutBuffers<E>,
+        rng: &mut ChaCha8Rng,
+        t: usize,
+    ) -> Result<(), RlError> {
+        let (n, copies, a_n) = (self.actors.len(), self.config.ppo.envs, self.shape.outputs);
+        buf.obs.extend_from_slice(&self.obs);
+        if let Some(states) = buf.states.as_mut() {
+            states.extend(self.current_states()?.expect("the environment has a state"));
+        }
+        let masks = match buf.masks.is_some() {
+            true => {
+                let mut m = vec![true; copies * n * a_n];
+                self.state.envs.action_masks(&mut m)?;
+                Some(m)
+            }
+            false => None,
+        };
+        let mut actions = vec![0u8; copies * n];
+        let mut log_probs = vec![0f32; copies * n];
+        for (i, actor) in actors.iter().enumerate() {
+            let x = self.tensor(self.agent_features(&self.obs, i), copies);
+            let mask = masks
+                .as_ref()
+                .map(|m| self.tensor(self.agent_masks(m, i, 0..copies), copies));
+            let lp = to_f32(actor.masked_log_probs(x, mask));
+            for e in 0..copies {
+                let row = &lp[e * a_n..(e + 1) * a_n];
+                let a = sample(row, rng.gen::<f64>());
+                actions[e * n + i] = a as u8;
+                log_probs[e * n + i] = row[a];
+            }
+        }
+        if let (Some(all), Some(m)) = (buf.masks.as_mut(), masks) {
+            all.extend(m);
+        }
+        let mut rewards = vec![0f32; copies * n];
+        let mut outcomes = vec![StepOutcome::default(); copies];
+        let finished =
+            self.state
+                .envs
+                .step_autoreset(&actions, &mut rewards, &mut self.obs, &mut outcomes)?;
+        for f in finished {
+            if f.outcome.truncated && !f.outcome.terminated && self.config.ppo.bootstrap_truncation
+            {
+                let state = match self.prototype.state_spec() {
+                    Some(_) => Some(f.final_state.clone().expect("the environment has a state")),
+                    None => None,
+                };
+                buf.truncations
+                    .push((t * copies + f.copy, f.final_obs, state));
+            }
+            buf.ended.push(f.metrics);
+        }
+        buf.actions.extend(actions);
+        buf.log_probs.extend(log_probs);
+        buf.rewards.rewards.extend(rewards);
+        buf.rewards.outcomes.extend(outcomes);
+        Ok(())
+    }
+
+    /// Every agent's `[V, V_c]` of the rollout's samples and of the state after it (one pair
+    /// per copy), the centralised critic's `V_c` of the same where there is one, and the
+    /// bootstrap values of the truncated episode ends (into `buf.rewards.bootstrap`).
+    #[allow(clippy::type_complexity)]
+    fn rollout_values(
+        &self,
+        buf: &mut RolloutBuffers<E>,
+    ) -> Result<(Vec<Vec<f32>>, Option<Vec<f32>>), RlError> {
+        let n = self.actors.len();
+        let len = self.shape.obs_len();
+        let gamma = self.config.ppo.gamma as f32;
+        let finals: Vec<E::Obs> = buf
+            .truncations
+            .iter()
+            .flat_map(|x| x.1.iter().copied())
+            .collect();
+        let mut values = Vec::with_capacity(n);
+        let mut finals_values = Vec::with_capacity(n);
+        for (i, critic) in self.critics.iter().enumerate() {
+            let mut features = self.agent_features(&buf.obs, i);
+            features.extend(self.agent_features(&self.obs, i));
+            features.extend(self.agent_features(&finals, i));
+            let mut v = self.critic_values(&critic.valid(), &features, len);
+            finals_values.push(v.split_off(v.len() - 2 * buf.truncations.len()));
+            values.push(v);
+        }
+        let central = match &self.central {
+            None => None,
+            Some((critic, _)) => {
+                let width = self.central_shape.obs_len();
+                let mut rows = match &buf.states {
+                    Some(states) => self.central_features(states),
+                    None => self.central_features(&buf.obs),
+                };
+                match self.current_states()? {
+                    Some(states) => rows.extend(self.central_features(&states)),
+                    None => rows.extend(self.central_features(&self.obs)),
+                }
+                for (_, obs, state) in &buf.truncations {
+                    rows.extend(self.central_features(state.as_deref().unwrap_or(obs)));
+                }
+                Some(self.critic_values(&critic.valid(), &rows, width))
+            }
+        };
+        let first_final = values[0].len() / 2;
+        buf.rewards.bootstrap = buf
+            .truncations
+            .iter()
+            .enumerate()
+            .map(|(k, (s, _, _))| {
+                let v_i = (0..n).map(|i| gamma * finals_values[i][2 * k]).collect();
+                let v_c = (0..n)
+                    .map(|i| match &central {
+                        Some(c) => gamma * c[2 * (first_final + k) + 1],
+                        None => gamma * finals_values[i][2 * k + 1],
+                    })
+                    .collect();
+                (*s, v_i, v_c)
+            })
+            .collect();
+        let central = central.map(|mut c| {
+            c.truncate(2 * first_final);
+            c
+        });
+        Ok((values, central))
+    }
+
     /// PPO's epochs on `rollout` (from [`Trainer::collect`]): every minibatch step goes through
     /// the game optimiser with the run's rule; the critics regress on their targets.
-    pub fn learn(&mut self, rollout: Rollout) -> Result<UpdateMetrics, RlError> {
-        self.pending = false;
-        let Rollout {
-            obs: obs_buf,
-            actions: actions_buf,
-            log_probs: logp_buf,
-            per_agent,
-            reward_per_step,
-            episodes_ended,
-            mut rng,
-        } = rollout;
-        let p = self.config.ppo.clone();
+    pub fn learn(&mut self, rollout: Rollout<E>) -> Result<UpdateMetrics<E::Metrics>, RlError> {
         let n = self.actors.len();
-        let copies = p.envs;
-        let samples = p.rollout_steps * copies;
-        let len = self.shape.obs_len();
-        let k = self.state.updates;
-
-        // ---- PPO epochs --------------------------------------------------------------------
-        let lr = self.lr_at(k);
-        let mb_size = samples / p.minibatches;
+        let samples = self.steps_per_update() as usize;
+        if rollout.actions.len() != samples * n || rollout.per_agent.len() != n {
+            return Err(RlError::Checkpoint(
+                "the rollout was not collected by this trainer's configuration".into(),
+            ));
+        }
+        // The rollout is consumed whatever happens next.
+        self.pending = false;
+        let start = Instant::now();
+        let p = self.config.ppo.clone();
+        let lr = self.lr_at(self.state.updates);
+        let mut rng = rollout.rng.clone();
         let mut sums = RuleSums::default();
         for _ in 0..p.epochs {
             let mut order: Vec<usize> = (0..samples).collect();
             for j in (1..samples).rev() {
                 order.swap(j, rng.gen_range(0..=j));
             }
-            for mb in 0..p.minibatches {
-                let idx = &order[mb * mb_size..(mb + 1) * mb_size];
-                let batches: Vec<AgentBatch<AD<B>>> = (0..n)
-                    .map(|i| {
-                        let (adv, ret, adv_c, ret_c) = &per_agent[i];
-                        let mut o = Vec::with_capacity(idx.len() * len);
-                        let mut acts = Vec::with_capacity(idx.len());
-                        let pick = |v: &[f32]| -> Vec<f32> { idx.iter().map(|&s| v[s]).collect() };
-                        let mut old = Vec::with_capacity(idx.len());
-                        for &s in idx {
-                            let (t, e) = (s / copies, s % copies);
-                            let start = t * self.obs.len() + (e * n + i) * len;
-                            self.shape
-                                .push_features(&obs_buf[start..start + len], &mut o);
-                            acts.push(i64::from(actions_buf[s * n + i]));
-                            old.push(logp_buf[s * n + i]);
-                        }
-                        let m = idx.len();
-                        let dev = self.device.clone();
-                        let v1 = |v: Vec<f32>| {
-                            Tensor::<AD<B>, 1>::from_data(TensorData::new(v, [m]), &dev)
-                        };
-                        AgentBatch {
-                            obs: self.learner_tensor(o, m),
-                            actions: Tensor::<AD<B>, 2, Int>::from_data(
-                                TensorData::new(acts, [m, 1]),
-                                &dev,
-                            ),
-                            old_log_probs: v1(old),
-                            advantages: v1(pick(adv)),
-                            collective_advantages: v1(pick(adv_c)),
-                            returns: v1(pick(ret)),
-                            collective_returns: v1(pick(ret_c)),
-                        }
-                    })
-                    .collect();
-                let game = PpoGame {
-                    batches: batches.clone(),
-                    clip: p.clip,
-                    entropy_coef: p.entropy_coef,
-                };
-                let actors = std::mem::take(&mut self.actors);
-                let step = self
-                    .actor_opt
-                    .step::<B, _, _>(lr, actors, &game)
-                    .map_err(RlError::Transform)?;
-                self.actors = step.players;
-                sums.add(&step.diagnostics, &step.losses_before);
-                let critic_loss = CriticLoss {
-                    batches,
-                    value_coef: p.value_coef,
-                };
-                let critics = std::mem::take(&mut self.critics);
-                let step = self
-                    .critic_opt
-                    .step::<B, _, _>(lr, critics, &critic_loss)
-                    .map_err(RlError::Transform)?;
-                self.critics = step.players;
-                sums.value_loss += step.losses_before.iter().sum::<f64>() / n as f64;
-                if let Some((critic, mut opt)) = self.central.take() {
-                    // Both heads regress on the collective targets (only the second is used).
-                    let width = n * len;
-                    let m = idx.len();
-                    let mut o = Vec::with_capacity(m * width);
-                    for &s in idx {
-                        let (t, e) = (s / copies, s % copies);
-                        let start = t * self.obs.len() + e * width;
-                        o.extend(obs_buf[start..start + width].iter().map(|&b| f32::from(b)));
-                    }
-                    let dev = self.device.clone();
-                    let targets: Vec<f32> = idx.iter().map(|&s| per_agent[0].3[s]).collect();
-                    let v1 =
-                        |v: Vec<f32>| Tensor::<AD<B>, 1>::from_data(TensorData::new(v, [m]), &dev);
-                    let batch = AgentBatch {
-                        obs: self.learner_tensor(o, m),
-                        actions: Tensor::<AD<B>, 2, Int>::zeros([m, 1], &dev),
-                        old_log_probs: v1(vec![0.0; m]),
-                        advantages: v1(vec![0.0; m]),
-                        collective_advantages: v1(vec![0.0; m]),
-                        returns: v1(targets.clone()),
-                        collective_returns: v1(targets),
-                    };
-                    let loss = CriticLoss {
-                        batches: vec![batch],
-                        value_coef: p.value_coef,
-                    };
-                    let step = opt
-                        .step::<B, _, _>(lr, vec![critic], &loss)
-                        .map_err(RlError::Transform)?;
-                    self.central =
-                        Some((step.players.into_iter().next().expect("one critic"), opt));
-                }
+            for idx in order
+                .chunks_exact(samples / p.minibatches)
+                .take(p.minibatches)
+            {
+                self.minibatch_step(&rollout, idx, lr, &mut sums)?;
             }
         }
+        let ppo = self.ppo_metrics(&rollout);
         self.state.updates += 1;
+        let seconds = start.elapsed().as_secs_f64();
         Ok(UpdateMetrics {
             update: self.state.updates,
             env_steps: self.state.env_steps,
-            reward_per_step,
-            episodes_ended,
+            reward_per_step: rollout.reward_per_step,
+            episodes_ended: rollout.episodes_ended,
             episode: self.state.last_episode.clone(),
             rule: sums.mean(),
+            ppo,
             lr,
+            seconds,
+            env_steps_per_second: samples as f64 / seconds.max(1e-12),
         })
+    }
+
+    /// One minibatch: the actors' step with the rule, then the critics' regression (and the
+    /// centralised critic's).
+    fn minibatch_step(
+        &mut self,
+        r: &Rollout<E>,
+        idx: &[usize],
+        lr: f64,
+        sums: &mut RuleSums,
+    ) -> Result<(), RlError> {
+        let p = &self.config.ppo;
+        let n = self.actors.len();
+        let batches: Vec<_> = (0..n).map(|i| self.agent_batch(r, i, idx)).collect();
+        let game = PpoGame {
+            batches: batches.clone(),
+            clip: p.clip,
+            entropy_coef: p.entropy_coef,
+        };
+        let critic_loss = CriticLoss {
+            batches,
+            value_coef: p.value_coef,
+            clip: p.clip_value.then_some(p.clip),
+        };
+        // The networks are cloned (cheap: tensors are shared) so that a failed step leaves
+        // the trainer as it was.
+        let step = self
+            .actor_opt
+            .step::<B, _, _>(lr, self.actors.clone(), &game)
+            .map_err(RlError::Transform)?;
+        self.actors = step.players;
+        sums.add(&step.diagnostics, &step.losses_before);
+        let step = self
+            .critic_opt
+            .step::<B, _, _>(lr, self.critics.clone(), &critic_loss)
+            .map_err(RlError::Transform)?;
+        self.critics = step.players;
+        sums.value_loss += step.losses_before.iter().sum::<f64>() / n as f64;
+        if self.central.is_some() {
+            self.central_step(r, idx, lr)?;
+        }
+        Ok(())
+    }
+
+    /// Agent `i`'s share of the minibatch `idx` on the learner's backend.
+    fn agent_batch(&self, r: &Rollout<E>, i: usize, idx: &[usize]) -> AgentBatch<AD<B>> {
+        let (n, len, m) = (self.actors.len(), self.shape.obs_len(), idx.len());
+        let (adv, ret, adv_c, ret_c) = &r.per_agent[i];
+        let mut obs = Vec::with_capacity(m * len);
+        for &s in idx {
+            let start = (s * n + i) * len;
+            self.shape
+                .push_features(&r.obs[start..start + len], &mut obs);
+        }
+        let pick = |v: &[f32]| -> Vec<f32> { idx.iter().map(|&s| v[s]).collect() };
+        let per_agent = |v: &[f32]| -> Vec<f32> { idx.iter().map(|&s| v[s * n + i]).collect() };
+        let values: Vec<f32> = idx
+            .iter()
+            .flat_map(|&s| [r.values[i][2 * s], r.values[i][2 * s + 1]])
+            .collect();
+        let actions: Vec<i64> = idx
+            .iter()
+            .map(|&s| i64::from(r.actions[s * n + i]))
+            .collect();
+        AgentBatch {
+            obs: self.tensor(obs, m),
+            actions: Tensor::<AD<B>, 2, Int>::from_data(
+                TensorData::new(actions, [m, 1]),
+                &self.device,
+            ),
+            old_log_probs: self.vector(per_agent(&r.log_probs)),
+            advantages: self.vector(pick(adv)),
+            collective_advantages: self.vector(pick(adv_c)),
+            returns: self.vector(pick(ret)),
+            collective_returns: self.vector(pick(ret_c)),
+            old_values: self.tensor(values, m),
+            masks: r
+                .masks
+                .as_ref()
+                .map(|masks| self.tensor(self.agent_masks(masks, i, idx.iter().copied()), m)),
+        }
+    }
+
+    fn vector(&self, v: Vec<f32>) -> Tensor<AD<B>, 1> {
+        let m = v.len();
+        Tensor::from_data(TensorData::new(v, [m]), &self.device)
+    }
+
+    /// The centralised critic's regression on the minibatch: both heads on the collective
+    /// targets (only the second is used).
+    fn central_step(&mut self, r: &Rollout<E>, idx: &[usize], lr: f64) -> Result<(), RlError> {
+        let width = self.central_shape.obs_len();
+        let m = idx.len();
+        let rows = r.states.as_ref().unwrap_or(&r.obs);
+        let mut obs = Vec::with_capacity(m * width);
+        for &s in idx {
+            self.central_shape
+                .push_features(&rows[s * width..(s + 1) * width], &mut obs);
+        }
+        let central = r.central.as_ref().expect("a centralised critic's values");
+        let targets: Vec<f32> = idx.iter().map(|&s| r.per_agent[0].3[s]).collect();
+        let old: Vec<f32> = idx
+            .iter()
+            .flat_map(|&s| [central[2 * s], central[2 * s + 1]])
+            .collect();
+        let batch = AgentBatch {
+            obs: self.tensor(obs, m),
+            actions: Tensor::<AD<B>, 2, Int>::zeros([m, 1], &self.device),
+            old_log_probs: self.vector(vec![0.0; m]),
+            advantages: self.vector(vec![0.0; m]),
+            collective_advantages: self.vector(vec![0.0; m]),
+            returns: self.vector(targets.clone()),
+            collective_returns: self.vector(targets),
+            old_values: self.tensor(old, m),
+            masks: None,
+        };
+        let p = &self.config.ppo;
+        let loss = CriticLoss {
+            batches: vec![batch],
+            value_coef: p.value_coef,
+            clip: p.clip_value.then_some(p.clip),
+        };
+        let (critic, opt) = self.central.as_mut().expect("a centralised critic");
+        let step = opt
+            .step::<B, _, _>(lr, vec![critic.clone()], &loss)
+            .map_err(RlError::Transform)?;
+        *critic = step.players.into_iter().next().expect("one critic");
+        Ok(())
+    }
+
+    /// Approximate KL, clip fraction and entropy of the updated policies on the rollout, and
+    /// the rollout's explained variances.
+    fn ppo_metrics(&self, r: &Rollout<E>) -> PpoMetrics {
+        let (n, a_n, len) = (self.actors.len(), self.shape.outputs, self.shape.obs_len());
+        let samples = r.actions.len() / n;
+        let clip = self.config.ppo.clip;
+        let (mut kl, mut clipped, mut entropy) = (0.0, 0.0, 0.0);
+        for (i, actor) in self.actors.iter().enumerate() {
+            let actor = actor.valid();
+            for start in (0..samples).step_by(VALUE_CHUNK) {
+                let rows: Vec<usize> = (start..(start + VALUE_CHUNK).min(samples)).collect();
+                let mut obs = Vec::with_capacity(rows.len() * len);
+                for &s in &rows {
+                    let at = (s * n + i) * len;
+                    self.shape.push_features(&r.obs[at..at + len], &mut obs);
+                }
+                let mask = r
+                    .masks
+                    .as_ref()
+                    .map(|m| self.tensor(self.agent_masks(m, i, rows.iter().copied()), rows.len()));
+                let lp = to_f32(actor.masked_log_probs(self.tensor(obs, rows.len()), mask));
+                for (k, &s) in rows.iter().enumerate() {
+                    let row = &lp[k * a_n..(k + 1) * a_n];
+                    let log_ratio = f64::from(row[r.actions[s * n + i] as usize])
+                        - f64::from(r.log_probs[s * n + i]);
+                    let ratio = log_ratio.exp();
+                    kl += (ratio - 1.0) - log_ratio;
+                    clipped += f64::from(u8::from((ratio - 1.0).abs() > clip));
+                    entropy -= row
+                        .iter()
+                        .map(|&l| f64::from(l).exp() * f64::from(l))
+                        .filter(|x| x.is_finite())
+                        .sum::<f64>();
+                }
+            }
+        }
+        let count = (samples * n).max(1) as f64;
+        PpoMetrics {
+            approx_kl: kl / count,
+            clip_fraction: clipped / count,
+            entropy: entropy / count,
+            explained_variance: r.explained_variance.0,
+            explained_variance_collective: r.explained_variance.1,
+        }
     }
 
     /// Save everything a bit-identical resume needs into `dir` (created if missing). The
@@ -661,18 +901,18 @@ impl<B: Backend> Trainer<B> {
         Ok(())
     }
 
-    /// A run of `config` continued from the checkpoint in `dir` (written by
+    /// A run of `config` on `env` continued from the checkpoint in `dir` (written by
     /// [`Trainer::save`] for the same configuration).
-    pub fn load(
+    pub fn load_with_env(
         config: TrainConfig,
-        env_config: EnvConfig,
+        env: E,
         device: B::Device,
         dir: &Path,
     ) -> Result<Self, RlError> {
-        let mut fresh = Self::new(config, env_config, device.clone())?;
+        let mut fresh = Self::with_env(config, env, device.clone())?;
         let path = dir.join("state.json");
         let text = std::fs::read_to_string(&path).map_err(|e| RlError::io(&path, e))?;
-        let state: RunState =
+        let state: RunState<E> =
             serde_json::from_str(&text).map_err(|e| RlError::Checkpoint(e.to_string()))?;
         // Burn's loading neither checks shapes nor fails cleanly on another structure: compare
         // the checkpoint with the configuration first.
@@ -683,8 +923,7 @@ impl<B: Backend> Trainer<B> {
         }
         if state.envs.envs().len() != fresh.config.ppo.envs
             || state.envs.num_agents() != fresh.actors.len()
-            || state.envs.envs()[0].config() != &fresh.env_config
-            || state.envs.obs_kind() != fresh.config.policy.obs_kind()
+            || !fresh.prototype.compatible(&state.envs.envs()[0])
         {
             return Err(RlError::Checkpoint(
                 "the checkpoint's environments do not match the configuration".into(),
@@ -725,39 +964,64 @@ impl<B: Backend> Trainer<B> {
             fresh.central = Some((critic, opt));
         }
         fresh.state = state;
-        fresh.obs = vec![0; fresh.state.envs.obs_batch_len()];
+        fresh.obs = vec![E::Obs::default(); fresh.state.envs.obs_batch_len()];
         fresh.state.envs.observe(&mut fresh.obs)?;
         Ok(fresh)
     }
 
-    /// The greedy policy (each agent's most probable action) on `episodes` fresh episodes
-    /// seeded from `seed`: the mean of their metrics.
-    pub fn evaluate(&self, episodes: usize, seed: u64) -> Result<EpisodeMetrics, RlError> {
-        let kind = self.config.policy.obs_kind();
-        let mut envs = VecEnv::new(self.env_config.clone(), episodes.max(1), seed, kind)?;
-        let mut obs = vec![0; envs.obs_batch_len()];
-        envs.observe(&mut obs)?;
+    /// The greedy policy (each agent's most probable allowed action) on `episodes` fresh
+    /// episodes seeded from `seed`: the mean of their metrics.
+    pub fn evaluate(&self, episodes: usize, seed: u64) -> Result<E::Metrics, RlError> {
+        /// The most steps an evaluation episode may take before it is called endless.
+        const MAX_EPISODE_STEPS: usize = 10_000_000;
         let copies = episodes.max(1);
+        let mut envs = VecEnv::from_env(self.prototype.clone(), copies, seed)?;
         let n = self.actors.len();
+        let mut obs = vec![E::Obs::default(); envs.obs_batch_len()];
+        envs.observe(&mut obs)?;
+        let mut masks = vec![true; copies * n * self.shape.outputs];
         let mut rewards = vec![0f32; copies * n];
         let mut actions = vec![0u8; copies * n];
-        for _ in 0..self.env_config.horizon {
-            self.greedy_actions(&obs, &mut actions);
-            envs.step(&actions, &mut rewards, &mut obs)?;
+        let mut outcomes = vec![StepOutcome::default(); copies];
+        let mut done: Vec<Option<E::Metrics>> = vec![None; copies];
+        for _ in 0..MAX_EPISODE_STEPS {
+            envs.action_masks(&mut masks)?;
+            self.greedy_actions_masked(&obs, Some(&masks), &mut actions);
+            for f in envs.step_autoreset(&actions, &mut rewards, &mut obs, &mut outcomes)? {
+                done[f.copy].get_or_insert(f.metrics);
+            }
+            if done.iter().all(Option::is_some) {
+                let all: Vec<E::Metrics> = done.into_iter().flatten().collect();
+                return Ok(E::Metrics::mean(&all).expect("at least one episode"));
+            }
         }
-        Ok(EpisodeMetrics::mean(&envs.metrics()).expect("at least one episode"))
+        Err(RlError::Env(aga_envs::EnvError::BadParameter(format!(
+            "an evaluation episode did not end within {MAX_EPISODE_STEPS} steps"
+        ))))
     }
 
     /// Each agent's most probable action for a batch of observations (`copies × agents ×
     /// obs_len`, as [`VecEnv`] writes them) into `actions` (`copies × agents`).
-    pub fn greedy_actions(&self, obs: &[u8], actions: &mut [u8]) {
+    pub fn greedy_actions(&self, obs: &[E::Obs], actions: &mut [u8]) {
+        self.greedy_actions_masked(obs, None, actions)
+    }
+
+    /// [`Trainer::greedy_actions`] among the allowed actions (`masks`: `copies × agents ×
+    /// actions`, as [`VecEnv::action_masks`] writes them).
+    pub fn greedy_actions_masked(
+        &self,
+        obs: &[E::Obs],
+        masks: Option<&[bool]>,
+        actions: &mut [u8],
+    ) {
         let n = self.actors.len();
         let copies = actions.len() / n;
         for (i, actor) in self.actors.iter().enumerate() {
-            let x = self.inference_tensor(self.agent_obs(obs, i), copies);
+            let x = self.tensor(self.agent_features(obs, i), copies);
+            let mask = masks.map(|m| self.tensor(self.agent_masks(m, i, 0..copies), copies));
             let best: Vec<i64> = actor
                 .valid()
-                .log_probs(x)
+                .masked_log_probs(x, mask)
                 .argmax(1)
                 .into_data()
                 .convert::<i64>()
@@ -770,16 +1034,25 @@ impl<B: Backend> Trainer<B> {
     }
 }
 
-/// Inverse-CDF sampling from log-probabilities with a uniform draw `u ∈ [0, 1)`.
-fn sample(log_probs: &[f32], u: f64) -> usize {
-    let mut acc = 0.0;
-    for (a, &lp) in log_probs.iter().enumerate() {
-        acc += f64::from(lp).exp();
-        if u < acc {
-            return a;
-        }
-    }
-    log_probs.len() - 1
+/// What a rollout gathers step by step.
+struct RolloutBuffers<E: MultiAgentEnv> {
+    obs: Vec<E::Obs>,
+    states: Option<Vec<E::Obs>>,
+    masks: Option<Vec<bool>>,
+    actions: Vec<u8>,
+    log_probs: Vec<f32>,
+    rewards: RolloutRewards,
+    /// Truncated episode ends: sample, final observations, final state.
+    #[allow(clippy::type_complexity)]
+    truncations: Vec<(usize, Vec<E::Obs>, Option<Vec<E::Obs>>)>,
+    ended: Vec<E::Metrics>,
+}
+
+fn to_f32<C: Backend>(t: Tensor<C, 2>) -> Vec<f32> {
+    t.into_data()
+        .convert::<f32>()
+        .to_vec::<f32>()
+        .expect("float data")
 }
 
 #[derive(Default)]
@@ -797,7 +1070,7 @@ struct RuleSums {
 }
 
 impl RuleSums {
-    fn add(&mut self, d: &aga_burn::StepDiagnostics, losses: &[f64]) {
+    fn add(&mut self, d: &StepDiagnostics, losses: &[f64]) {
         self.steps += 1;
         if let Some(l) = d.lambda {
             self.lambda += l;

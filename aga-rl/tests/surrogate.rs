@@ -36,14 +36,21 @@ fn assert_near(got: &[f64], expected: &[f64]) {
 /// first sample's minimum moves with ρ (the others sit on the clipped, flat branch), so
 /// ∂L/∂log π = (−1.1/3, 0, 0), and ∂²L/∂(log π)² = diag(−1.1/3, 0, 0): with tangent (1, 1, 1)
 /// on the log-probabilities the gradient's tangent is (−1.1/3, 0, 0).
+///
+/// The advantages and old log-probabilities carry tangents *unlike* the log-probabilities'
+/// (equal ones would cancel in `log π − log π_old`): were they not constants in forward mode
+/// (Burn's reverse-only `detach`), the gradient's tangent would be −(ρ̇A + ρȦ)/3 with
+/// ρ̇ = ρ (1 − 0.5) and Ȧ = 0.3, i.e. −0.88/3, not −1.1/3.
 #[test]
 fn value_gradient_and_hvp_by_hand() {
     let lp = [1.1f64.ln(), 0.7f64.ln(), 1.5f64.ln()];
-    for tangent_on_constants in [0.0, 1.0] {
+    let none = ([0.0; 3], [0.0; 3]);
+    let unequal = ([0.5, -0.25, 2.0], [0.3, 0.6, -0.9]);
+    for (old_tangent, adv_tangent) in [none, unequal] {
         let log_probs = leaf(&lp, &[1.0, 1.0, 1.0]);
         // Tangents (and gradients) on the advantages and old log-probabilities must not count.
-        let old = leaf(&[0.0; 3], &[tangent_on_constants; 3]);
-        let advantages = leaf(&[1.0, -2.0, 0.5], &[tangent_on_constants; 3]);
+        let old = leaf(&[0.0; 3], &old_tangent);
+        let advantages = leaf(&[1.0, -2.0, 0.5], &adv_tangent);
         let loss = ppo_surrogate(log_probs.clone(), old.clone(), advantages.clone(), 0.2);
         let value = loss.clone().inner().into_primitive().tensor().primal;
         assert_near(

@@ -42,7 +42,7 @@ fn small_config(method: RlMethod, steps: u64) -> TrainConfig {
 
 fn run(trainer: &mut Trainer<CpuF32>, updates: u64) -> Vec<String> {
     (0..updates)
-        .map(|_| format!("{:?}", trainer.update().unwrap()))
+        .map(|_| format!("{:?}", trainer.update().unwrap().without_timing()))
         .collect()
 }
 

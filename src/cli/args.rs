@@ -208,10 +208,10 @@ pub(crate) struct GameArgs {
 /// The backend and float precision of a command that computes.
 #[derive(Debug, Args)]
 pub(crate) struct BackendArgs {
-    /// Backend: flex (default; cargo feature `flex`, on by default), ndarray, or wgpu (feature `wgpu`).
+    /// Backend: flex (default; cargo feature `flex`, on by default), ndarray, wgpu (feature `wgpu`) or cuda (feature `cuda`).
     #[arg(long)]
     pub(crate) backend: Option<String>,
-    /// Float precision: f64 (default) or f32; wgpu computes in f32 only.
+    /// Float precision: f64 (default) or f32; wgpu and cuda compute in f32 only.
     #[arg(long)]
     pub(crate) dtype: Option<String>,
 }

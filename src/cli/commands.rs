@@ -55,6 +55,8 @@ enum Compute {
     FlexF32,
     #[cfg(feature = "wgpu")]
     WgpuF32,
+    #[cfg(feature = "cuda")]
+    CudaF32,
 }
 
 /// The default `--backend`: Flex when compiled in (the default features), else ndarray.
@@ -67,7 +69,11 @@ pub(crate) const DEFAULT_BACKEND: &str = "ndarray";
 /// The backend of `--backend` (default flex, or ndarray without the `flex` feature) and `--dtype` (default f64; wgpu: f32).
 fn compute_of(args: &BackendArgs) -> Result<Compute, CliError> {
     let backend = args.backend.as_deref().unwrap_or(DEFAULT_BACKEND);
-    let default_dtype = if backend == "wgpu" { "f32" } else { "f64" };
+    let default_dtype = if backend == "wgpu" || backend == "cuda" {
+        "f32"
+    } else {
+        "f64"
+    };
     let dtype = args.dtype.as_deref().unwrap_or(default_dtype);
     if dtype != "f32" && dtype != "f64" {
         return Err(CliError::BadValue(format!(
@@ -90,14 +96,21 @@ fn compute_of(args: &BackendArgs) -> Result<Compute, CliError> {
         )),
         #[cfg(not(feature = "wgpu"))]
         ("wgpu", _) => Err(not_compiled(backend, "wgpu")),
+        #[cfg(feature = "cuda")]
+        ("cuda", "f32") => Ok(Compute::CudaF32),
+        ("cuda", "f64") => Err(CliError::BadValue(
+            "--backend cuda runs in f32 here: use --dtype f32".into(),
+        )),
+        #[cfg(not(feature = "cuda"))]
+        ("cuda", _) => Err(not_compiled(backend, "cuda")),
         (other, _) => Err(CliError::BadValue(format!(
-            "unknown --backend `{other}` (expected ndarray, flex or wgpu)"
+            "unknown --backend `{other}` (expected ndarray, flex, wgpu or cuda)"
         ))),
     }
 }
 
 /// The error for a backend whose cargo feature was not compiled in.
-#[cfg(any(not(feature = "flex"), not(feature = "wgpu")))]
+#[cfg(any(not(feature = "flex"), not(feature = "wgpu"), not(feature = "cuda")))]
 fn not_compiled(backend: &str, feature: &str) -> CliError {
     CliError::BadValue(format!(
         "--backend {backend} is not compiled in: build with `--features {feature}` (e.g. cargo run --release --features {feature} -- …)"
@@ -133,6 +146,8 @@ macro_rules! on_backend {
             }
             #[cfg(feature = "wgpu")]
             Compute::WgpuF32 => $f::<aga_burn::backends::WgpuF32>($($arg),*),
+            #[cfg(feature = "cuda")]
+            Compute::CudaF32 => $f::<aga_burn::backends::CudaF32>($($arg),*),
         }
     };
 }

@@ -162,7 +162,7 @@ fn run(args: EnvRunArgs, out: &mut dyn Write) -> Result<(), CliError> {
         vec_env.observe(&mut obs).map_err(env_error)?;
         for _ in 0..steps {
             for (e, p) in policies.iter_mut().enumerate() {
-                p.act(&vec_env.envs()[e], &mut actions[e * n..(e + 1) * n]);
+                p.act(vec_env.envs()[e].env(), &mut actions[e * n..(e + 1) * n]);
             }
             vec_env
                 .step(&actions, &mut rewards, &mut obs)
