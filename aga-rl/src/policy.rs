@@ -96,10 +96,12 @@ impl NetShape {
     pub fn for_spec(kind: PolicyKind, spec: &ObsSpec, outputs: usize) -> Result<Self, ConfigError> {
         let (side, channels) = match spec.shape[..] {
             [h, w, c] if h == w => (h, c),
-            _ if kind == PolicyKind::Cnn => return Err(ConfigError::Incompatible(format!(
+            _ if kind == PolicyKind::Cnn => {
+                return Err(ConfigError::Incompatible(format!(
                 "the CNN policy needs square image observations [side, side, channels], got {:?}",
                 spec.shape
-            ))),
+            )))
+            }
             _ => (1, spec.len()),
         };
         if !(spec.divisor.is_finite() && spec.divisor > 0.0) {

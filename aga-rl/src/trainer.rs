@@ -264,6 +264,12 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
         &self.prototype
     }
 
+    /// What the centralised critic reads (the global state, or every agent's view side by
+    /// side, with the views' divisor), when the run has one.
+    pub fn central_critic_input(&self) -> Option<NetShape> {
+        self.central.as_ref().map(|_| self.central_shape)
+    }
+
     /// Agents in the environment.
     pub fn num_agents(&self) -> usize {
         self.actors.len()

@@ -157,3 +157,22 @@ fn a_centralised_critic_gives_every_agent_the_same_collective_advantages() {
         t.learn(rollout).unwrap();
     }
 }
+
+/// The centralised critic reads every agent's view scaled as the views are: RGB bytes divided
+/// by 255 with the CNN policy (it read raw 0–255 values before), one-hot planes as they are.
+#[test]
+fn the_centralised_critic_scales_rgb_views() {
+    dtype();
+    let mut env = small_harvest(50);
+    env.view_radius = 4;
+    for (policy, divisor, channels) in [(PolicyKind::Cnn, 255.0, 3), (PolicyKind::Mlp, 1.0, 8)] {
+        let mut config = small_config(RlMethod::Aga, 128);
+        config.policy = policy;
+        config.centralised_critic = true;
+        let t = Trainer::<CpuF32>::new(config, env.clone(), Default::default()).unwrap();
+        let input = t.central_critic_input().unwrap();
+        assert_eq!(input.divisor, divisor, "{policy}");
+        assert_eq!(input.obs_len(), 2 * 9 * 9 * channels, "{policy}");
+        assert_eq!(input.kind, PolicyKind::Mlp);
+    }
+}
