@@ -174,7 +174,7 @@ fn masked_actions_are_never_taken() {
         .all(|m| m == [true, true, true, false]));
     // A uniform policy over 4 actions would take action 3 about 128 times in 512 draws.
     assert!(rollout.actions().iter().all(|&a| a < 3));
-    assert!(rollout.actions().iter().any(|&a| a == 2));
+    assert!(rollout.actions().contains(&2));
 }
 
 /// An environment that fails during a rollout, or a rollout whose rewards make the update's
@@ -190,8 +190,7 @@ fn a_failed_rollout_or_update_leaves_a_usable_trainer() {
             .unwrap();
     let err = t
         .collect()
-        .err()
-        .expect("the environment fails at its 5th step");
+        .expect_err("the environment fails at its 5th step");
     assert!(
         err.to_string().contains("the test environment failed"),
         "{err}"
@@ -208,8 +207,7 @@ fn a_failed_rollout_or_update_leaves_a_usable_trainer() {
     let rollout = t.collect().unwrap();
     let err = t
         .learn(rollout)
-        .err()
-        .expect("NaN advantages give a NaN gradient");
+        .expect_err("NaN advantages give a NaN gradient");
     assert!(err.to_string().contains("not finite"), "{err}");
     assert_eq!(t.num_agents(), 2);
     let dir = std::env::temp_dir().join(format!("aga-failed-update-{}", std::process::id()));
