@@ -104,6 +104,26 @@ def cpu_model():
     return platform.processor() or platform.machine()
 
 
+def machine_report(jax, jaxlib):
+    """Versions, machine, threads, flags, date and command: the header of every timing JSON."""
+    try:
+        affinity = len(os.sched_getaffinity(0))
+    except AttributeError:
+        affinity = None
+    return {
+        "jax": jax.__version__,
+        "jaxlib": jaxlib.__version__,
+        "python": platform.python_version(),
+        "cpu": cpu_model(),
+        "threads": os.cpu_count(),
+        "affinity": affinity,
+        "xla_flags": os.environ.get("XLA_FLAGS", ""),
+        "devices": [str(d) for d in jax.devices()],
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "command": " ".join([os.path.basename(sys.executable)] + sys.argv),
+    }
+
+
 def player_dim(h):
     return INPUT * h + h + h * h + h + h + 1
 
@@ -429,21 +449,8 @@ def main():
     if not args.no_toy:
         results += run_toy(jax, jnp, args)
 
-    try:
-        affinity = len(os.sched_getaffinity(0))
-    except AttributeError:
-        affinity = None
     report = {
-        "jax": jax.__version__,
-        "jaxlib": jaxlib.__version__,
-        "python": platform.python_version(),
-        "cpu": cpu_model(),
-        "threads": os.cpu_count(),
-        "affinity": affinity,
-        "xla_flags": os.environ.get("XLA_FLAGS", ""),
-        "devices": [str(d) for d in jax.devices()],
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "command": " ".join([os.path.basename(sys.executable)] + sys.argv),
+        **machine_report(jax, jaxlib),
         "xi_method": "jax.grad of sum_i l_i(y_i, stop_gradient(y_{-i})) (stop-gradient on the "
                      "other players' outputs); xi_masked: sum_i l_i(w_i, stop_gradient(w_{-i})), "
                      "n game evaluations; xi_jacrev: diagonal blocks of jax.jacrev(losses)",

@@ -118,11 +118,9 @@ aga-rl/src/gae.rs (with episode ends). It exits non-zero on a failure.
 """
 
 import argparse
-import datetime
 import json
 import math
 import os
-import platform
 import statistics
 import sys
 import time
@@ -136,19 +134,8 @@ POLICIES = ["mlp", "cnn"]
 ONE_HOT_CHANNELS = 8
 
 
-def log(*args):
-    print(*args, file=sys.stderr, flush=True)
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from jax_reference import log, machine_report  # noqa: E402  (shared helpers)
 
 
 class Cfg:
@@ -881,21 +868,8 @@ def main():
                gae_lambda=args.gae_lambda, lam=args.lam, rust_diagnostics=args.rust_diagnostics,
                seed=args.seed, loop="scan", clip_value=args.clip_value)
 
-    try:
-        affinity = len(os.sched_getaffinity(0))
-    except AttributeError:
-        affinity = None
     report = {
-        "jax": jax.__version__,
-        "jaxlib": jaxlib.__version__,
-        "python": platform.python_version(),
-        "cpu": cpu_model(),
-        "threads": os.cpu_count(),
-        "affinity": affinity,
-        "xla_flags": os.environ.get("XLA_FLAGS", ""),
-        "devices": [str(d) for d in jax.devices()],
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "command": " ".join([os.path.basename(sys.executable)] + sys.argv),
+        **machine_report(jax, jaxlib),
         "dtype": "float32",
     }
     if args.check:

@@ -233,17 +233,11 @@ impl<E: MultiAgentEnv> VecEnv<E> {
 
     /// Write every copy's current observations (e.g. right after construction).
     pub fn observe(&self, obs: &mut [E::Obs]) -> Result<(), EnvError> {
-        if obs.len() != self.obs_batch_len() {
-            return Err(EnvError::BufferSize {
-                what: "the observation buffer",
-                expected: self.obs_batch_len(),
-                got: obs.len(),
-            });
-        }
         let chunk = self.obs_len_per_copy();
+        let out = self.per_copy("the observation buffer", obs, chunk)?;
         self.envs
             .par_iter()
-            .zip(obs.par_chunks_mut(chunk))
+            .zip(out.par_chunks_mut(chunk))
             .for_each(|(env, o)| env.observe(o));
         Ok(())
     }
@@ -252,13 +246,7 @@ impl<E: MultiAgentEnv> VecEnv<E> {
     /// without masks).
     pub fn action_masks(&self, out: &mut [bool]) -> Result<(), EnvError> {
         let chunk = self.num_agents() * self.num_actions();
-        if out.len() != self.envs.len() * chunk {
-            return Err(EnvError::BufferSize {
-                what: "the action-mask buffer",
-                expected: self.envs.len() * chunk,
-                got: out.len(),
-            });
-        }
+        let out = self.per_copy("the action-mask buffer", out, chunk)?;
         for (env, m) in self.envs.iter().zip(out.chunks_mut(chunk)) {
             env.action_masks(m);
         }
@@ -272,17 +260,29 @@ impl<E: MultiAgentEnv> VecEnv<E> {
             .state_spec()
             .ok_or_else(|| EnvError::BadParameter("this environment has no global state".into()))?;
         let chunk = spec.len();
-        if out.len() != self.envs.len() * chunk {
-            return Err(EnvError::BufferSize {
-                what: "the state buffer",
-                expected: self.envs.len() * chunk,
-                got: out.len(),
-            });
-        }
+        let out = self.per_copy("the state buffer", out, chunk)?;
         for (env, s) in self.envs.iter().zip(out.chunks_mut(chunk)) {
             env.state(s);
         }
         Ok(())
+    }
+
+    /// `out` if it holds `chunk` entries per copy, else the error naming `what`.
+    fn per_copy<'a, T>(
+        &self,
+        what: &'static str,
+        out: &'a mut [T],
+        chunk: usize,
+    ) -> Result<&'a mut [T], EnvError> {
+        let expected = self.envs.len() * chunk;
+        if out.len() != expected {
+            return Err(EnvError::BufferSize {
+                what,
+                expected,
+                got: out.len(),
+            });
+        }
+        Ok(out)
     }
 
     /// Each copy's episode metrics so far.

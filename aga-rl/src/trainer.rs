@@ -552,12 +552,9 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
         for f in finished {
             if f.outcome.truncated && !f.outcome.terminated && self.config.ppo.bootstrap_truncation
             {
-                let state = match self.prototype.state_spec() {
-                    Some(_) => Some(f.final_state.clone().expect("the environment has a state")),
-                    None => None,
-                };
+                // `final_state` is there exactly when the environment has a global state.
                 buf.truncations
-                    .push((t * copies + f.copy, f.final_obs, state));
+                    .push((t * copies + f.copy, f.final_obs, f.final_state));
             }
             buf.ended.push(f.metrics);
         }
