@@ -265,3 +265,35 @@ fn game_optimizer_sees_the_collective_loss_and_clips_each_player() {
         .init(vec![sgd()])
         .is_err());
 }
+
+/// With `diagnostics` off, a rule that does not need `ξ_c` (simgd) does not compute it for a
+/// game whose `ξ_c` costs a pass of its own: `‖ξ_c‖` and `cos(ξ, ξ_c)` are NaN, everything
+/// else is as with it on. AgA computes `ξ_c` anyway, so it reports both either way.
+#[test]
+fn diagnostics_off_skip_xi_c_only_where_the_rule_does_not_need_it() {
+    let [x, y] = [1.3, 0.4];
+    let (xi, xi_c, _, _) = closed_form(x, y);
+    let norm = |v: &[f64]| v.iter().map(|a| a * a).sum::<f64>().sqrt();
+    let cos = (xi[0] * xi_c[0] + xi[1] * xi_c[1]) / (norm(&xi) * norm(&xi_c));
+    for (method, diagnostics, reports_xi_c) in [
+        (Method::Simgd, false, false),
+        (Method::Simgd, true, true),
+        (Method::Aga, false, true),
+    ] {
+        let opt = GameOptimizerConfig::new(method)
+            .with_diagnostics(diagnostics)
+            .init(vec![sgd()])
+            .unwrap();
+        let adjusted = opt
+            .adjusted_gradients::<CpuF64, _, _>(&[scalar(x), scalar(y)], &ModuleOwnCollective)
+            .unwrap();
+        let d = &adjusted.diagnostics;
+        assert_close(&[d.xi_norm], &[norm(&xi)], EXACT);
+        assert_close(&adjusted.losses, &[x * x * y, y * y * y + x * y], EXACT);
+        if reports_xi_c {
+            assert_close(&[d.xi_c_norm, d.cos_xi_xi_c], &[norm(&xi_c), cos], EXACT);
+        } else {
+            assert!(d.xi_c_norm.is_nan() && d.cos_xi_xi_c.is_nan(), "{d:?}");
+        }
+    }
+}

@@ -123,6 +123,8 @@ struct SharedPass<B: Backend> {
 
 /// Losses, `ξ` and the per-loss gradient blocks of one unseeded per-loss pass.
 type PerLossFirstOrder<B> = (Vec<f64>, FlatTensor<B>, PerLossBlocks<B>);
+/// Losses, `ξ` and, when they came from the per-loss pass, its gradient blocks.
+type PerLossOptional<B> = (Vec<f64>, FlatTensor<B>, Option<PerLossBlocks<B>>);
 
 /// One loss's result in a per-loss pass.
 struct LossPass<B: Backend> {
@@ -265,21 +267,15 @@ where
         w: &FlatTensor<B>,
     ) -> Result<(FirstOrder<B>, Option<PerLossBlocks<B>>), GameError> {
         self.check_len("w", w)?;
-        if self.game.has_collective_loss() {
-            // `ξ` as usual, `ξ_c` from the game's own collective loss.
-            let xi_c = self.xi_c(w)?;
-            if let Some(pass) = self.shared(w, None, false)? {
-                return Ok((
-                    FirstOrder {
-                        losses: pass.values,
-                        xi: FlatTensor(Tensor::cat(pass.own, 0)),
-                        xi_c,
-                    },
-                    None,
-                ));
-            }
-            let (losses, xi, blocks) = self.per_loss_first_order(w)?;
-            return Ok((FirstOrder { losses, xi, xi_c }, Some(blocks)));
+        if self.game.has_collective_loss() || self.game.is_separable() {
+            // `ξ` as usual; `ξ_c` from the game's own collective loss, or, for a separable
+            // game without one, `ξ_c = ξ` (block `j` of `Σ_i ∇ l_i` is `∇_{w_j} l_j`).
+            let (losses, xi, blocks) = self.own_first_order(w)?;
+            let xi_c = match self.game.has_collective_loss() {
+                true => self.xi_c(w)?,
+                false => xi.clone(),
+            };
+            return Ok((FirstOrder { losses, xi, xi_c }, blocks));
         }
         if let Some(pass) = self.shared(w, None, true)? {
             let xi_c = pass.collective.expect("asked for the collective gradient");
@@ -361,14 +357,11 @@ where
         FlatTensor(cat_or_single(parts))
     }
 
-    /// `ξ`, the simultaneous gradient: one shared-forward pass (about the cost of one
-    /// gradient) where the game offers one, else one per-loss pass.
+    /// `ξ`, the simultaneous gradient: one pass of `Σ_i l_i` for a separable game, one
+    /// shared-forward pass (about the cost of one gradient) where the game offers one, else one
+    /// per-loss pass.
     pub fn xi(&self, w: &FlatTensor<B>) -> Result<FlatTensor<B>, GameError> {
-        self.check_len("w", w)?;
-        if let Some(pass) = self.shared(w, None, false)? {
-            return Ok(FlatTensor(Tensor::cat(pass.own, 0)));
-        }
-        Ok(self.per_loss_first_order(w)?.1)
+        Ok(self.own_first_order(w)?.1)
     }
 
     /// `ξ_c`, the collective gradient (one collective pass).
@@ -381,6 +374,10 @@ where
     pub fn hvp(&self, w: &FlatTensor<B>, v: &FlatTensor<B>) -> Result<FlatTensor<B>, GameError> {
         self.check_len("w", w)?;
         self.check_len("v", v)?;
+        if self.game.is_separable() {
+            let (_, result) = self.separable_pass(w, self.full_seed(&v.0))?;
+            return Ok(FlatTensor(Tensor::cat(tangent_blocks(&result).clone(), 0)));
+        }
         if let Some(pass) = self.shared(w, Some(&v.0), false)? {
             let tangent = pass.own_tangent.expect("a seeded pass has tangents");
             return Ok(FlatTensor(Tensor::cat(tangent, 0)));
@@ -399,6 +396,10 @@ where
         v: &FlatTensor<B>,
     ) -> Result<FlatTensor<B>, GameError> {
         self.check_len("v", v)?;
+        if self.game.is_separable() {
+            // A block-diagonal symmetric `H`: `Hᵀ v = H v`, one pass.
+            return self.hvp(w, v);
+        }
         let n = self.layout.num_players();
         let passes = self.per_loss(w, (0..n).map(|i| self.block_seed(&v.0, i)).collect())?;
         Ok(FlatTensor(self.summed_blocks(
@@ -452,6 +453,7 @@ where
             engine: self,
             w,
             first: None,
+            own: None,
             blocks: None,
         })
     }
@@ -686,6 +688,42 @@ where
                 result: self.read(leaves, &grads, seed.iter().any(Option::is_some)),
             })
             .collect())
+    }
+
+    /// One pass of `Σ_i l_i` over one copy of the parameters, for a separable game
+    /// ([`Game::is_separable`]): its gradient is `ξ` and, seeded with `v` on every block, its
+    /// tangent is `H v`. Unseeded, the losses are read back (and checked) too.
+    fn separable_pass(
+        &self,
+        w: &FlatTensor<B>,
+        seed: Seed<B>,
+    ) -> Result<(Option<Vec<f64>>, CopyResult<B>), GameError> {
+        self.check_len("w", w)?;
+        let seeded = seed.iter().any(Option::is_some);
+        let leaves = self.leaves(&w.0, &seed);
+        let losses = self.eval(self.params(&leaves))?;
+        let values = match seeded {
+            true => None,
+            false => Some(self.loss_values(&losses)?),
+        };
+        let grads = sum(losses).backward();
+        Ok((values, self.read(&leaves, &grads, seeded)))
+    }
+
+    /// Losses and `ξ` without `ξ_c`, from the cheapest pass that gives them: the separable
+    /// pass, the shared forward pass, or the per-loss pass (whose gradient blocks come too).
+    fn own_first_order(&self, w: &FlatTensor<B>) -> Result<PerLossOptional<B>, GameError> {
+        self.check_len("w", w)?;
+        if self.game.is_separable() {
+            let (values, result) = self.separable_pass(w, self.no_seed())?;
+            let values = values.expect("an unseeded pass reads the losses");
+            return Ok((values, FlatTensor(Tensor::cat(result.grad, 0)), None));
+        }
+        if let Some(pass) = self.shared(w, None, false)? {
+            return Ok((pass.values, FlatTensor(Tensor::cat(pass.own, 0)), None));
+        }
+        let (losses, xi, blocks) = self.per_loss_first_order(w)?;
+        Ok((losses, xi, Some(blocks)))
     }
 
     /// One copy with tangent `seed`, differentiating `l_c` (`Σ_i l_i`, or the game's own
@@ -993,6 +1031,9 @@ pub struct Oracle<'e, 'g, B: Backend, G: ?Sized> {
     engine: &'e Derivatives<'g, B, G>,
     w: FlatTensor<B>,
     first: Option<FirstOrder<B>>,
+    /// Losses and `ξ` alone, for games whose `ξ_c` costs a pass of its own (a collective loss
+    /// of their own): a rule that never asks for `ξ_c` never pays for it.
+    own: Option<(Vec<f64>, FlatTensor<B>)>,
     /// The per-loss gradient blocks of the cached first-order pass.
     blocks: Option<PerLossBlocks<B>>,
 }
@@ -1005,11 +1046,44 @@ where
     /// Losses, `ξ` and `ξ_c` (computed once).
     pub fn first_order(&mut self) -> Result<&FirstOrder<B>, GameError> {
         if self.first.is_none() {
-            let (first, blocks) = self.engine.first_order_cached(&self.w)?;
+            let first = match self.own.take() {
+                Some((losses, xi)) => FirstOrder {
+                    losses,
+                    xi,
+                    xi_c: self.engine.xi_c(&self.w)?,
+                },
+                None => {
+                    let (first, blocks) = self.engine.first_order_cached(&self.w)?;
+                    self.blocks = blocks;
+                    first
+                }
+            };
             self.first = Some(first);
-            self.blocks = blocks;
         }
         Ok(self.first.as_ref().expect("just computed"))
+    }
+
+    /// `ξ_c` if it has been computed (or came free with `ξ`), without computing it.
+    pub fn computed_xi_c(&self) -> Option<&FlatTensor<B>> {
+        self.first.as_ref().map(|f| &f.xi_c)
+    }
+
+    /// Losses and `ξ`: from the first-order pass where `ξ_c` comes with it for free, else
+    /// from a pass that skips `ξ_c` (computed once).
+    fn own(&mut self) -> Result<(Vec<f64>, FlatTensor<B>), GameError> {
+        if let Some(first) = &self.first {
+            return Ok((first.losses.clone(), first.xi.clone()));
+        }
+        if !self.engine.game.has_collective_loss() {
+            let first = self.first_order()?;
+            return Ok((first.losses.clone(), first.xi.clone()));
+        }
+        if self.own.is_none() {
+            let (losses, xi, blocks) = self.engine.own_first_order(&self.w)?;
+            self.blocks = blocks;
+            self.own = Some((losses, xi));
+        }
+        Ok(self.own.clone().expect("just computed"))
     }
 
     /// The point.
@@ -1027,7 +1101,7 @@ where
     type Error = GameError;
 
     fn xi(&mut self) -> Result<FlatTensor<B>, GameError> {
-        Ok(self.first_order()?.xi.clone())
+        Ok(self.own()?.1)
     }
 
     fn xi_c(&mut self) -> Result<FlatTensor<B>, GameError> {
@@ -1050,17 +1124,21 @@ where
         self.engine.layout.num_players()
     }
 
+    fn is_separable(&self) -> bool {
+        self.engine.game.is_separable()
+    }
+
     fn project(&self, v: &FlatTensor<B>, player: usize) -> FlatTensor<B> {
         self.engine.project(v, player)
     }
 
     /// The players' losses at this point.
     fn losses(&mut self) -> Result<Vec<f64>, GameError> {
-        Ok(self.first_order()?.losses.clone())
+        Ok(self.own()?.0)
     }
 
     fn loss_gradients(&mut self) -> Result<Vec<FlatTensor<B>>, GameError> {
-        self.first_order()?;
+        self.own()?;
         match &self.blocks {
             Some(blocks) => Ok(full_gradients(blocks)),
             // The first-order pass was shared: `∇_w l_i` needs the per-loss pass.

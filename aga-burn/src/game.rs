@@ -217,6 +217,17 @@ pub trait Game<B: Backend> {
         None
     }
 
+    /// **Optional: separable losses.** `true` declares that every loss depends on its own
+    /// player's parameters only (`∂l_i/∂w_j = 0` for `j ≠ i`), as independent learners' losses
+    /// do (MATH.md §6's PPO game). The engine then takes `ξ = ∇_w Σ_i l_i` and `H v` from one
+    /// pass over one copy of the parameters, `Hᵀ v = H v` (the Hessian is block diagonal and
+    /// symmetric), `ξ_c = ξ` unless the game has its own collective loss, and SGA skips its
+    /// Hessian-vector products (`A = 0`). A game that declares it wrongly gets wrong
+    /// derivatives: the default is `false`.
+    fn is_separable(&self) -> bool {
+        false
+    }
+
     /// **Optional: a collective loss of its own.** MATH.md §1's collective loss is
     /// `l_c = Σ_i l_i`, which is what the engine uses by default. Some games define `l_c`
     /// differently — MATH.md §6's PPO game has `l_c = Σ_i L(w_i; A_c)` with the collective
@@ -295,6 +306,10 @@ impl<B: Backend, G: Game<B>> Game<B> for IdentityOutputs<G> {
 
     fn has_collective_loss(&self) -> bool {
         self.0.has_collective_loss()
+    }
+
+    fn is_separable(&self) -> bool {
+        self.0.is_separable()
     }
 
     fn collective_loss(&self, params: &Params<B>) -> Option<Tensor<B, 1>> {

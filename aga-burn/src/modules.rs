@@ -26,6 +26,12 @@ pub trait ModuleLosses<B: Backend, M> {
         None
     }
 
+    /// Whether every player's loss depends on its own module only (see
+    /// [`Game::is_separable`]); default `false`.
+    fn is_separable(&self) -> bool {
+        false
+    }
+
     /// Whether [`ModuleLosses::collective_loss`] gives the collective loss (see
     /// [`Game::has_collective_loss`]); by default `l_c = Σ_i l_i`.
     fn has_collective_loss(&self) -> bool {
@@ -158,6 +164,10 @@ where
 
     fn has_collective_loss(&self) -> bool {
         self.losses.has_collective_loss()
+    }
+
+    fn is_separable(&self) -> bool {
+        self.losses.is_separable()
     }
 
     fn collective_loss(&self, params: &Params<HvpBackend<B>>) -> Option<Tensor<HvpBackend<B>, 1>> {

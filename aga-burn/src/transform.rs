@@ -9,7 +9,7 @@
 //! gradient; learning-rate schedules stay in the caller's loop, as with any Burn optimiser.
 
 use crate::{Derivatives, FlatTensor, GameError, HvpBackend, ModuleGame, ModuleLosses};
-use aga_core::{direction, Method, RuleConfig, RuleError};
+use aga_core::{direction, GameOracle, Method, RuleConfig, RuleError};
 use burn::config::Config;
 use burn::module::AutodiffModule;
 use burn::optim::LearningRate;
@@ -64,6 +64,12 @@ pub struct GameOptimizerConfig {
     /// parameter tensor separately, which is a different rule.
     #[config(default = "None")]
     pub max_grad_norm: Option<f64>,
+    /// Report `‖ξ_c‖` and `cos(ξ, ξ_c)` at every step even when the rule does not need `ξ_c`
+    /// and it costs a pass of its own (games with their own collective loss, e.g. the PPO
+    /// game under simgd). Off, those two diagnostics are NaN for such steps; every other
+    /// diagnostic, and every diagnostic of a rule that computes `ξ_c` anyway, is reported.
+    #[config(default = true)]
+    pub diagnostics: bool,
 }
 
 impl GameOptimizerConfig {
@@ -100,6 +106,7 @@ impl GameOptimizerConfig {
             optimizers,
             max_abs_loss: self.max_abs_loss,
             max_grad_norm: self.max_grad_norm,
+            diagnostics: self.diagnostics,
         })
     }
 }
@@ -189,9 +196,9 @@ pub struct StepDiagnostics {
     pub lambda: Option<f64>,
     /// `‖ξ‖`.
     pub xi_norm: f64,
-    /// `‖ξ_c‖`.
+    /// `‖ξ_c‖` (NaN when not computed: see [`GameOptimizerConfig::diagnostics`]).
     pub xi_c_norm: f64,
-    /// `cos(ξ, ξ_c)` (0 when either is zero).
+    /// `cos(ξ, ξ_c)` (0 when either is zero; NaN when `ξ_c` was not computed).
     pub cos_xi_xi_c: f64,
     /// `‖∇ℋ_c‖ = ‖H_c ξ_c‖` for AgA, `‖∇ℋ‖ = ‖Hᵀ ξ‖` for SGA; `None` otherwise.
     pub reference_norm: Option<f64>,
@@ -235,6 +242,7 @@ pub struct GameOptimizer<O> {
     optimizers: Vec<O>,
     max_abs_loss: Option<f64>,
     max_grad_norm: Option<f64>,
+    diagnostics: bool,
 }
 
 impl<O> GameOptimizer<O> {
@@ -262,10 +270,17 @@ impl<O> GameOptimizer<O> {
             RuleError::Oracle(game) => TransformError::Game(game),
             other => TransformError::Rule(other),
         })?;
-        let first = oracle.first_order()?.clone();
+        let (losses, xi, xi_c) = if self.diagnostics {
+            let first = oracle.first_order()?.clone();
+            (first.losses, first.xi, Some(first.xi_c))
+        } else {
+            let (losses, xi) = (oracle.losses()?, oracle.xi()?);
+            (losses, xi, oracle.computed_xi_c().cloned())
+        };
         let layout = engine.layout();
         // One read-back for every check and diagnostic: per player `Σ 0·x` (NaN exactly when
-        // the block holds a NaN or ±∞), then ‖ξ‖², ‖ξ_c‖², ⟨ξ, ξ_c⟩, then per player ‖ξ̃_i‖².
+        // the block holds a NaN or ±∞), then ‖ξ‖², ‖ξ_c‖², ⟨ξ, ξ_c⟩ (where ξ_c is known), then
+        // per player ‖ξ̃_i‖².
         let n = layout.num_players();
         let blocks: Vec<Tensor<B, 1>> = (0..n)
             .map(|player| d.value.block(layout.block(player)).0)
@@ -274,10 +289,14 @@ impl<O> GameOptimizer<O> {
             .iter()
             .map(|block| block.clone().mul_scalar(0.0).sum())
             .collect();
-        let (xi, xi_c) = (&first.xi.0, &first.xi_c.0);
+        let xi = &xi.0;
         sums.push((xi.clone() * xi.clone()).sum());
-        sums.push((xi_c.clone() * xi_c.clone()).sum());
-        sums.push((xi.clone() * xi_c.clone()).sum());
+        if let Some(xi_c) = &xi_c {
+            let xi_c = &xi_c.0;
+            sums.push((xi_c.clone() * xi_c.clone()).sum());
+            sums.push((xi.clone() * xi_c.clone()).sum());
+        }
+        let norms_at = sums.len();
         sums.extend(
             blocks
                 .iter()
@@ -287,12 +306,19 @@ impl<O> GameOptimizer<O> {
         if let Some(player) = (0..n).find(|&p| !values[p].is_finite()) {
             return Err(TransformError::NonFiniteGradient { player });
         }
-        let direction_norms: Vec<f64> = values[n + 3..].iter().map(|x| x.sqrt()).collect();
-        let (xi_norm, xi_c_norm) = (values[n].sqrt(), values[n + 1].sqrt());
-        let cos = if xi_norm > 0.0 && xi_c_norm > 0.0 {
-            values[n + 2] / (xi_norm * xi_c_norm)
-        } else {
-            0.0
+        let direction_norms: Vec<f64> = values[norms_at..].iter().map(|x| x.sqrt()).collect();
+        let xi_norm = values[n].sqrt();
+        let (xi_c_norm, cos) = match xi_c {
+            None => (f64::NAN, f64::NAN),
+            Some(_) => {
+                let xi_c_norm = values[n + 1].sqrt();
+                let cos = if xi_norm > 0.0 && xi_c_norm > 0.0 {
+                    values[n + 2] / (xi_norm * xi_c_norm)
+                } else {
+                    0.0
+                };
+                (xi_c_norm, cos)
+            }
         };
         let diagnostics = StepDiagnostics {
             lambda: d.lambda,
@@ -324,7 +350,7 @@ impl<O> GameOptimizer<O> {
         };
         Ok(Adjusted {
             grads: game.to_gradients::<B>(&value),
-            losses: first.losses,
+            losses,
             diagnostics,
         })
     }
@@ -439,6 +465,7 @@ impl<O> GameOptimizer<O> {
             rule: self.rule,
             max_abs_loss: self.max_abs_loss,
             max_grad_norm: self.max_grad_norm,
+            diagnostics: self.diagnostics,
             optimizers: self
                 .optimizers
                 .into_iter()

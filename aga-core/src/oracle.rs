@@ -29,6 +29,12 @@ pub trait GameOracle {
 
     /// The number of players `n`.
     fn num_players(&self) -> usize;
+    /// Whether every loss depends on its own player's parameters only (`∂l_i/∂w_j = 0` for
+    /// `j ≠ i`): then `H` is block diagonal and symmetric, `Hᵀ v = H v`, and SGA's
+    /// antisymmetric part `A` is zero, so SGA needs no Hessian-vector product. Default: no.
+    fn is_separable(&self) -> bool {
+        false
+    }
     /// `P_i v`: `v` with every block but player `player`'s set to zero.
     fn project(&self, v: &Self::Vector, player: usize) -> Self::Vector;
     /// The losses `l_1, …, l_n` at this point.

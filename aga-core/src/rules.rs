@@ -101,6 +101,10 @@ pub fn consensus<O: GameOracle>(o: &mut O, lambda: f64) -> Result<O::Vector, O::
 /// `Aᵀ ξ = (Hᵀ ξ − H ξ)/2`.
 ///
 /// With `align`, `λ ← |λ| · sgn(⟨ξ, ∇ℋ⟩ ⟨Aᵀξ, ∇ℋ⟩ / divisor + ε)`, `∇ℋ = Hᵀ ξ`.
+///
+/// For a separable game ([`GameOracle::is_separable`]) `A = 0`: the direction is `ξ`, the
+/// alignment product is `ε`, and no Hessian-vector product is taken (so the reference norm
+/// `‖∇ℋ‖` is not known and reported as NaN).
 pub fn sga<O: GameOracle>(
     o: &mut O,
     lambda: f64,
@@ -109,6 +113,19 @@ pub fn sga<O: GameOracle>(
     divisor: AlignDivisor,
 ) -> Result<O::Vector, O::Error> {
     let xi = o.xi().map_err(RuleError::Oracle)?;
+    if o.is_separable() {
+        let lambda = aligned_lambda("sga", lambda, align, epsilon)?;
+        return Ok(Direction {
+            value: xi,
+            lambda: Some(lambda),
+            alignment: Some(Alignment {
+                product: epsilon,
+                reference_norm: f64::NAN,
+                sign: sgn(epsilon).unwrap_or(f64::NAN),
+            }),
+            sos_p: None,
+        });
+    }
     let h_xi = o.hvp(&xi).map_err(RuleError::Oracle)?;
     let grad_hamiltonian = o.hvp_transpose(&xi).map_err(RuleError::Oracle)?; // ∇ℋ = Hᵀ ξ
     let at_xi = grad_hamiltonian.add_scaled(-1.0, &h_xi).scaled(0.5); // Aᵀ ξ

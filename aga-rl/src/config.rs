@@ -161,6 +161,11 @@ pub struct TrainConfig {
     /// value head.
     #[serde(default)]
     pub centralised_critic: bool,
+    /// Report `‖ξ_c‖` and `cos(ξ, ξ_c)` for methods that do not need `ξ_c` (simul-ind, svo,
+    /// consensus, sga): one more pass of the collective surrogate per minibatch. Off by
+    /// default: those diagnostics are then NaN (empty in `metrics.csv`) for those methods.
+    #[serde(default)]
+    pub diagnostics: bool,
     /// PPO's hyperparameters.
     #[serde(default)]
     pub ppo: PpoConfig,
@@ -254,6 +259,7 @@ impl TrainConfig {
             svo_weight: None,
             policy: default_policy(),
             centralised_critic: false,
+            diagnostics: false,
             ppo: PpoConfig::default(),
             steps,
             seed: 0,
@@ -306,7 +312,8 @@ impl TrainConfig {
             RlMethod::Aga => Method::Aga,
         };
         let mut rule = aga_burn::GameOptimizerConfig::new(method)
-            .with_max_grad_norm(Some(self.ppo.max_grad_norm));
+            .with_max_grad_norm(Some(self.ppo.max_grad_norm))
+            .with_diagnostics(self.diagnostics);
         if let Some(lambda) = self.effective_lambda() {
             rule = rule.with_lambda(lambda);
         }

@@ -87,6 +87,10 @@ impl<B: Backend> ModuleLosses<HvpBackend<B>, Actor<HvpBackend<B>>> for PpoGame<H
         Some(self.agent_loss(&actors[player], player, false))
     }
 
+    fn is_separable(&self) -> bool {
+        true
+    }
+
     fn has_collective_loss(&self) -> bool {
         true
     }
@@ -150,5 +154,9 @@ impl<B: Backend> ModuleLosses<HvpBackend<B>, Critic<HvpBackend<B>>> for CriticLo
         critics: &[Critic<HvpBackend<B>>],
     ) -> Option<Tensor<HvpBackend<B>, 1>> {
         Some(self.agent_loss(&critics[player], player))
+    }
+
+    fn is_separable(&self) -> bool {
+        true
     }
 }

@@ -84,9 +84,9 @@ const TRAIN_HELP: &str = "Methods (MATH.md §6; each agent is a player, its PPO 
 
 --config FILE is JSON with any fields of the training configuration, e.g.
   {\"policy\": \"mlp\", \"ppo\": {\"lr\": 0.0005, \"envs\": 16, \"rollout_steps\": 128}}
-(fields: lambda, svo_angle, svo_weight, policy, centralised_critic, seed, and ppo: lr, anneal_lr,
-anneal_steps, gamma, gae_lambda, clip, value_coef, entropy_coef, epochs, minibatches,
-max_grad_norm, rollout_steps, envs); --env-config FILE sets environment fields as for
+(fields: lambda, svo_angle, svo_weight, policy, centralised_critic, diagnostics, seed, and ppo:
+lr, anneal_lr, anneal_steps, gamma, gae_lambda, clip, value_coef, entropy_coef, epochs,
+minibatches, max_grad_norm, rollout_steps, envs, clip_value, bootstrap_truncation); --env-config FILE sets environment fields as for
 `aga env run`. Command-line options override the files.
 
 Writes DIR/config.json, DIR/metrics.csv (one row per update), DIR/checkpoint/ (every
@@ -134,6 +134,10 @@ pub(crate) struct TrainArgs {
     /// agent's own collective value head.
     #[arg(long)]
     pub(crate) centralised_critic: bool,
+    /// Also log ‖ξ_c‖ and cos(ξ, ξ_c) for methods that do not need ξ_c (simul-ind, svo, sga,
+    /// consensus): one more pass per minibatch. Without it those columns are empty for them.
+    #[arg(long)]
+    pub(crate) diagnostics: bool,
     /// Adam's learning rate (default 2.5e-4, annealed linearly).
     #[arg(long, allow_hyphen_values = true)]
     pub(crate) lr: Option<f64>,

@@ -84,6 +84,9 @@ fn new_record(args: &TrainArgs, backend: &str, dtype: &str) -> Result<RunRecord,
     if args.centralised_critic {
         train.centralised_critic = true;
     }
+    if args.diagnostics {
+        train.diagnostics = true;
+    }
     if let Some(lr) = args.lr {
         train.ppo.lr = lr;
     }
@@ -147,6 +150,7 @@ pub(crate) fn train_on<B: Backend>(
                 (args.policy.is_some(), "--policy"),
                 (args.envs.is_some(), "--envs"),
                 (args.centralised_critic, "--centralised-critic"),
+                (args.diagnostics, "--diagnostics"),
                 (args.lr.is_some(), "--lr"),
             ] {
                 if given {
