@@ -26,7 +26,7 @@ impl<B: Backend> Game<B> for Split {
 
     fn losses(&self, p: &Params<B>) -> Vec<Tensor<B, 1>> {
         let w1 = p.get::<1>(0, 0);
-        let (x, u) = (w1.clone().slice([0..1]), w1.slice([1..2]));
+        let (x, u) = (w1.clone().slice(0..1), w1.slice(1..2));
         let y = p.get::<1>(1, 0);
         vec![
             x.clone() * x.clone() * u + x.sin(),
@@ -44,7 +44,7 @@ impl<B: Backend> Game<B> for Split {
 
     fn collective_loss(&self, p: &Params<B>) -> Option<Tensor<B, 1>> {
         let w1 = p.get::<1>(0, 0);
-        let (x, u) = (w1.clone().slice([0..1]), w1.slice([1..2]));
+        let (x, u) = (w1.clone().slice(0..1), w1.slice(1..2));
         let y = p.get::<1>(1, 0);
         Some(x * y + u.clone() * u)
     }
