@@ -124,6 +124,17 @@ def machine_report(jax, jaxlib):
     }
 
 
+def write_report(report, out):
+    """The report as JSON on stdout, and in `out` when given."""
+    text = json.dumps(report, indent=1)
+    print(text)
+    if out:
+        os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+        with open(out, "w") as f:
+            f.write(text + "\n")
+        log(f"wrote {out}")
+
+
 def player_dim(h):
     return INPUT * h + h + h * h + h + h + 1
 
@@ -456,13 +467,7 @@ def main():
                      "n game evaluations; xi_jacrev: diagonal blocks of jax.jacrev(losses)",
         "results": results,
     }
-    text = json.dumps(report, indent=1)
-    print(text)
-    if args.out:
-        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-        with open(args.out, "w") as f:
-            f.write(text + "\n")
-        log(f"wrote {args.out}")
+    write_report(report, args.out)
 
 
 if __name__ == "__main__":

@@ -118,7 +118,6 @@ aga-rl/src/gae.rs (with episode ends). It exits non-zero on a failure.
 """
 
 import argparse
-import json
 import math
 import os
 import statistics
@@ -135,7 +134,7 @@ ONE_HOT_CHANNELS = 8
 
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from jax_reference import log, machine_report  # noqa: E402  (shared helpers)
+from jax_reference import log, machine_report, write_report  # noqa: E402  (shared helpers)
 
 
 class Cfg:
@@ -881,13 +880,7 @@ def main():
                            "GAE; environment excluded, fed pre-generated data) + learn, one jit; "
                            "learn: the PPO epochs alone on a collected rollout, one jit")
         report["results"] = run_timings(jax, jnp, args, base)
-    text = json.dumps(report, indent=1)
-    print(text)
-    if args.out:
-        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-        with open(args.out, "w") as f:
-            f.write(text + "\n")
-        log(f"wrote {args.out}")
+    write_report(report, args.out)
 
 
 if __name__ == "__main__":
