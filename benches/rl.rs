@@ -47,17 +47,26 @@ fn bench_rl(c: &mut Criterion) {
     for policy in [PolicyKind::Mlp, PolicyKind::Cnn] {
         for method in [RlMethod::SimulInd, RlMethod::Aga] {
             let cfg = config(method, policy);
-            let mut trainer =
-                Trainer::<B>::new(cfg.clone(), EnvConfig::harvest(), Default::default()).unwrap();
-            // Past the first rollouts, whose random policies fire the most.
-            for _ in 0..2 {
-                trainer.update().unwrap();
-            }
-            group.throughput(Throughput::Elements(trainer.steps_per_update()));
+            // Built inside each benchmark, so that a filtered run builds only what it times.
+            let trainer = || {
+                let mut t =
+                    Trainer::<B>::new(cfg.clone(), EnvConfig::harvest(), Default::default())
+                        .unwrap();
+                // Past the first rollouts, whose random policies fire the most.
+                for _ in 0..2 {
+                    t.update().unwrap();
+                }
+                t
+            };
+            group.throughput(Throughput::Elements(
+                (cfg.ppo.envs * cfg.ppo.rollout_steps) as u64,
+            ));
             group.bench_function(format!("harvest_{policy}/{method}/iteration"), |b| {
+                let mut trainer = trainer();
                 b.iter(|| trainer.update().unwrap())
             });
             group.bench_function(format!("harvest_{policy}/{method}/update"), |b| {
+                let mut trainer = trainer();
                 // The rollout is collected outside the timed region.
                 b.iter_custom(|iters| {
                     let mut total = Duration::ZERO;

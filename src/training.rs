@@ -49,6 +49,15 @@ pub struct RunRecord {
 }
 
 impl RunRecord {
+    /// Whether `other` describes the same run: configuration, environment, backend and
+    /// precision (the versions may differ).
+    pub fn same_run(&self, other: &RunRecord) -> bool {
+        self.train == other.train
+            && self.env == other.env
+            && self.backend == other.backend
+            && self.dtype == other.dtype
+    }
+
     /// A record of this build's versions.
     pub fn new(train: TrainConfig, env: EnvConfig, backend: &str, dtype: &str) -> Self {
         let versions = [("aga", env!("CARGO_PKG_VERSION")), ("burn", "0.21.0")]
@@ -244,6 +253,93 @@ impl MetricsFile {
             .map_err(|e| file_error(path, e))?;
         self.writer.flush().map_err(|e| file_error(path, e))
     }
+}
+
+/// How [`open_run`] treats what a run's folder already holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resume {
+    /// Start afresh.
+    Never,
+    /// Continue `DIR/checkpoint`; a checkpoint that cannot be loaded is an error (`aga train
+    /// --resume`).
+    Always,
+    /// Continue `DIR/checkpoint` when `DIR/config.json` records the same run
+    /// ([`RunRecord::same_run`]) and the checkpoint loads; otherwise start afresh (the
+    /// experiments, which redo what they cannot continue).
+    IfSame,
+}
+
+/// The one "load or create" of every command that trains: the trainer of `record` (continued
+/// from `dir/checkpoint` as `resume` says, else fresh), with `dir/config.json` written and
+/// `dir/metrics.csv` open (appended to after the checkpoint's updates when continued). Train
+/// it with [`train_to_end`].
+pub fn open_run<B: Backend>(
+    record: &RunRecord,
+    dir: &Path,
+    resume: Resume,
+    device: B::Device,
+) -> Result<(Trainer<B>, MetricsFile), TrainingError> {
+    let checkpoint = dir.join("checkpoint");
+    let load = || {
+        Trainer::<B>::load(
+            record.train.clone(),
+            record.env.clone(),
+            device.clone(),
+            &checkpoint,
+        )
+    };
+    let fresh = || Trainer::<B>::new(record.train.clone(), record.env.clone(), device.clone());
+    let trainer = match resume {
+        Resume::Never => fresh()?,
+        Resume::Always => load()?,
+        Resume::IfSame => {
+            let same = RunRecord::read(dir)
+                .map(|r| r.same_run(record))
+                .unwrap_or(false);
+            // A checkpoint that cannot be read (e.g. from an older version) is redone.
+            match (same && checkpoint.exists()).then(load) {
+                Some(Ok(trainer)) => trainer,
+                _ => fresh()?,
+            }
+        }
+    };
+    record.write(dir)?;
+    let continued = resume == Resume::Always || trainer.updates() > 0;
+    let metrics = MetricsFile::open(
+        &dir.join("metrics.csv"),
+        record.env.agents,
+        continued.then(|| trainer.updates()),
+    )?;
+    Ok((trainer, metrics))
+}
+
+/// Worker threads when none are asked for: the available parallelism.
+pub fn available_threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
+/// The one check of `--threads` for every command: between 1 and 1024 when given.
+pub fn check_threads(threads: Option<usize>) -> Result<(), String> {
+    match threads {
+        Some(t) if t == 0 || t > 1024 => {
+            Err(format!("--threads must be between 1 and 1024, got {t}"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A worker pool of `threads` threads (all cores when `None`), after [`check_threads`].
+pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, String> {
+    check_threads(threads)?;
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = threads {
+        builder = builder.num_threads(t);
+    }
+    builder
+        .build()
+        .map_err(|e| format!("cannot start threads: {e}"))
 }
 
 /// Save the checkpoint into `dir/checkpoint` through a temporary folder, so that a run stopped

@@ -15,6 +15,17 @@ pub enum GameError {
         /// The player (0-based).
         player: usize,
     },
+    /// A module said to stack `agents` agents has a tensor whose leading dimension is not
+    /// `agents` (or an agent index past the stack was asked for).
+    #[error("player {} stacks {agents} agents, but a parameter has shape {shape:?} (every parameter's leading dimension must be the agent count)", player + 1)]
+    NotStacked {
+        /// The player (0-based).
+        player: usize,
+        /// Agents in the stack.
+        agents: usize,
+        /// The offending shape.
+        shape: Vec<usize>,
+    },
     /// The game returned a number of losses different from its number of players.
     #[error("the game returned {got} losses for {expected} players")]
     WrongLossCount {

@@ -74,6 +74,42 @@ impl ParamLayout {
         start..start + self.player_dim(player)
     }
 
+    /// The flat ranges of agent `agent`'s slices when player `player`'s module stacks
+    /// `agents` agents along the leading dimension of every tensor (see
+    /// [`crate::ModuleLosses::stacked_agents`]): one range per tensor, in layout order.
+    ///
+    /// Fails if a tensor's leading dimension is not `agents` or `agent >= agents`.
+    pub fn agent_ranges(
+        &self,
+        player: usize,
+        agents: usize,
+        agent: usize,
+    ) -> Result<Vec<Range<usize>>, GameError> {
+        if agent >= agents {
+            return Err(GameError::NotStacked {
+                player,
+                agents,
+                shape: vec![agent],
+            });
+        }
+        let mut offset = self.block(player).start;
+        let mut ranges = Vec::with_capacity(self.shapes[player].len());
+        for shape in &self.shapes[player] {
+            let numel: usize = shape.iter().product();
+            if shape.first() != Some(&agents) {
+                return Err(GameError::NotStacked {
+                    player,
+                    agents,
+                    shape: shape.clone(),
+                });
+            }
+            let per_agent = numel / agents;
+            ranges.push(offset + agent * per_agent..offset + (agent + 1) * per_agent);
+            offset += numel;
+        }
+        Ok(ranges)
+    }
+
     /// Total number of parameter tensors over all players.
     pub fn num_tensors(&self) -> usize {
         self.shapes.iter().map(Vec::len).sum()

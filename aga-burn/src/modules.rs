@@ -32,6 +32,20 @@ pub trait ModuleLosses<B: Backend, M> {
         false
     }
 
+    /// How many agents each player's module stacks along the leading dimension of every
+    /// parameter tensor (as `vmap` stacks them): 1, the default, for one agent per module.
+    ///
+    /// A stacked module is one player to the derivative engine, whose loss is the sum of its
+    /// agents' losses. That is exact for a **separable** game only (each agent's loss depends
+    /// on its own slice): then `ξ`, `ξ_c` and every Hessian-vector product are the same as
+    /// with one player per agent (the Hessians are block diagonal either way), every rule
+    /// gives the same direction, and one batched pass serves all agents. [`crate::GameOptimizer`]
+    /// clips and checks each agent's slice of the direction on its own, as it would each
+    /// player's block. Do not stack agents whose losses depend on each other.
+    fn stacked_agents(&self) -> usize {
+        1
+    }
+
     /// Whether [`ModuleLosses::collective_loss`] gives the collective loss (see
     /// [`Game::has_collective_loss`]); by default `l_c = Σ_i l_i`.
     fn has_collective_loss(&self) -> bool {

@@ -15,7 +15,7 @@ use burn::module::AutodiffModule;
 use burn::optim::LearningRate;
 use burn::optim::{GradientsParams, Optimizer};
 use burn::tensor::backend::Backend;
-use burn::tensor::Tensor;
+use burn::tensor::{Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -58,8 +58,8 @@ pub struct GameOptimizerConfig {
     #[config(default = "None")]
     pub max_abs_loss: Option<f64>,
     /// Per-player global-norm clipping of the adjusted direction: when set, each player's
-    /// block of `ξ̃` whose Euclidean norm (over all of that player's parameters) exceeds it is
-    /// scaled down to it, as `optax.clip_by_global_norm` does for one agent's gradients. This
+    /// block of `ξ̃` (each agent's slice, where a module stacks agents) whose Euclidean norm
+    /// (over all of that player's parameters) exceeds it is scaled down to it, as `optax.clip_by_global_norm` does for one agent's gradients. This
     /// is PPO's gradient clipping (0.5); Burn's own `GradientClipping::Norm` clips each
     /// parameter tensor separately, which is a different rule.
     #[config(default = "None")]
@@ -123,7 +123,8 @@ pub enum TransformError {
     /// A player's adjusted gradient contains NaN or infinity.
     #[error("player {}'s adjusted gradient is not finite", player + 1)]
     NonFiniteGradient {
-        /// The player (0-based).
+        /// The player (0-based), counting each agent of a stacked module
+        /// ([`ModuleLosses::stacked_agents`]) as a player.
         player: usize,
     },
     /// A player's loss beyond the configured [`GameOptimizerConfig::max_abs_loss`].
@@ -206,7 +207,8 @@ pub struct StepDiagnostics {
     pub alignment_sign: Option<f64>,
     /// SOS's `p`, the share of LOLA's shaping term it kept; `None` for other rules.
     pub sos_p: Option<f64>,
-    /// `‖ξ̃_i‖` per player, before any gradient-norm clipping.
+    /// `‖ξ̃_i‖` per player (per agent where a module stacks agents), before any
+    /// gradient-norm clipping.
     pub direction_norms: Vec<f64>,
 }
 
@@ -263,6 +265,7 @@ impl<O> GameOptimizer<O> {
         L: ModuleLosses<HvpBackend<B>, M>,
     {
         let game = ModuleGame::new::<B>(players, losses)?;
+        let k = losses.stacked_agents().max(1);
         let w = game.point::<B>();
         let engine = Derivatives::<B, _>::new(&game, w.device())?;
         let mut oracle = engine.oracle(FlatTensor(w))?;
@@ -278,17 +281,47 @@ impl<O> GameOptimizer<O> {
             (losses, xi, oracle.computed_xi_c().cloned())
         };
         let layout = engine.layout();
-        // One read-back for every check and diagnostic: per player `Σ 0·x` (NaN exactly when
-        // the block holds a NaN or ±∞), then ‖ξ‖², ‖ξ_c‖², ⟨ξ, ξ_c⟩ (where ξ_c is known), then
-        // per player ‖ξ̃_i‖².
+        // Each agent's slice of ξ̃ as rows: one row per agent of every tensor of a player
+        // (a player is one agent unless its module stacks several).
         let n = layout.num_players();
-        let blocks: Vec<Tensor<B, 1>> = (0..n)
-            .map(|player| d.value.block(layout.block(player)).0)
-            .collect();
-        let mut sums: Vec<Tensor<B, 1>> = blocks
-            .iter()
-            .map(|block| block.clone().mul_scalar(0.0).sum())
-            .collect();
+        let mut rows: Vec<Vec<Tensor<B, 2>>> = Vec::with_capacity(n);
+        for player in 0..n {
+            let mut offset = layout.block(player).start;
+            let mut player_rows = Vec::with_capacity(layout.shapes(player).len());
+            for shape in layout.shapes(player) {
+                let numel: usize = shape.iter().product();
+                if k > 1 && shape.first() != Some(&k) {
+                    return Err(GameError::NotStacked {
+                        player,
+                        agents: k,
+                        shape: shape.clone(),
+                    }
+                    .into());
+                }
+                let slice = d.value.0.clone().slice(offset..offset + numel);
+                player_rows.push(slice.reshape([k, numel / k]));
+                offset += numel;
+            }
+            rows.push(player_rows);
+        }
+        // Per agent (player-major) the sum over its slices of `f(rows)`.
+        let per_agent = |f: &dyn Fn(Tensor<B, 2>) -> Tensor<B, 2>| -> Vec<Tensor<B, 1>> {
+            rows.iter()
+                .map(|player_rows| {
+                    player_rows
+                        .iter()
+                        .map(|r| f(r.clone()).sum_dim(1))
+                        .reduce(|a, b| a + b)
+                        .expect("a player has parameters")
+                        .reshape([k])
+                })
+                .collect()
+        };
+        // One read-back for every check and diagnostic: per agent `Σ 0·x` (NaN exactly when
+        // its slice holds a NaN or ±∞), then ‖ξ‖², ‖ξ_c‖², ⟨ξ, ξ_c⟩ (where ξ_c is known), then
+        // per agent ‖ξ̃_i‖².
+        let agents = n * k;
+        let mut sums: Vec<Tensor<B, 1>> = per_agent(&|r| r.mul_scalar(0.0));
         let xi = &xi.0;
         sums.push((xi.clone() * xi.clone()).sum());
         if let Some(xi_c) = &xi_c {
@@ -296,24 +329,21 @@ impl<O> GameOptimizer<O> {
             sums.push((xi_c.clone() * xi_c.clone()).sum());
             sums.push((xi.clone() * xi_c.clone()).sum());
         }
-        let norms_at = sums.len();
-        sums.extend(
-            blocks
-                .iter()
-                .map(|block| (block.clone() * block.clone()).sum()),
-        );
+        // The first `n` tensors hold `k` values each.
+        let norms_at = agents + sums.len() - n;
+        sums.extend(per_agent(&|r| r.clone() * r));
         let values = FlatTensor(Tensor::cat(sums, 0)).to_vec();
-        if let Some(player) = (0..n).find(|&p| !values[p].is_finite()) {
+        if let Some(player) = (0..agents).find(|&p| !values[p].is_finite()) {
             return Err(TransformError::NonFiniteGradient { player });
         }
         let direction_norms: Vec<f64> = values[norms_at..].iter().map(|x| x.sqrt()).collect();
-        let xi_norm = values[n].sqrt();
+        let xi_norm = values[agents].sqrt();
         let (xi_c_norm, cos) = match xi_c {
             None => (f64::NAN, f64::NAN),
             Some(_) => {
-                let xi_c_norm = values[n + 1].sqrt();
+                let xi_c_norm = values[agents + 1].sqrt();
                 let cos = if xi_norm > 0.0 && xi_c_norm > 0.0 {
-                    values[n + 2] / (xi_norm * xi_c_norm)
+                    values[agents + 2] / (xi_norm * xi_c_norm)
                 } else {
                     0.0
                 };
@@ -332,19 +362,21 @@ impl<O> GameOptimizer<O> {
         };
         let value = match self.max_grad_norm {
             Some(limit) if diagnostics.direction_norms.iter().any(|&x| x > limit) => {
-                let blocks = blocks
-                    .into_iter()
-                    .enumerate()
-                    .map(|(player, block)| {
-                        let norm = diagnostics.direction_norms[player];
-                        if norm > limit {
-                            block.mul_scalar(limit / norm)
-                        } else {
-                            block
-                        }
-                    })
-                    .collect();
-                Tensor::cat(blocks, 0)
+                let device = d.value.0.device();
+                let mut parts = Vec::with_capacity(layout.num_tensors());
+                for (player, player_rows) in rows.into_iter().enumerate() {
+                    let scales: Vec<f64> = diagnostics.direction_norms
+                        [player * k..(player + 1) * k]
+                        .iter()
+                        .map(|&norm| if norm > limit { limit / norm } else { 1.0 })
+                        .collect();
+                    let scale = Tensor::<B, 2>::from_data(TensorData::new(scales, [k, 1]), &device);
+                    for r in player_rows {
+                        let numel = r.dims()[0] * r.dims()[1];
+                        parts.push((r * scale.clone()).reshape([numel]));
+                    }
+                }
+                Tensor::cat(parts, 0)
             }
             _ => d.value.0,
         };

@@ -64,6 +64,20 @@ pub enum EnvKind {
     Cleanup,
 }
 
+impl std::str::FromStr for EnvKind {
+    type Err = EnvError;
+
+    /// `harvest` or `cleanup` (the names of [`EnvKind::name`]): the one parser of environment
+    /// names for every command.
+    fn from_str(s: &str) -> Result<Self, EnvError> {
+        match s {
+            "harvest" => Ok(EnvKind::Harvest),
+            "cleanup" => Ok(EnvKind::Cleanup),
+            other => Err(EnvError::UnknownEnv(other.to_string())),
+        }
+    }
+}
+
 impl EnvKind {
     /// The name used on the command line.
     pub fn name(self) -> &'static str {

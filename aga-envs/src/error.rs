@@ -36,6 +36,9 @@ pub enum EnvError {
     /// A view radius of 0 or an unreasonable one.
     #[error("the view radius must be between 1 and 64, got {0}")]
     BadView(usize),
+    /// An environment name that names none.
+    #[error("unknown environment `{0}` (expected cleanup or harvest)")]
+    UnknownEnv(String),
     /// A probability, rate or other number out of range.
     #[error("{0}")]
     BadParameter(String),

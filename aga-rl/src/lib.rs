@@ -25,9 +25,14 @@ mod trainer;
 pub use config::{ConfigError, PpoConfig, RlMethod, TrainConfig};
 pub use error::RlError;
 pub use gae::{gae, Advantages};
-pub use losses::{AgentBatch, CriticLoss, PpoGame};
-pub use policy::{Actor, Critic, NetShape, PolicyKind, Torso, CHANNELS, HIDDEN, MASKED_LOGIT};
+pub use losses::{CriticLoss, Minibatch, PpoGame};
+pub use policy::{
+    Actors, Critics, NetShape, PolicyKind, StackedConv2d, StackedLinear, StackedTorso, CHANNELS,
+    HIDDEN, MASKED_LOGIT,
+};
 pub use rollout::{explained_variance, Rollout};
-pub use surrogate::{normalise_advantages, ppo_surrogate};
+pub use surrogate::{
+    normalise_advantage_rows, normalise_advantages, ppo_surrogate, ppo_surrogate_rows,
+};
 pub use svo::svo_shaped;
 pub use trainer::{PpoMetrics, RuleMetrics, Trainer, UpdateMetrics};

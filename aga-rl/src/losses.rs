@@ -1,42 +1,55 @@
-//! The game the update rules see on one minibatch (MATH.md §6), and the critics' regression.
+//! The game the update rules see on one minibatch (MATH.md §6), and the critics' regression,
+//! each over every agent at once (the networks are stacked along a leading agent axis).
 
-use crate::{normalise_advantages, ppo_surrogate, Actor, Critic};
+use crate::{normalise_advantage_rows, ppo_surrogate_rows, Actors, Critics};
 use aga_burn::{HvpBackend, ModuleLosses, StopGradient};
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor};
 
-/// One agent's share of a minibatch, on the learner's backend.
+/// Every agent's share of a minibatch, stacked agent-major, on the learner's backend (`k`
+/// agents, `m` samples each).
 #[derive(Debug, Clone)]
-pub struct AgentBatch<B: Backend> {
-    /// Observations `[m, obs_len]`.
-    pub obs: Tensor<B, 2>,
-    /// Actions taken `[m, 1]`.
-    pub actions: Tensor<B, 2, Int>,
-    /// Log-probabilities of the actions under the rollout's policy `[m]`.
-    pub old_log_probs: Tensor<B, 1>,
-    /// GAE advantages of the agent's own (possibly shaped) reward `[m]`.
-    pub advantages: Tensor<B, 1>,
-    /// GAE advantages of the collective reward, from the agent's collective head `[m]`.
-    pub collective_advantages: Tensor<B, 1>,
-    /// Targets of the individual value head `[m]`.
-    pub returns: Tensor<B, 1>,
-    /// Targets of the collective value head `[m]`.
-    pub collective_returns: Tensor<B, 1>,
-    /// The critic's `[V, V_c]` at rollout time `[m, 2]` (for value clipping).
-    pub old_values: Tensor<B, 2>,
-    /// Additive action masks `[m, actions]` (0 allowed, [`crate::MASKED_LOGIT`] forbidden),
+pub struct Minibatch<B: Backend> {
+    /// Observations `[k, m, obs_len]`.
+    pub obs: Tensor<B, 3>,
+    /// Actions taken `[k, m, 1]`.
+    pub actions: Tensor<B, 3, Int>,
+    /// Log-probabilities of the actions under the rollout's policy `[k, m]`.
+    pub old_log_probs: Tensor<B, 2>,
+    /// GAE advantages of each agent's own (possibly shaped) reward `[k, m]`.
+    pub advantages: Tensor<B, 2>,
+    /// GAE advantages of the collective reward, from each agent's collective head `[k, m]`.
+    pub collective_advantages: Tensor<B, 2>,
+    /// Targets of the individual value heads `[k, m]`.
+    pub returns: Tensor<B, 2>,
+    /// Targets of the collective value heads `[k, m]`.
+    pub collective_returns: Tensor<B, 2>,
+    /// The critics' `[V, V_c]` at rollout time `[k, m, 2]` (for value clipping).
+    pub old_values: Tensor<B, 3>,
+    /// Additive action masks `[k, m, actions]` (0 allowed, [`crate::MASKED_LOGIT`] forbidden),
     /// for environments with action masks.
-    pub masks: Option<Tensor<B, 2>>,
+    pub masks: Option<Tensor<B, 3>>,
+}
+
+impl<B: Backend> Minibatch<B> {
+    /// Agents in the minibatch.
+    pub fn agents(&self) -> usize {
+        self.obs.dims()[0]
+    }
 }
 
 /// The agents' PPO game on one minibatch:
 /// `l_i = L(w_i; Â_i) − c_H H(π_i)` and `l_c = Σ_i [L(w_i; Â_c,i) − c_H H(π_i)]`, with `L` the
-/// clipped surrogate, `Â` advantages normalised over the minibatch, `H` the mean policy
-/// entropy. Each agent's losses depend on its own parameters only, so [`ModuleLosses::loss`]
-/// evaluates one agent's network alone.
+/// clipped surrogate, `Â` advantages normalised over the minibatch (per agent), `H` the mean
+/// policy entropy.
+///
+/// Every agent's actor is a slice of one [`Actors`] stack, so the game has **one** module
+/// holding every agent ([`ModuleLosses::stacked_agents`]): its loss is `Σ_i l_i`, computed in
+/// one batched pass. Each `l_i` depends on agent `i`'s slice only (the game is separable), so
+/// `ξ = ∇ Σ_i l_i` and every Hessian-vector product are those of the `n`-player game.
 pub struct PpoGame<B: Backend> {
-    /// Per agent.
-    pub batches: Vec<AgentBatch<B>>,
+    /// The minibatch, every agent's rows.
+    pub batch: Minibatch<B>,
     /// PPO's clipping `ε`.
     pub clip: f64,
     /// Entropy coefficient `c_H`.
@@ -44,60 +57,74 @@ pub struct PpoGame<B: Backend> {
 }
 
 impl<B: Backend + StopGradient> PpoGame<B> {
-    /// `L(w_i; Â) − c_H H(π_i)` for agent `i` with advantages `advantages`.
-    fn agent_loss(&self, actor: &Actor<B>, i: usize, collective: bool) -> Tensor<B, 1> {
-        let batch = &self.batches[i];
-        let log_probs = actor.masked_log_probs(batch.obs.clone(), batch.masks.clone());
-        let m = batch.obs.dims()[0];
+    /// Per agent `L(w_i; Â) − c_H H(π_i)`, `[k]`, with the individual or the collective
+    /// advantages.
+    pub fn agent_losses(&self, actors: &Actors<B>, collective: bool) -> Tensor<B, 1> {
+        let batch = &self.batch;
+        let [k, m, _] = batch.obs.dims();
+        let log_probs = actors.masked_log_probs(batch.obs.clone(), batch.masks.clone());
         let taken = log_probs
             .clone()
-            .gather(1, batch.actions.clone())
-            .reshape([m]);
+            .gather(2, batch.actions.clone())
+            .reshape([k, m]);
         let advantages = if collective {
             batch.collective_advantages.clone()
         } else {
             batch.advantages.clone()
         };
-        let surrogate = ppo_surrogate(
+        let surrogate = ppo_surrogate_rows(
             taken,
             batch.old_log_probs.clone(),
-            normalise_advantages(advantages),
+            normalise_advantage_rows(advantages),
             self.clip,
         );
         if self.entropy_coef == 0.0 {
             return surrogate;
         }
-        let entropy = -(log_probs.clone().exp() * log_probs).sum_dim(1).mean();
+        let entropy = -(log_probs.clone().exp() * log_probs)
+            .sum_dim(2)
+            .mean_dim(1)
+            .reshape([k]);
         surrogate - entropy.mul_scalar(self.entropy_coef)
     }
 }
 
-impl<B: Backend> ModuleLosses<HvpBackend<B>, Actor<HvpBackend<B>>> for PpoGame<HvpBackend<B>> {
-    fn losses(&self, actors: &[Actor<HvpBackend<B>>]) -> Vec<Tensor<HvpBackend<B>, 1>> {
-        (0..actors.len())
-            .map(|i| self.agent_loss(&actors[i], i, false))
+impl<B: Backend> ModuleLosses<HvpBackend<B>, Actors<HvpBackend<B>>> for PpoGame<HvpBackend<B>> {
+    /// `Σ_i l_i` for each module (one module holding every agent).
+    fn losses(&self, actors: &[Actors<HvpBackend<B>>]) -> Vec<Tensor<HvpBackend<B>, 1>> {
+        actors
+            .iter()
+            .map(|a| self.agent_losses(a, false).sum())
             .collect()
     }
 
     fn loss(
         &self,
         player: usize,
-        actors: &[Actor<HvpBackend<B>>],
+        actors: &[Actors<HvpBackend<B>>],
     ) -> Option<Tensor<HvpBackend<B>, 1>> {
-        Some(self.agent_loss(&actors[player], player, false))
+        Some(self.agent_losses(&actors[player], false).sum())
     }
 
     fn is_separable(&self) -> bool {
         true
     }
 
+    fn stacked_agents(&self) -> usize {
+        self.batch.agents()
+    }
+
     fn has_collective_loss(&self) -> bool {
         true
     }
 
-    fn collective_loss(&self, actors: &[Actor<HvpBackend<B>>]) -> Option<Tensor<HvpBackend<B>, 1>> {
-        (0..actors.len())
-            .map(|i| self.agent_loss(&actors[i], i, true))
+    fn collective_loss(
+        &self,
+        actors: &[Actors<HvpBackend<B>>],
+    ) -> Option<Tensor<HvpBackend<B>, 1>> {
+        actors
+            .iter()
+            .map(|a| self.agent_losses(a, true).sum())
             .reduce(|a, b| a + b)
     }
 }
@@ -106,10 +133,10 @@ impl<B: Backend> ModuleLosses<HvpBackend<B>, Actor<HvpBackend<B>>> for PpoGame<H
 /// `c_V · ½ mean(e(V_i, R_i) + e(V_c,i, R_c))` over both heads, with `e(V, R) = (V − R)²`, or
 /// with value clipping (CleanRL's `clip_vloss`) `e = max((V − R)², (V_old + clip(V − V_old,
 /// −ε, ε) − R)²)`. The critics are not players of the rules' game: they descend their own
-/// losses.
+/// losses (one stacked module, `Σ_i` of the agents' losses, as [`PpoGame`]).
 pub struct CriticLoss<B: Backend> {
-    /// Per agent (the targets are read from here).
-    pub batches: Vec<AgentBatch<B>>,
+    /// The minibatch (the targets are read from here).
+    pub batch: Minibatch<B>,
     /// Value coefficient `c_V`.
     pub value_coef: f64,
     /// Value clipping `ε`, if any.
@@ -117,13 +144,14 @@ pub struct CriticLoss<B: Backend> {
 }
 
 impl<B: Backend> CriticLoss<B> {
-    fn agent_loss(&self, critic: &Critic<B>, i: usize) -> Tensor<B, 1> {
-        let batch = &self.batches[i];
-        let values = critic.values(batch.obs.clone());
-        let m = batch.obs.dims()[0];
-        let targets = Tensor::stack::<2>(
+    /// Per agent loss, `[k]`.
+    pub fn agent_losses(&self, critics: &Critics<B>) -> Tensor<B, 1> {
+        let batch = &self.batch;
+        let values = critics.values(batch.obs.clone());
+        let [k, _, _] = batch.obs.dims();
+        let targets = Tensor::stack::<3>(
             vec![batch.returns.clone(), batch.collective_returns.clone()],
-            1,
+            2,
         );
         let err = (values.clone() - targets.clone()).powi_scalar(2);
         let err = match self.clip {
@@ -134,29 +162,31 @@ impl<B: Backend> CriticLoss<B> {
                 err.max_pair((clipped - targets).powi_scalar(2))
             }
         };
-        err.sum_dim(1)
-            .reshape([m])
-            .mean()
+        err.sum_dim(2)
+            .mean_dim(1)
+            .reshape([k])
             .mul_scalar(0.5 * self.value_coef)
     }
 }
 
-impl<B: Backend> ModuleLosses<HvpBackend<B>, Critic<HvpBackend<B>>> for CriticLoss<HvpBackend<B>> {
-    fn losses(&self, critics: &[Critic<HvpBackend<B>>]) -> Vec<Tensor<HvpBackend<B>, 1>> {
-        (0..critics.len())
-            .map(|i| self.agent_loss(&critics[i], i))
-            .collect()
+impl<B: Backend> ModuleLosses<HvpBackend<B>, Critics<HvpBackend<B>>> for CriticLoss<HvpBackend<B>> {
+    fn losses(&self, critics: &[Critics<HvpBackend<B>>]) -> Vec<Tensor<HvpBackend<B>, 1>> {
+        critics.iter().map(|c| self.agent_losses(c).sum()).collect()
     }
 
     fn loss(
         &self,
         player: usize,
-        critics: &[Critic<HvpBackend<B>>],
+        critics: &[Critics<HvpBackend<B>>],
     ) -> Option<Tensor<HvpBackend<B>, 1>> {
-        Some(self.agent_loss(&critics[player], player))
+        Some(self.agent_losses(&critics[player]).sum())
     }
 
     fn is_separable(&self) -> bool {
         true
+    }
+
+    fn stacked_agents(&self) -> usize {
+        self.batch.agents()
     }
 }

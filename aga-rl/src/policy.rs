@@ -1,13 +1,19 @@
-//! The agents' networks: an actor (action logits) and a critic with two value heads, each on
-//! its own torso — a CNN over the egocentric RGB window (SocialJax's IPPO network) or an MLP
-//! over the one-hot window (the fast option).
+//! The agents' networks, every agent's at once: actors (action logits) and critics with two
+//! value heads, each on its own torso — a CNN over the egocentric RGB window (SocialJax's IPPO
+//! network) or an MLP over the one-hot window (the fast option).
+//!
+//! Agents are a batch dimension, as `jax.vmap` makes them: every parameter is stacked along a
+//! leading agent axis (`[agents, inputs, outputs]` for a dense layer), inputs are `[agents,
+//! batch, features]`, and one batched product serves every agent — one forward and one backward
+//! pass for all of them instead of a loop. Each agent's slice is its own network: nothing is
+//! shared between agents.
 
 use aga_envs::{ObsElement, ObsKind, ObsSpec};
-use burn::module::{Module, ModuleMapper, Param};
-use burn::nn::conv::{Conv2d, Conv2dConfig};
-use burn::nn::{Linear, LinearConfig};
+use burn::module::{Module, Param};
 use burn::tensor::activation::{log_softmax, relu};
 use burn::tensor::backend::Backend;
+use burn::tensor::module::conv2d;
+use burn::tensor::ops::ConvOptions;
 use burn::tensor::Tensor;
 use burn::tensor::TensorData;
 use rand::{Rng, SeedableRng};
@@ -158,48 +164,67 @@ impl NetShape {
     }
 }
 
-/// A torso: the CNN or the MLP (the other's layers are empty).
+/// Every agent's dense layer at once: `y_a = x_a W_a + b_a` as one batched product over
+/// `[agents, batch, inputs]`.
 #[derive(Module, Debug)]
-pub struct Torso<B: Backend> {
-    convs: Vec<Conv2d<B>>,
-    dense: Vec<Linear<B>>,
+pub struct StackedLinear<B: Backend> {
+    /// `[agents, inputs, outputs]`.
+    pub weight: Param<Tensor<B, 3>>,
+    /// `[agents, 1, outputs]`.
+    pub bias: Param<Tensor<B, 3>>,
+}
+
+impl<B: Backend> StackedLinear<B> {
+    /// `[agents, batch, inputs]` to `[agents, batch, outputs]`.
+    pub fn forward(&self, x: Tensor<B, 3>) -> Tensor<B, 3> {
+        x.matmul(self.weight.val()) + self.bias.val()
+    }
+}
+
+/// Every agent's valid (unpadded, stride 1) convolution: agent `a`'s kernel slides over agent
+/// `a`'s images only.
+#[derive(Module, Debug)]
+pub struct StackedConv2d<B: Backend> {
+    /// `[agents, out_channels, in_channels, k, k]`.
+    pub weight: Param<Tensor<B, 5>>,
+    /// `[agents, out_channels]`.
+    pub bias: Param<Tensor<B, 2>>,
+}
+
+impl<B: Backend> StackedConv2d<B> {
+    /// Agent `agent`'s `[batch, in, h, w]` images to `[batch, out, h − k + 1, w − k + 1]`.
+    pub fn forward_agent(&self, agent: usize, x: Tensor<B, 4>) -> Tensor<B, 4> {
+        let [_, out, inputs, k, _] = self.weight.dims();
+        let weight = self
+            .weight
+            .val()
+            .slice(agent..agent + 1)
+            .reshape([out, inputs, k, k]);
+        let bias = self.bias.val().slice(agent..agent + 1).reshape([out]);
+        conv2d(
+            x,
+            weight,
+            Some(bias),
+            ConvOptions::new([1, 1], [0, 0], [1, 1], 1),
+        )
+    }
+}
+
+/// Every agent's torso: the CNN or the MLP (the other's layers are empty).
+#[derive(Module, Debug)]
+pub struct StackedTorso<B: Backend> {
+    convs: Vec<StackedConv2d<B>>,
+    dense: Vec<StackedLinear<B>>,
     #[module(skip)]
     shape: NetShape,
 }
 
-impl<B: Backend> Torso<B> {
-    fn new(shape: NetShape, device: &B::Device) -> Self {
-        let (convs, dense) = match shape.kind {
-            PolicyKind::Cnn => {
-                let convs = vec![
-                    Conv2dConfig::new([shape.channels, CHANNELS], [5, 5]).init(device),
-                    Conv2dConfig::new([CHANNELS, CHANNELS], [3, 3]).init(device),
-                    Conv2dConfig::new([CHANNELS, CHANNELS], [3, 3]).init(device),
-                ];
-                let out = shape.side - 8;
-                let dense = vec![LinearConfig::new(CHANNELS * out * out, HIDDEN).init(device)];
-                (convs, dense)
-            }
-            PolicyKind::Mlp => (
-                Vec::new(),
-                vec![
-                    LinearConfig::new(shape.obs_len(), HIDDEN).init(device),
-                    LinearConfig::new(HIDDEN, HIDDEN).init(device),
-                ],
-            ),
-        };
-        Self {
-            convs,
-            dense,
-            shape,
-        }
-    }
-
-    /// `[batch, obs_len]` observations (as [`NetShape::push_features`] lays them out) to
-    /// `[batch, HIDDEN]` features.
-    pub fn forward(&self, obs: Tensor<B, 2>) -> Tensor<B, 2> {
+impl<B: Backend> StackedTorso<B> {
+    /// `[agents, batch, obs_len]` observations (as [`NetShape::push_features`] lays them out)
+    /// to `[agents, batch, HIDDEN]` features.
+    pub fn forward(&self, obs: Tensor<B, 3>) -> Tensor<B, 3> {
         let shape = self.shape;
-        let batch = obs.dims()[0];
+        let [agents, batch, _] = obs.dims();
         let obs = if shape.divisor == 1.0 {
             obs
         } else {
@@ -207,12 +232,24 @@ impl<B: Backend> Torso<B> {
         };
         match shape.kind {
             PolicyKind::Cnn => {
-                let mut x = obs.reshape([batch, shape.channels, shape.side, shape.side]);
-                for conv in &self.convs {
-                    x = relu(conv.forward(x));
-                }
-                let [b, c, h, w] = x.dims();
-                relu(self.dense[0].forward(x.reshape([b, c * h * w])))
+                // The convolutions agent by agent (each its own kernels), then one batched
+                // product for every agent's dense layer.
+                let features: Vec<Tensor<B, 3>> = (0..agents)
+                    .map(|a| {
+                        let mut x = obs.clone().slice(a..a + 1).reshape([
+                            batch,
+                            shape.channels,
+                            shape.side,
+                            shape.side,
+                        ]);
+                        for conv in &self.convs {
+                            x = relu(conv.forward_agent(a, x));
+                        }
+                        let [b, c, h, w] = x.dims();
+                        x.reshape([1, b, c * h * w])
+                    })
+                    .collect();
+                relu(self.dense[0].forward(Tensor::cat(features, 0)))
             }
             PolicyKind::Mlp => {
                 let mut x = obs;
@@ -225,122 +262,188 @@ impl<B: Backend> Torso<B> {
     }
 }
 
-/// One agent's policy: a torso and a linear layer to the action logits.
+/// Every agent's policy: a torso and a linear layer to the action logits.
 #[derive(Module, Debug)]
-pub struct Actor<B: Backend> {
-    torso: Torso<B>,
-    logits: Linear<B>,
+pub struct Actors<B: Backend> {
+    torso: StackedTorso<B>,
+    logits: StackedLinear<B>,
 }
 
-impl<B: Backend> Actor<B> {
-    /// A freshly initialised actor, its weights drawn from `seed` (Burn's default
+impl<B: Backend> Actors<B> {
+    /// Freshly initialised actors, agent `a`'s weights drawn from `seeds[a]` (Burn's default
     /// initialisation, uniform in `±1/√fan_in`, but from a seeded host generator, so a seed
     /// gives the same network on every backend); the logits layer's weights are scaled by
     /// 0.01 and its bias is zero, so that the first policy is close to uniform (as CleanRL's
     /// orthogonal initialisation with gain 0.01 intends).
-    pub fn new(shape: NetShape, device: &B::Device, seed: u64) -> Self {
-        let actor = Self {
-            torso: Torso::new(shape, device),
-            logits: LinearConfig::new(HIDDEN, shape.outputs).init(device),
-        };
-        let mut actor = seeded(actor, seed);
-        let logits = actor.logits;
-        actor.logits = Linear {
-            weight: logits.weight.map(|w| w.mul_scalar(0.01)),
-            bias: logits.bias.map(|b| b.map(|b| b.mul_scalar(0.0))),
-        };
-        seeded_leaves(actor)
+    pub fn new(shape: NetShape, device: &B::Device, seeds: &[u64]) -> Self {
+        let mut layers = torso_layers(shape);
+        layers.push(Layer::dense(HIDDEN, shape.outputs));
+        let mut drawn = draw(&layers, seeds);
+        let (w, b) = drawn.last_mut().expect("a head");
+        w.iter_mut().for_each(|x| *x *= 0.01);
+        b.iter_mut().for_each(|x| *x = 0.0);
+        let (torso, mut rest) = build(shape, &layers, drawn, seeds.len(), device);
+        Self {
+            torso,
+            logits: rest.pop().expect("a head"),
+        }
     }
 
-    /// Log-probabilities of every action, `[batch, actions]`.
-    pub fn log_probs(&self, obs: Tensor<B, 2>) -> Tensor<B, 2> {
-        log_softmax(self.logits.forward(self.torso.forward(obs)), 1)
+    /// Agents in the stack.
+    pub fn agents(&self) -> usize {
+        self.logits.weight.dims()[0]
     }
 
-    /// Log-probabilities with some actions ruled out: `mask` holds 0 for an allowed action
-    /// and [`MASKED_LOGIT`] for a forbidden one (a constant added to the logits), so forbidden
-    /// actions get probability ~0 and take no part in the softmax's normalisation.
-    pub fn masked_log_probs(&self, obs: Tensor<B, 2>, mask: Option<Tensor<B, 2>>) -> Tensor<B, 2> {
+    /// Log-probabilities of every action, `[agents, batch, actions]`, of `[agents, batch,
+    /// obs_len]` observations.
+    pub fn log_probs(&self, obs: Tensor<B, 3>) -> Tensor<B, 3> {
+        self.masked_log_probs(obs, None)
+    }
+
+    /// Log-probabilities with some actions ruled out: `mask` (`[agents, batch, actions]`)
+    /// holds 0 for an allowed action and [`MASKED_LOGIT`] for a forbidden one (a constant
+    /// added to the logits), so forbidden actions get probability ~0 and take no part in the
+    /// softmax's normalisation.
+    pub fn masked_log_probs(&self, obs: Tensor<B, 3>, mask: Option<Tensor<B, 3>>) -> Tensor<B, 3> {
         let logits = self.logits.forward(self.torso.forward(obs));
         match mask {
-            Some(mask) => log_softmax(logits + mask, 1),
-            None => log_softmax(logits, 1),
+            Some(mask) => log_softmax(logits + mask, 2),
+            None => log_softmax(logits, 2),
         }
     }
 }
 
-/// One agent's critic: a torso and two value heads, `[V_i, V_c]` (the agent's own return and
+/// Every agent's critic: a torso and two value heads, `[V_i, V_c]` (the agent's own return and
 /// the collective return).
 #[derive(Module, Debug)]
-pub struct Critic<B: Backend> {
-    torso: Torso<B>,
-    values: Linear<B>,
+pub struct Critics<B: Backend> {
+    torso: StackedTorso<B>,
+    values: StackedLinear<B>,
 }
 
-impl<B: Backend> Critic<B> {
-    /// A freshly initialised critic with two value heads, its weights drawn from `seed`.
-    pub fn new(shape: NetShape, device: &B::Device, seed: u64) -> Self {
-        let critic = Self {
-            torso: Torso::new(
-                NetShape {
-                    outputs: 2,
-                    ..shape
-                },
-                device,
-            ),
-            values: LinearConfig::new(HIDDEN, 2).init(device),
+impl<B: Backend> Critics<B> {
+    /// Freshly initialised critics with two value heads, agent `a`'s weights drawn from
+    /// `seeds[a]`.
+    pub fn new(shape: NetShape, device: &B::Device, seeds: &[u64]) -> Self {
+        let shape = NetShape {
+            outputs: 2,
+            ..shape
         };
-        seeded(critic, seed)
+        let mut layers = torso_layers(shape);
+        layers.push(Layer::dense(HIDDEN, 2));
+        let drawn = draw(&layers, seeds);
+        let (torso, mut rest) = build(shape, &layers, drawn, seeds.len(), device);
+        Self {
+            torso,
+            values: rest.pop().expect("a head"),
+        }
     }
 
-    /// `[batch, 2]`: column 0 the individual value, column 1 the collective value.
-    pub fn values(&self, obs: Tensor<B, 2>) -> Tensor<B, 2> {
+    /// Agents in the stack.
+    pub fn agents(&self) -> usize {
+        self.values.weight.dims()[0]
+    }
+
+    /// `[agents, batch, 2]`: channel 0 the individual value, channel 1 the collective value.
+    pub fn values(&self, obs: Tensor<B, 3>) -> Tensor<B, 3> {
         self.values.forward(self.torso.forward(obs))
     }
 }
 
-/// Redraw every float parameter uniformly in `±1/√fan_in` from a generator seeded with `seed`
-/// (weights: `fan_in` from their shape, `[in, out]` or `[out, in, k, k]`; a bias takes the
-/// fan-in of the weight visited before it), as trainable leaves.
-fn seeded<B: Backend, M: Module<B>>(module: M, seed: u64) -> M {
-    struct Draw {
-        rng: ChaCha8Rng,
-        fan_in: usize,
-    }
-    impl<B: Backend> ModuleMapper<B> for Draw {
-        fn map_float<const D: usize>(&mut self, param: Param<Tensor<B, D>>) -> Param<Tensor<B, D>> {
-            let (id, tensor, mapper) = param.consume();
-            let dims = tensor.dims();
-            match D {
-                2 => self.fan_in = dims[0],
-                4 => self.fan_in = dims[1] * dims[2] * dims[3],
-                _ => {}
-            }
-            let bound = 1.0 / (self.fan_in.max(1) as f64).sqrt();
-            let count: usize = dims.iter().product();
-            let values: Vec<f32> = (0..count)
-                .map(|_| self.rng.gen_range(-bound..bound) as f32)
-                .collect();
-            let device = tensor.device();
-            let fresh = Tensor::<B, D>::from_data(TensorData::new(values, dims), &device);
-            Param::from_mapped_value(id, fresh.require_grad(), mapper)
-        }
-    }
-    module.map(&mut Draw {
-        rng: ChaCha8Rng::seed_from_u64(seed),
-        fan_in: 1,
-    })
+/// One layer's parameter shapes for one agent.
+struct Layer {
+    /// The weight's shape: `[inputs, outputs]` or `[out, in, k, k]`.
+    weight: Vec<usize>,
+    /// The bias's length.
+    bias: usize,
+    /// `fan_in` of Burn's default initialisation.
+    fan_in: usize,
 }
 
-/// Every float parameter made a trainable leaf again (a tensor mapped by an op is that op's
-/// output, which the optimisers and the game would skip).
-fn seeded_leaves<B: Backend, M: Module<B>>(module: M) -> M {
-    struct Leaves;
-    impl<B: Backend> ModuleMapper<B> for Leaves {
-        fn map_float<const D: usize>(&mut self, param: Param<Tensor<B, D>>) -> Param<Tensor<B, D>> {
-            let (id, tensor, mapper) = param.consume();
-            Param::from_mapped_value(id, tensor.detach().require_grad(), mapper)
+impl Layer {
+    fn dense(inputs: usize, outputs: usize) -> Self {
+        Self {
+            weight: vec![inputs, outputs],
+            bias: outputs,
+            fan_in: inputs,
         }
     }
-    module.map(&mut Leaves)
+
+    fn conv(inputs: usize, outputs: usize, k: usize) -> Self {
+        Self {
+            weight: vec![outputs, inputs, k, k],
+            bias: outputs,
+            fan_in: inputs * k * k,
+        }
+    }
+}
+
+/// The torso's layers for one agent, in order.
+fn torso_layers(shape: NetShape) -> Vec<Layer> {
+    match shape.kind {
+        PolicyKind::Cnn => {
+            let out = shape.side - 8;
+            vec![
+                Layer::conv(shape.channels, CHANNELS, 5),
+                Layer::conv(CHANNELS, CHANNELS, 3),
+                Layer::conv(CHANNELS, CHANNELS, 3),
+                Layer::dense(CHANNELS * out * out, HIDDEN),
+            ]
+        }
+        PolicyKind::Mlp => vec![
+            Layer::dense(shape.obs_len(), HIDDEN),
+            Layer::dense(HIDDEN, HIDDEN),
+        ],
+    }
+}
+
+/// Every layer's weights and biases for every agent, stacked agent-major: agent `a`'s values
+/// drawn uniformly in `±1/√fan_in` from a generator seeded with `seeds[a]`, layer by layer
+/// (weight, then bias).
+fn draw(layers: &[Layer], seeds: &[u64]) -> Vec<(Vec<f32>, Vec<f32>)> {
+    let mut drawn: Vec<(Vec<f32>, Vec<f32>)> = layers.iter().map(|_| Default::default()).collect();
+    for &seed in seeds {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        for (layer, (w, b)) in layers.iter().zip(&mut drawn) {
+            let bound = 1.0 / (layer.fan_in.max(1) as f64).sqrt();
+            let count: usize = layer.weight.iter().product();
+            w.extend((0..count).map(|_| rng.gen_range(-bound..bound) as f32));
+            b.extend((0..layer.bias).map(|_| rng.gen_range(-bound..bound) as f32));
+        }
+    }
+    drawn
+}
+
+/// The torso and the remaining dense layers (the heads) from drawn values.
+fn build<B: Backend>(
+    shape: NetShape,
+    layers: &[Layer],
+    drawn: Vec<(Vec<f32>, Vec<f32>)>,
+    agents: usize,
+    device: &B::Device,
+) -> (StackedTorso<B>, Vec<StackedLinear<B>>) {
+    let mut convs = Vec::new();
+    let mut dense = Vec::new();
+    for (layer, (w, b)) in layers.iter().zip(drawn) {
+        match layer.weight[..] {
+            [inputs, outputs] => dense.push(StackedLinear {
+                weight: Param::from_data(TensorData::new(w, [agents, inputs, outputs]), device),
+                bias: Param::from_data(TensorData::new(b, [agents, 1, outputs]), device),
+            }),
+            [out, inputs, k, _] => convs.push(StackedConv2d {
+                weight: Param::from_data(TensorData::new(w, [agents, out, inputs, k, k]), device),
+                bias: Param::from_data(TensorData::new(b, [agents, out]), device),
+            }),
+            _ => unreachable!("dense or convolution layers only"),
+        }
+    }
+    let heads = dense.split_off(dense.len() - 1);
+    (
+        StackedTorso {
+            convs,
+            dense,
+            shape,
+        },
+        heads,
+    )
 }

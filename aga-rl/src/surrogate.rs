@@ -19,19 +19,43 @@ pub fn ppo_surrogate<B: StopGradient>(
     advantages: Tensor<B, 1>,
     clip: f64,
 ) -> Tensor<B, 1> {
+    let m = log_probs.dims()[0];
+    ppo_surrogate_rows(
+        log_probs.reshape([1, m]),
+        old_log_probs.reshape([1, m]),
+        advantages.reshape([1, m]),
+        clip,
+    )
+}
+
+/// [`ppo_surrogate`] of every row of `[k, m]` inputs (one row per agent): `[k]`.
+pub fn ppo_surrogate_rows<B: StopGradient>(
+    log_probs: Tensor<B, 2>,
+    old_log_probs: Tensor<B, 2>,
+    advantages: Tensor<B, 2>,
+    clip: f64,
+) -> Tensor<B, 1> {
+    let k = log_probs.dims()[0];
     let advantages = stop_gradient(advantages);
     let ratio = (log_probs - stop_gradient(old_log_probs)).exp();
     let unclipped = ratio.clone() * advantages.clone();
     let clipped = ratio.clamp(1.0 - clip, 1.0 + clip) * advantages;
-    -unclipped.min_pair(clipped).mean()
+    -unclipped.min_pair(clipped).mean_dim(1).reshape([k])
 }
 
 /// Advantages normalised over a minibatch, `(A − mean A) / (std A + 1e-8)` (population
 /// standard deviation, as CleanRL and JaxMARL), as constants. A minibatch of one sample is
 /// centred only (its standard deviation is 0).
 pub fn normalise_advantages<B: StopGradient>(advantages: Tensor<B, 1>) -> Tensor<B, 1> {
+    let m = advantages.dims()[0];
+    normalise_advantage_rows(advantages.reshape([1, m])).reshape([m])
+}
+
+/// [`normalise_advantages`] of every row of `[k, m]` advantages (one row per agent), each
+/// over its own row.
+pub fn normalise_advantage_rows<B: StopGradient>(advantages: Tensor<B, 2>) -> Tensor<B, 2> {
     let a = stop_gradient(advantages);
-    let centred = a.clone() - a.mean().unsqueeze();
-    let std = centred.clone().powi_scalar(2).mean().sqrt();
-    centred / (std + 1e-8).unsqueeze()
+    let centred = a.clone() - a.mean_dim(1);
+    let std = centred.clone().powi_scalar(2).mean_dim(1).sqrt();
+    centred / (std + 1e-8)
 }

@@ -4,8 +4,8 @@
 //! [`GameOptimizer`] with the run's rule. Data flows one way: environment → rollout →
 //! surrogates → derivatives → rule → optimiser.
 
-use crate::losses::{AgentBatch, CriticLoss, PpoGame};
-use crate::policy::{Actor, Critic, NetShape};
+use crate::losses::{CriticLoss, Minibatch, PpoGame};
+use crate::policy::{Actors, Critics, NetShape};
 use crate::rollout::{explained_variance, sample, targets, Rollout, RolloutRewards};
 use crate::{PolicyKind, RlError, TrainConfig, MASKED_LOGIT};
 use aga_burn::{Dual, GameOptimizer, GameOptimizerConfig, HvpBackend, StepDiagnostics};
@@ -29,10 +29,10 @@ type AD<B> = HvpBackend<B>;
 
 /// Rows per critic evaluation after a rollout.
 const VALUE_CHUNK: usize = 4096;
-type ActorOpt<B> = OptimizerAdaptor<Adam, Actor<AD<B>>, AD<B>>;
-type CriticOpt<B> = OptimizerAdaptor<Adam, Critic<AD<B>>, AD<B>>;
-/// The centralised critic and its optimiser.
-type CentralCritic<B> = (Critic<AD<B>>, GameOptimizer<CriticOpt<B>>);
+type ActorOpt<B> = OptimizerAdaptor<Adam, Actors<AD<B>>, AD<B>>;
+type CriticOpt<B> = OptimizerAdaptor<Adam, Critics<AD<B>>, AD<B>>;
+/// The centralised critic (a stack of one) and its optimiser.
+type CentralCritic<B> = (Critics<AD<B>>, GameOptimizer<CriticOpt<B>>);
 
 /// What one update (one rollout and its PPO epochs) measured: one row of `metrics.csv`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -132,8 +132,12 @@ pub struct Trainer<B: Backend, E: MultiAgentEnv = Ssd> {
     /// The centralised critic's input: the global state, or every agent's view side by side.
     central_shape: NetShape,
     device: B::Device,
-    actors: Vec<Actor<AD<B>>>,
-    critics: Vec<Critic<AD<B>>>,
+    /// Agents in the environment.
+    agents: usize,
+    /// Every agent's actor, stacked.
+    actors: Actors<AD<B>>,
+    /// Every agent's critic, stacked.
+    critics: Critics<AD<B>>,
     /// The centralised collective critic `V_c(s)` (option).
     central: Option<CentralCritic<B>>,
     actor_opt: GameOptimizer<ActorOpt<B>>,
@@ -194,27 +198,30 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
             ..spec.clone()
         });
         let central_shape = NetShape::for_spec(PolicyKind::Mlp, &central_spec, 2)?;
-        let actors = (0..agents)
-            .map(|i| Actor::new(shape, &device, seed_of(config.seed ^ 0xAC7, i)))
-            .collect();
-        let critics = (0..agents)
-            .map(|i| Critic::new(shape, &device, seed_of(config.seed ^ 0xC417, i)))
-            .collect();
+        let seeds = |salt: u64| -> Vec<u64> {
+            (0..agents)
+                .map(|i| seed_of(config.seed ^ salt, i))
+                .collect()
+        };
+        let actors = Actors::new(shape, &device, &seeds(0xAC7));
+        let critics = Critics::new(shape, &device, &seeds(0xC417));
+        // One Adam for each stack (Adam's state is per parameter element: the same as one per
+        // agent); gradient clipping stays per agent (`ModuleLosses::stacked_agents`).
         let actor_opt = config
             .rule()
-            .init((0..agents).map(|_| adam().init()).collect())
+            .init(vec![adam().init()])
             .map_err(RlError::Transform)?;
-        let critic_optimizer = |count: usize| {
+        let critic_optimizer = || {
             GameOptimizerConfig::new(Method::Simgd)
                 .with_max_grad_norm(Some(config.ppo.max_grad_norm))
-                .init((0..count).map(|_| adam().init()).collect())
+                .init(vec![adam().init()])
                 .map_err(RlError::Transform)
         };
-        let critic_opt = critic_optimizer(agents)?;
+        let critic_opt = critic_optimizer()?;
         let central = match config.centralised_critic {
             true => Some((
-                Critic::new(central_shape, &device, seed_of(config.seed ^ 0xCE47, 0)),
-                critic_optimizer(1)?,
+                Critics::new(central_shape, &device, &[seed_of(config.seed ^ 0xCE47, 0)]),
+                critic_optimizer()?,
             )),
             false => None,
         };
@@ -227,6 +234,7 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
             shape,
             central_shape,
             device,
+            agents,
             actors,
             critics,
             central,
@@ -249,7 +257,7 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
     fn shapes(&self) -> (Vec<Vec<usize>>, Vec<Vec<usize>>) {
         let mut critics = shapes_of(&self.critics);
         if let Some((central, _)) = &self.central {
-            critics.extend(shapes_of(std::slice::from_ref(central)));
+            critics.extend(shapes_of(central));
         }
         (shapes_of(&self.actors), critics)
     }
@@ -272,7 +280,7 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
 
     /// Agents in the environment.
     pub fn num_agents(&self) -> usize {
-        self.actors.len()
+        self.agents
     }
 
     /// Environment steps done so far.
@@ -328,7 +336,7 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
     /// Agent `agent`'s network inputs for rows of an observation batch laid out
     /// `[row, agent, obs]` (every row of `obs`).
     fn agent_features(&self, obs: &[E::Obs], agent: usize) -> Vec<f32> {
-        let (n, len) = (self.actors.len(), self.shape.obs_len());
+        let (n, len) = (self.agents, self.shape.obs_len());
         let rows = obs.len() / (n * len);
         let mut out = Vec::with_capacity(rows * len);
         for r in 0..rows {
@@ -338,10 +346,35 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
         out
     }
 
-    /// `[rows, len / rows]` on any backend of the run's device.
-    fn tensor<C: Backend<Device = B::Device>>(&self, data: Vec<f32>, rows: usize) -> Tensor<C, 2> {
-        let cols = data.len() / rows.max(1);
-        Tensor::from_data(TensorData::new(data, [rows, cols]), &self.device)
+    /// Every agent's network inputs, agent-major (`[agent, row, features]`), for rows of an
+    /// observation batch laid out `[row, agent, obs]`.
+    fn stacked_features(&self, obs: &[E::Obs]) -> Vec<f32> {
+        let mut out = Vec::with_capacity(obs.len());
+        for agent in 0..self.agents {
+            out.extend(self.agent_features(obs, agent));
+        }
+        out
+    }
+
+    /// `[agents, rows, len / (agents · rows)]` on any backend of the run's device.
+    fn stacked<C: Backend<Device = B::Device>>(
+        &self,
+        data: Vec<f32>,
+        agents: usize,
+        rows: usize,
+    ) -> Tensor<C, 3> {
+        let cols = data.len() / (agents * rows).max(1);
+        Tensor::from_data(TensorData::new(data, [agents, rows, cols]), &self.device)
+    }
+
+    /// Every agent's additive masks, agent-major (`[agent, row, action]`), for rows of a mask
+    /// batch laid out `[row, agent, action]`.
+    fn stacked_masks(&self, masks: &[bool], rows: impl Iterator<Item = usize> + Clone) -> Vec<f32> {
+        let mut out = Vec::new();
+        for agent in 0..self.agents {
+            out.extend(self.agent_masks(masks, agent, rows.clone()));
+        }
+        out
     }
 
     /// Additive masks (0 or [`MASKED_LOGIT`]) of agent `agent` for rows of a mask batch laid
@@ -352,7 +385,7 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
         agent: usize,
         rows: impl Iterator<Item = usize>,
     ) -> Vec<f32> {
-        let (n, a) = (self.actors.len(), self.shape.outputs);
+        let (n, a) = (self.agents, self.shape.outputs);
         let mut out = Vec::new();
         for r in rows {
             let start = (r * n + agent) * a;
@@ -365,14 +398,31 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
         out
     }
 
-    /// `[V, V_c]` of every row (`width` features each) of `features`, flat, in chunks so that
-    /// memory does not grow with the rollout (every row is evaluated on its own, so the
-    /// results do not depend on the chunk size).
-    fn critic_values(&self, critic: &Critic<Dual<B>>, features: &[f32], width: usize) -> Vec<f32> {
-        let mut values = Vec::with_capacity(2 * features.len() / width.max(1));
-        for chunk in features.chunks(VALUE_CHUNK * width) {
-            let rows = chunk.len() / width;
-            values.extend(to_f32(critic.values(self.tensor(chunk.to_vec(), rows))));
+    /// Per agent of the stack `critics`, `[V, V_c]` of every row (`width` features each) of
+    /// that agent's `features[agent]` (every agent the same number of rows), flat: one batched
+    /// forward per chunk of rows, so that memory does not grow with the rollout (every row is
+    /// evaluated on its own, so the results do not depend on the chunk size).
+    fn critic_values(
+        &self,
+        critics: &Critics<Dual<B>>,
+        features: &[Vec<f32>],
+        width: usize,
+    ) -> Vec<Vec<f32>> {
+        let k = features.len();
+        let rows = features[0].len() / width.max(1);
+        let mut values: Vec<Vec<f32>> = vec![Vec::with_capacity(2 * rows); k];
+        for start in (0..rows).step_by(VALUE_CHUNK) {
+            let end = (start + VALUE_CHUNK).min(rows);
+            let mut chunk = Vec::with_capacity(k * (end - start) * width);
+            for f in features {
+                chunk.extend_from_slice(&f[start * width..end * width]);
+            }
+            let out = to_f32(critics.values(self.stacked(chunk, k, end - start)));
+            for (agent, v) in values.iter_mut().enumerate() {
+                v.extend_from_slice(
+                    &out[agent * 2 * (end - start)..(agent + 1) * 2 * (end - start)],
+                );
+            }
         }
         values
     }
@@ -417,10 +467,10 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
             ));
         }
         let p = &self.config.ppo;
-        let (n, copies, steps) = (self.actors.len(), p.envs, p.rollout_steps);
+        let (n, copies, steps) = (self.agents, p.envs, p.rollout_steps);
         let seed = seed_of(self.config.seed ^ 0x5EED_FA6A, self.state.updates as usize);
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let actors: Vec<_> = self.actors.iter().map(|a| a.valid()).collect();
+        let actors = self.actors.valid();
         let masked = self.prototype.has_action_masks();
         let mut buf = RolloutBuffers::<E> {
             obs: Vec::with_capacity(steps * self.obs.len()),
@@ -503,16 +553,17 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
         })
     }
 
-    /// Step `t` of a rollout: sample every agent's action from its policy, step every copy,
-    /// record what the learner needs.
+    /// Step `t` of a rollout: sample every agent's action from its policy (one batched
+    /// forward of every actor, one read back), step every copy, record what the learner
+    /// needs.
     fn rollout_step(
         &mut self,
-        actors: &[Actor<Dual<B>>],
+        actors: &Actors<Dual<B>>,
         buf: &mut RolloutBuffers<E>,
         rng: &mut ChaCha8Rng,
         t: usize,
     ) -> Result<(), RlError> {
-        let (n, copies, a_n) = (self.actors.len(), self.config.ppo.envs, self.shape.outputs);
+        let (n, copies, a_n) = (self.agents, self.config.ppo.envs, self.shape.outputs);
         buf.obs.extend_from_slice(&self.obs);
         if let Some(states) = buf.states.as_mut() {
             states.extend(self.current_states()?.expect("the environment has a state"));
@@ -527,14 +578,14 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
         };
         let mut actions = vec![0u8; copies * n];
         let mut log_probs = vec![0f32; copies * n];
-        for (i, actor) in actors.iter().enumerate() {
-            let x = self.tensor(self.agent_features(&self.obs, i), copies);
-            let mask = masks
-                .as_ref()
-                .map(|m| self.tensor(self.agent_masks(m, i, 0..copies), copies));
-            let lp = to_f32(actor.masked_log_probs(x, mask));
+        let x = self.stacked(self.stacked_features(&self.obs), n, copies);
+        let mask = masks
+            .as_ref()
+            .map(|m| self.stacked(self.stacked_masks(m, 0..copies), n, copies));
+        let lp = to_f32(actors.masked_log_probs(x, mask));
+        for i in 0..n {
             for e in 0..copies {
-                let row = &lp[e * a_n..(e + 1) * a_n];
+                let row = &lp[(i * copies + e) * a_n..(i * copies + e + 1) * a_n];
                 let a = sample(row, rng.gen::<f64>());
                 actions[e * n + i] = a as u8;
                 log_probs[e * n + i] = row[a];
@@ -573,7 +624,7 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
         &self,
         buf: &mut RolloutBuffers<E>,
     ) -> Result<(Vec<Vec<f32>>, Option<Vec<f32>>), RlError> {
-        let n = self.actors.len();
+        let n = self.agents;
         let len = self.shape.obs_len();
         let gamma = self.config.ppo.gamma as f32;
         let finals: Vec<E::Obs> = buf
@@ -581,16 +632,19 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
             .iter()
             .flat_map(|x| x.1.iter().copied())
             .collect();
-        let mut values = Vec::with_capacity(n);
-        let mut finals_values = Vec::with_capacity(n);
-        for (i, critic) in self.critics.iter().enumerate() {
-            let mut features = self.agent_features(&buf.obs, i);
-            features.extend(self.agent_features(&self.obs, i));
-            features.extend(self.agent_features(&finals, i));
-            let mut v = self.critic_values(&critic.valid(), &features, len);
-            finals_values.push(v.split_off(v.len() - 2 * buf.truncations.len()));
-            values.push(v);
-        }
+        let features: Vec<Vec<f32>> = (0..n)
+            .map(|i| {
+                let mut features = self.agent_features(&buf.obs, i);
+                features.extend(self.agent_features(&self.obs, i));
+                features.extend(self.agent_features(&finals, i));
+                features
+            })
+            .collect();
+        let mut values = self.critic_values(&self.critics.valid(), &features, len);
+        let finals_values: Vec<Vec<f32>> = values
+            .iter_mut()
+            .map(|v| v.split_off(v.len() - 2 * buf.truncations.len()))
+            .collect();
         let central = match &self.central {
             None => None,
             Some((critic, _)) => {
@@ -606,7 +660,8 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
                 for (_, obs, state) in &buf.truncations {
                     rows.extend(self.central_features(state.as_deref().unwrap_or(obs)));
                 }
-                Some(self.critic_values(&critic.valid(), &rows, width))
+                let mut per_stack = self.critic_values(&critic.valid(), &[rows], width);
+                per_stack.pop()
             }
         };
         let first_final = values[0].len() / 2;
@@ -635,7 +690,7 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
     /// PPO's epochs on `rollout` (from [`Trainer::collect`]): every minibatch step goes through
     /// the game optimiser with the run's rule; the critics regress on their targets.
     pub fn learn(&mut self, rollout: Rollout<E>) -> Result<UpdateMetrics<E::Metrics>, RlError> {
-        let n = self.actors.len();
+        let n = self.agents;
         let samples = self.steps_per_update() as usize;
         if rollout.actions.len() != samples * n || rollout.per_agent.len() != n {
             return Err(RlError::Checkpoint(
@@ -649,6 +704,7 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
         let lr = self.lr_at(self.state.updates);
         let mut rng = rollout.rng.clone();
         let mut sums = RuleSums::default();
+        let data = self.upload(&rollout);
         for _ in 0..p.epochs {
             let mut order: Vec<usize> = (0..samples).collect();
             for j in (1..samples).rev() {
@@ -658,10 +714,10 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
                 .chunks_exact(samples / p.minibatches)
                 .take(p.minibatches)
             {
-                self.minibatch_step(&rollout, idx, lr, &mut sums)?;
+                self.minibatch_step(&data, idx, lr, &mut sums)?;
             }
         }
-        let ppo = self.ppo_metrics(&rollout);
+        let ppo = self.ppo_metrics(&rollout, &data);
         self.state.updates += 1;
         let seconds = start.elapsed().as_secs_f64();
         Ok(UpdateMetrics {
@@ -678,25 +734,92 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
         })
     }
 
-    /// One minibatch: the actors' step with the rule, then the critics' regression (and the
-    /// centralised critic's).
+    /// Everything the epochs read, on the device once per update, every agent's rows stacked
+    /// agent-major (`[agents, samples, …]`); minibatches are selected from it on the device.
+    fn upload(&self, r: &Rollout<E>) -> Uploaded<B> {
+        let (n, samples) = (self.agents, r.actions.len() / self.agents);
+        let per_agent = |pick: &dyn Fn(&(Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>)) -> &Vec<f32>| {
+            let data: Vec<f32> = r
+                .per_agent
+                .iter()
+                .flat_map(|a| pick(a).iter().copied())
+                .collect();
+            self.stacked::<AD<B>>(data, n, samples)
+                .reshape([n, samples])
+        };
+        let interleaved = |v: &[f32]| -> Vec<f32> {
+            (0..n)
+                .flat_map(|i| (0..samples).map(move |s| v[s * n + i]))
+                .collect()
+        };
+        let actions: Vec<i64> = (0..n)
+            .flat_map(|i| (0..samples).map(move |s| i64::from(r.actions[s * n + i])))
+            .collect();
+        let values: Vec<f32> = r.values.iter().flat_map(|v| v.iter().copied()).collect();
+        let central = r.central.as_ref().map(|central| {
+            let width = self.central_shape.obs_len();
+            let rows = r.states.as_ref().unwrap_or(&r.obs);
+            let mut obs = Vec::with_capacity(samples * width);
+            for s in 0..samples {
+                self.central_shape
+                    .push_features(&rows[s * width..(s + 1) * width], &mut obs);
+            }
+            let targets = self.stacked::<AD<B>>(r.per_agent[0].3.clone(), 1, samples);
+            Minibatch {
+                obs: self.stacked(obs, 1, samples),
+                actions: Tensor::zeros([1, samples, 1], &self.device),
+                old_log_probs: Tensor::zeros([1, samples], &self.device),
+                advantages: Tensor::zeros([1, samples], &self.device),
+                collective_advantages: Tensor::zeros([1, samples], &self.device),
+                returns: targets.clone().reshape([1, samples]),
+                collective_returns: targets.reshape([1, samples]),
+                old_values: self.stacked(central.clone(), 1, samples),
+                masks: None,
+            }
+        });
+        Uploaded {
+            agents: Minibatch {
+                obs: self.stacked(self.stacked_features(&r.obs), n, samples),
+                actions: Tensor::from_data(TensorData::new(actions, [n, samples, 1]), &self.device),
+                old_log_probs: self
+                    .stacked::<AD<B>>(interleaved(&r.log_probs), n, samples)
+                    .reshape([n, samples]),
+                advantages: per_agent(&|a| &a.0),
+                returns: per_agent(&|a| &a.1),
+                collective_advantages: per_agent(&|a| &a.2),
+                collective_returns: per_agent(&|a| &a.3),
+                old_values: self.stacked(values, n, samples),
+                masks: r
+                    .masks
+                    .as_ref()
+                    .map(|m| self.stacked(self.stacked_masks(m, 0..samples), n, samples)),
+            },
+            central,
+        }
+    }
+
+    /// One minibatch (the samples `idx`): the actors' step with the rule, then the critics'
+    /// regression (and the centralised critic's).
     fn minibatch_step(
         &mut self,
-        r: &Rollout<E>,
+        data: &Uploaded<B>,
         idx: &[usize],
         lr: f64,
         sums: &mut RuleSums,
     ) -> Result<(), RlError> {
         let p = &self.config.ppo;
-        let n = self.actors.len();
-        let batches: Vec<_> = (0..n).map(|i| self.agent_batch(r, i, idx)).collect();
+        let n = self.agents;
+        let rows: Vec<i64> = idx.iter().map(|&s| s as i64).collect();
+        let rows =
+            Tensor::<AD<B>, 1, Int>::from_data(TensorData::new(rows, [idx.len()]), &self.device);
+        let batch = data.agents.select(&rows);
         let game = PpoGame {
-            batches: batches.clone(),
+            batch: batch.clone(),
             clip: p.clip,
             entropy_coef: p.entropy_coef,
         };
         let critic_loss = CriticLoss {
-            batches,
+            batch,
             value_coef: p.value_coef,
             clip: p.clip_value.then_some(p.clip),
         };
@@ -704,131 +827,49 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
         // the trainer as it was.
         let step = self
             .actor_opt
-            .step::<B, _, _>(lr, self.actors.clone(), &game)
+            .step::<B, _, _>(lr, vec![self.actors.clone()], &game)
             .map_err(RlError::Transform)?;
-        self.actors = step.players;
-        sums.add(&step.diagnostics, &step.losses_before);
+        self.actors = step.players.into_iter().next().expect("one stack");
+        sums.add(&step.diagnostics, &step.losses_before, n);
         let step = self
             .critic_opt
-            .step::<B, _, _>(lr, self.critics.clone(), &critic_loss)
+            .step::<B, _, _>(lr, vec![self.critics.clone()], &critic_loss)
             .map_err(RlError::Transform)?;
-        self.critics = step.players;
+        self.critics = step.players.into_iter().next().expect("one stack");
         sums.value_loss += step.losses_before.iter().sum::<f64>() / n as f64;
-        if self.central.is_some() {
-            self.central_step(r, idx, lr)?;
+        if let (Some((critic, opt)), Some(central)) = (self.central.as_mut(), &data.central) {
+            let loss = CriticLoss {
+                batch: central.select(&rows),
+                value_coef: p.value_coef,
+                clip: p.clip_value.then_some(p.clip),
+            };
+            let step = opt
+                .step::<B, _, _>(lr, vec![critic.clone()], &loss)
+                .map_err(RlError::Transform)?;
+            *critic = step.players.into_iter().next().expect("one critic");
         }
-        Ok(())
-    }
-
-    /// Agent `i`'s share of the minibatch `idx` on the learner's backend.
-    fn agent_batch(&self, r: &Rollout<E>, i: usize, idx: &[usize]) -> AgentBatch<AD<B>> {
-        let (n, len, m) = (self.actors.len(), self.shape.obs_len(), idx.len());
-        let (adv, ret, adv_c, ret_c) = &r.per_agent[i];
-        let mut obs = Vec::with_capacity(m * len);
-        for &s in idx {
-            let start = (s * n + i) * len;
-            self.shape
-                .push_features(&r.obs[start..start + len], &mut obs);
-        }
-        let pick = |v: &[f32]| -> Vec<f32> { idx.iter().map(|&s| v[s]).collect() };
-        let per_agent = |v: &[f32]| -> Vec<f32> { idx.iter().map(|&s| v[s * n + i]).collect() };
-        let values: Vec<f32> = idx
-            .iter()
-            .flat_map(|&s| [r.values[i][2 * s], r.values[i][2 * s + 1]])
-            .collect();
-        let actions: Vec<i64> = idx
-            .iter()
-            .map(|&s| i64::from(r.actions[s * n + i]))
-            .collect();
-        AgentBatch {
-            obs: self.tensor(obs, m),
-            actions: Tensor::<AD<B>, 2, Int>::from_data(
-                TensorData::new(actions, [m, 1]),
-                &self.device,
-            ),
-            old_log_probs: self.vector(per_agent(&r.log_probs)),
-            advantages: self.vector(pick(adv)),
-            collective_advantages: self.vector(pick(adv_c)),
-            returns: self.vector(pick(ret)),
-            collective_returns: self.vector(pick(ret_c)),
-            old_values: self.tensor(values, m),
-            masks: r
-                .masks
-                .as_ref()
-                .map(|masks| self.tensor(self.agent_masks(masks, i, idx.iter().copied()), m)),
-        }
-    }
-
-    fn vector(&self, v: Vec<f32>) -> Tensor<AD<B>, 1> {
-        let m = v.len();
-        Tensor::from_data(TensorData::new(v, [m]), &self.device)
-    }
-
-    /// The centralised critic's regression on the minibatch: both heads on the collective
-    /// targets (only the second is used).
-    fn central_step(&mut self, r: &Rollout<E>, idx: &[usize], lr: f64) -> Result<(), RlError> {
-        let width = self.central_shape.obs_len();
-        let m = idx.len();
-        let rows = r.states.as_ref().unwrap_or(&r.obs);
-        let mut obs = Vec::with_capacity(m * width);
-        for &s in idx {
-            self.central_shape
-                .push_features(&rows[s * width..(s + 1) * width], &mut obs);
-        }
-        let central = r.central.as_ref().expect("a centralised critic's values");
-        let targets: Vec<f32> = idx.iter().map(|&s| r.per_agent[0].3[s]).collect();
-        let old: Vec<f32> = idx
-            .iter()
-            .flat_map(|&s| [central[2 * s], central[2 * s + 1]])
-            .collect();
-        let batch = AgentBatch {
-            obs: self.tensor(obs, m),
-            actions: Tensor::<AD<B>, 2, Int>::zeros([m, 1], &self.device),
-            old_log_probs: self.vector(vec![0.0; m]),
-            advantages: self.vector(vec![0.0; m]),
-            collective_advantages: self.vector(vec![0.0; m]),
-            returns: self.vector(targets.clone()),
-            collective_returns: self.vector(targets),
-            old_values: self.tensor(old, m),
-            masks: None,
-        };
-        let p = &self.config.ppo;
-        let loss = CriticLoss {
-            batches: vec![batch],
-            value_coef: p.value_coef,
-            clip: p.clip_value.then_some(p.clip),
-        };
-        let (critic, opt) = self.central.as_mut().expect("a centralised critic");
-        let step = opt
-            .step::<B, _, _>(lr, vec![critic.clone()], &loss)
-            .map_err(RlError::Transform)?;
-        *critic = step.players.into_iter().next().expect("one critic");
         Ok(())
     }
 
     /// Approximate KL, clip fraction and entropy of the updated policies on the rollout, and
     /// the rollout's explained variances.
-    fn ppo_metrics(&self, r: &Rollout<E>) -> PpoMetrics {
-        let (n, a_n, len) = (self.actors.len(), self.shape.outputs, self.shape.obs_len());
+    fn ppo_metrics(&self, r: &Rollout<E>, data: &Uploaded<B>) -> PpoMetrics {
+        let (n, a_n) = (self.agents, self.shape.outputs);
         let samples = r.actions.len() / n;
         let clip = self.config.ppo.clip;
         let (mut kl, mut clipped, mut entropy) = (0.0, 0.0, 0.0);
-        for (i, actor) in self.actors.iter().enumerate() {
-            let actor = actor.valid();
-            for start in (0..samples).step_by(VALUE_CHUNK) {
-                let rows: Vec<usize> = (start..(start + VALUE_CHUNK).min(samples)).collect();
-                let mut obs = Vec::with_capacity(rows.len() * len);
-                for &s in &rows {
-                    let at = (s * n + i) * len;
-                    self.shape.push_features(&r.obs[at..at + len], &mut obs);
-                }
-                let mask = r
-                    .masks
-                    .as_ref()
-                    .map(|m| self.tensor(self.agent_masks(m, i, rows.iter().copied()), rows.len()));
-                let lp = to_f32(actor.masked_log_probs(self.tensor(obs, rows.len()), mask));
-                for (k, &s) in rows.iter().enumerate() {
-                    let row = &lp[k * a_n..(k + 1) * a_n];
+        let actors = self.actors.valid();
+        let obs = data.agents.obs.clone().inner();
+        let masks = data.agents.masks.clone().map(|m| m.inner());
+        for start in (0..samples).step_by(VALUE_CHUNK) {
+            let end = (start + VALUE_CHUNK).min(samples);
+            let rows = end - start;
+            let x = obs.clone().slice([0..n, start..end]);
+            let mask = masks.clone().map(|m| m.slice([0..n, start..end]));
+            let lp = to_f32(actors.masked_log_probs(x, mask));
+            for i in 0..n {
+                for (k, s) in (start..end).enumerate() {
+                    let row = &lp[(i * rows + k) * a_n..(i * rows + k + 1) * a_n];
                     let log_ratio = f64::from(row[r.actions[s * n + i] as usize])
                         - f64::from(r.log_probs[s * n + i]);
                     let ratio = log_ratio.exp();
@@ -873,13 +914,13 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
             .map_err(RlError::record)?;
         Recorder::<AD<B>>::record(
             &recorder,
-            self.actor_opt.to_record::<B, Actor<AD<B>>>(),
+            self.actor_opt.to_record::<B, Actors<AD<B>>>(),
             dir.join("actor_adam"),
         )
         .map_err(RlError::record)?;
         Recorder::<AD<B>>::record(
             &recorder,
-            self.critic_opt.to_record::<B, Critic<AD<B>>>(),
+            self.critic_opt.to_record::<B, Critics<AD<B>>>(),
             dir.join("critic_adam"),
         )
         .map_err(RlError::record)?;
@@ -890,7 +931,7 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
                 .map_err(RlError::record)?;
             Recorder::<AD<B>>::record(
                 &recorder,
-                opt.to_record::<B, Critic<AD<B>>>(),
+                opt.to_record::<B, Critics<AD<B>>>(),
                 dir.join("central_adam"),
             )
             .map_err(RlError::record)?;
@@ -925,7 +966,7 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
             ));
         }
         if state.envs.envs().len() != fresh.config.ppo.envs
-            || state.envs.num_agents() != fresh.actors.len()
+            || state.envs.num_agents() != fresh.agents
             || !fresh.prototype.compatible(&state.envs.envs()[0])
         {
             return Err(RlError::Checkpoint(
@@ -947,13 +988,13 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
             .map_err(RlError::record)?;
         fresh.actor_opt = fresh
             .actor_opt
-            .load_record::<B, Actor<AD<B>>>(record)
+            .load_record::<B, Actors<AD<B>>>(record)
             .map_err(RlError::Transform)?;
         let record = Recorder::<AD<B>>::load(&recorder, dir.join("critic_adam"), &device)
             .map_err(RlError::record)?;
         fresh.critic_opt = fresh
             .critic_opt
-            .load_record::<B, Critic<AD<B>>>(record)
+            .load_record::<B, Critics<AD<B>>>(record)
             .map_err(RlError::Transform)?;
         if let Some((critic, opt)) = fresh.central.take() {
             let critic = critic
@@ -962,7 +1003,7 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
             let record = Recorder::<AD<B>>::load(&recorder, dir.join("central_adam"), &device)
                 .map_err(RlError::record)?;
             let opt = opt
-                .load_record::<B, Critic<AD<B>>>(record)
+                .load_record::<B, Critics<AD<B>>>(record)
                 .map_err(RlError::Transform)?;
             fresh.central = Some((critic, opt));
         }
@@ -979,7 +1020,7 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
         const MAX_EPISODE_STEPS: usize = 10_000_000;
         let copies = episodes.max(1);
         let mut envs = VecEnv::from_env(self.prototype.clone(), copies, seed)?;
-        let n = self.actors.len();
+        let n = self.agents;
         let mut obs = vec![E::Obs::default(); envs.obs_batch_len()];
         envs.observe(&mut obs)?;
         let mut masks = vec![true; copies * n * self.shape.outputs];
@@ -1017,22 +1058,48 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
         masks: Option<&[bool]>,
         actions: &mut [u8],
     ) {
-        let n = self.actors.len();
+        let n = self.agents;
         let copies = actions.len() / n;
-        for (i, actor) in self.actors.iter().enumerate() {
-            let x = self.tensor(self.agent_features(obs, i), copies);
-            let mask = masks.map(|m| self.tensor(self.agent_masks(m, i, 0..copies), copies));
-            let best: Vec<i64> = actor
-                .valid()
-                .masked_log_probs(x, mask)
-                .argmax(1)
-                .into_data()
-                .convert::<i64>()
-                .to_vec::<i64>()
-                .expect("int data");
+        let x = self.stacked(self.stacked_features(obs), n, copies);
+        let mask = masks.map(|m| self.stacked(self.stacked_masks(m, 0..copies), n, copies));
+        let best: Vec<i64> = self
+            .actors
+            .valid()
+            .masked_log_probs(x, mask)
+            .argmax(2)
+            .into_data()
+            .convert::<i64>()
+            .to_vec::<i64>()
+            .expect("int data");
+        for i in 0..n {
             for e in 0..copies {
-                actions[e * n + i] = best[e] as u8;
+                actions[e * n + i] = best[i * copies + e] as u8;
             }
+        }
+    }
+}
+
+/// A rollout's tensors on the device for the epochs of one update.
+struct Uploaded<B: Backend> {
+    /// Every agent's samples.
+    agents: Minibatch<AD<B>>,
+    /// The centralised critic's samples (a stack of one), when the run has one.
+    central: Option<Minibatch<AD<B>>>,
+}
+
+impl<B: Backend> Minibatch<B> {
+    /// The samples `rows` (indices along the sample axis) of every agent.
+    fn select(&self, rows: &Tensor<B, 1, Int>) -> Self {
+        Self {
+            obs: self.obs.clone().select(1, rows.clone()),
+            actions: self.actions.clone().select(1, rows.clone()),
+            old_log_probs: self.old_log_probs.clone().select(1, rows.clone()),
+            advantages: self.advantages.clone().select(1, rows.clone()),
+            collective_advantages: self.collective_advantages.clone().select(1, rows.clone()),
+            returns: self.returns.clone().select(1, rows.clone()),
+            collective_returns: self.collective_returns.clone().select(1, rows.clone()),
+            old_values: self.old_values.clone().select(1, rows.clone()),
+            masks: self.masks.clone().map(|m| m.select(1, rows.clone())),
         }
     }
 }
@@ -1051,7 +1118,7 @@ struct RolloutBuffers<E: MultiAgentEnv> {
     ended: Vec<E::Metrics>,
 }
 
-fn to_f32<C: Backend>(t: Tensor<C, 2>) -> Vec<f32> {
+fn to_f32<C: Backend, const D: usize>(t: Tensor<C, D>) -> Vec<f32> {
     t.into_data()
         .convert::<f32>()
         .to_vec::<f32>()
@@ -1073,7 +1140,8 @@ struct RuleSums {
 }
 
 impl RuleSums {
-    fn add(&mut self, d: &StepDiagnostics, losses: &[f64]) {
+    /// One step's diagnostics; `losses` are the stacks' summed losses of `agents` agents.
+    fn add(&mut self, d: &StepDiagnostics, losses: &[f64], agents: usize) {
         self.steps += 1;
         if let Some(l) = d.lambda {
             self.lambda += l;
@@ -1088,7 +1156,7 @@ impl RuleSums {
                 self.positive += 1;
             }
         }
-        self.policy_loss += losses.iter().sum::<f64>() / losses.len().max(1) as f64;
+        self.policy_loss += losses.iter().sum::<f64>() / agents.max(1) as f64;
     }
 
     fn mean(&self) -> RuleMetrics {
@@ -1107,7 +1175,7 @@ impl RuleSums {
 }
 
 /// The shapes of every float parameter of some modules, in visit order.
-fn shapes_of<B: Backend, M: Module<B>>(modules: &[M]) -> Vec<Vec<usize>> {
+fn shapes_of<B: Backend, M: Module<B>>(module: &M) -> Vec<Vec<usize>> {
     struct Shapes(Vec<Vec<usize>>);
     impl<B: Backend> burn::module::ModuleVisitor<B> for Shapes {
         fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<B, D>>) {
@@ -1115,8 +1183,6 @@ fn shapes_of<B: Backend, M: Module<B>>(modules: &[M]) -> Vec<Vec<usize>> {
         }
     }
     let mut shapes = Shapes(Vec::new());
-    for m in modules {
-        m.visit(&mut shapes);
-    }
+    module.visit(&mut shapes);
     shapes.0
 }

@@ -5,7 +5,7 @@
 
 use aga_burn::backends::CpuF64;
 use aga_burn::{Derivatives, Dual, FlatTensor, HvpBackend, ModuleGame};
-use aga_rl::{Actor, AgentBatch, NetShape, PolicyKind, PpoGame, RlMethod, TrainConfig};
+use aga_rl::{Actors, Minibatch, NetShape, PolicyKind, PpoGame, RlMethod, TrainConfig};
 use aga_testing::{assert_close, rel_err};
 use burn::module::AutodiffModule;
 use burn::tensor::{Int, Tensor, TensorData};
@@ -28,75 +28,61 @@ fn shape() -> NetShape {
     }
 }
 
-/// Two CNN actors and a minibatch with random observations, actions and advantages; the old
-/// log-probabilities are the current ones shifted by at most ±0.04, so every ratio is inside
-/// the clipping band (the surrogate is smooth there, as finite differences need).
-fn setup() -> (Vec<Actor<AD>>, PpoGame<AD>) {
+/// Two CNN actors (one stack) and a minibatch with random observations, actions and
+/// advantages; the old log-probabilities are the current ones shifted by at most ±0.04, so
+/// every ratio is inside the clipping band (the surrogate is smooth there, as finite
+/// differences need).
+fn setup() -> (Actors<AD>, PpoGame<AD>) {
+    setup_with(shape())
+}
+
+/// [`setup`] with networks of shape `shape`.
+fn setup_with(shape: NetShape) -> (Actors<AD>, PpoGame<AD>) {
     let device = Default::default();
     let mut rng = ChaCha8Rng::seed_from_u64(11);
-    let actors: Vec<Actor<AD>> = (0..AGENTS)
-        .map(|i| Actor::new(shape(), &device, 100 + i as u64))
+    let actors = Actors::<AD>::new(shape, &device, &[100, 101]);
+    let len = shape.obs_len();
+    let obs: Vec<f64> = (0..AGENTS * M * len)
+        .map(|_| f64::from(rng.gen_range(0u8..=255)))
         .collect();
-    let batches = actors
+    let actions: Vec<i64> = (0..AGENTS * M).map(|_| rng.gen_range(0..9)).collect();
+    let obs = Tensor::<AD, 3>::from_data(TensorData::new(obs, [AGENTS, M, len]), &device);
+    let current: Vec<f64> = actors
+        .valid()
+        .log_probs(obs.clone().inner())
+        .into_data()
+        .to_vec::<f64>()
+        .unwrap();
+    let old: Vec<f64> = actions
         .iter()
-        .map(|actor| {
-            let obs: Vec<f64> = (0..M * shape().obs_len())
-                .map(|_| f64::from(rng.gen_range(0u8..=255)))
-                .collect();
-            let actions: Vec<i64> = (0..M).map(|_| rng.gen_range(0..9)).collect();
-            let obs =
-                Tensor::<AD, 2>::from_data(TensorData::new(obs, [M, shape().obs_len()]), &device);
-            let acts =
-                Tensor::<AD, 2, Int>::from_data(TensorData::new(actions.clone(), [M, 1]), &device);
-            let inference = actor.valid();
-            let current: Vec<f64> = inference
-                .log_probs(Tensor::<Dual<CpuF64>, 2>::from_inner_obs(&obs))
-                .into_data()
-                .to_vec::<f64>()
-                .unwrap();
-            let old: Vec<f64> = actions
-                .iter()
-                .enumerate()
-                .map(|(t, &a)| current[t * 9 + a as usize] + rng.gen_range(-0.04..0.04))
-                .collect();
-            let v = |values: Vec<f64>| {
-                Tensor::<AD, 1>::from_data(TensorData::new(values, [M]), &device)
-            };
-            let mut noise = |scale: f64| {
-                (0..M)
-                    .map(|_| rng.gen_range(-scale..scale))
-                    .collect::<Vec<f64>>()
-            };
-            AgentBatch {
-                obs,
-                actions: acts,
-                old_log_probs: v(old),
-                advantages: v(noise(2.0)),
-                collective_advantages: v(noise(3.0)),
-                returns: v(noise(1.0)),
-                collective_returns: v(noise(1.0)),
-                old_values: Tensor::zeros([M, 2], &device),
-                masks: None,
-            }
-        })
+        .enumerate()
+        .map(|(t, &a)| current[t * 9 + a as usize] + rng.gen_range(-0.04..0.04))
         .collect();
+    let rows = |values: Vec<f64>| {
+        Tensor::<AD, 2>::from_data(TensorData::new(values, [AGENTS, M]), &device)
+    };
+    let mut noise = |scale: f64| {
+        (0..AGENTS * M)
+            .map(|_| rng.gen_range(-scale..scale))
+            .collect::<Vec<f64>>()
+    };
+    let batch = Minibatch {
+        obs,
+        actions: Tensor::<AD, 3, Int>::from_data(TensorData::new(actions, [AGENTS, M, 1]), &device),
+        old_log_probs: rows(old),
+        advantages: rows(noise(2.0)),
+        collective_advantages: rows(noise(3.0)),
+        returns: rows(noise(1.0)),
+        collective_returns: rows(noise(1.0)),
+        old_values: Tensor::zeros([AGENTS, M, 2], &device),
+        masks: None,
+    };
     let game = PpoGame {
-        batches,
+        batch,
         clip: 0.2,
         entropy_coef: 0.01,
     };
     (actors, game)
-}
-
-/// `Tensor<AD, 2>` → the same values on `Dual<CpuF64>`.
-trait FromInnerObs {
-    fn from_inner_obs(obs: &Tensor<AD, 2>) -> Self;
-}
-
-impl FromInnerObs for Tensor<Dual<CpuF64>, 2> {
-    fn from_inner_obs(obs: &Tensor<AD, 2>) -> Self {
-        obs.clone().inner()
-    }
 }
 
 fn axpy(a: f64, x: &[f64], y: &[f64]) -> Vec<f64> {
@@ -105,9 +91,22 @@ fn axpy(a: f64, x: &[f64], y: &[f64]) -> Vec<f64> {
 
 #[test]
 fn collective_hvp_through_the_cnn_matches_finite_differences() {
+    hvp_matches_finite_differences(shape());
+}
+
+#[test]
+fn collective_hvp_through_the_mlp_matches_finite_differences() {
+    hvp_matches_finite_differences(NetShape {
+        kind: PolicyKind::Mlp,
+        ..shape()
+    });
+}
+
+fn hvp_matches_finite_differences(shape: NetShape) {
     aga_burn::backends::use_float_dtype::<CpuF64>(burn::tensor::DType::F64).unwrap();
-    let (actors, game) = setup();
-    let module_game = ModuleGame::new::<CpuF64>(&actors, &game).unwrap();
+    let (actors, game) = setup_with(shape);
+    let players = [actors];
+    let module_game = ModuleGame::new::<CpuF64>(&players, &game).unwrap();
     let engine = Derivatives::<CpuF64, _>::new(&module_game, Default::default()).unwrap();
     let w = module_game
         .point::<CpuF64>()
@@ -122,7 +121,17 @@ fn collective_hvp_through_the_cnn_matches_finite_differences() {
         .hvp_collective(&point, &engine.vector("v", &v).unwrap())
         .unwrap()
         .to_vec();
-    let h = 1e-5;
+    // ReLU's kinks: a step must not move any pre-activation across zero (with this data a
+    // step of 1e-5 along v crosses one and the central difference is off by 20%; 1e-6 does
+    // not, and its truncation error is far below the tolerance).
+    let h = 1e-6;
+    // The gradient first: ⟨ξ, v⟩ against central differences of Σ_i l_i.
+    let loss = |x: Vec<f64>| engine.losses(&engine.point(&x).unwrap()).unwrap()[0];
+    let slope = (loss(axpy(h, &v, &w)) - loss(axpy(-h, &v, &w))) / (2.0 * h);
+    let xi = engine.xi(&point).unwrap().to_vec();
+    let directional: f64 = xi.iter().zip(&v).map(|(a, b)| a * b).sum();
+    println!("⟨ξ, v⟩ = {directional:.9e}, central difference {slope:.9e}");
+    assert!(rel_err(&[directional], &[slope]) < 1e-7);
     let xi_c = |x: Vec<f64>| engine.xi_c(&engine.point(&x).unwrap()).unwrap().to_vec();
     let plus = xi_c(axpy(h, &v, &w));
     let minus = xi_c(axpy(-h, &v, &w));
@@ -142,19 +151,24 @@ fn collective_hvp_through_the_cnn_matches_finite_differences() {
     let first = engine.first_order(&point).unwrap();
     assert!(rel_err(&first.xi_c.to_vec(), &first.xi.to_vec()) > 1e-2);
 
-    // Block diagonal: a direction on agent 0 only moves agent 0's block.
+    // Block diagonal: a direction on agent 0's slices only moves agent 0's slices.
     let layout = engine.layout().clone();
-    let b0 = layout.block(0);
-    let v0: Vec<f64> = (0..d)
-        .map(|k| if b0.contains(&k) { v[k] } else { 0.0 })
-        .collect();
+    let in_agent = |agent: usize| {
+        let ranges = layout.agent_ranges(0, AGENTS, agent).unwrap();
+        move |k: usize| ranges.iter().any(|r| r.contains(&k))
+    };
+    let (a0, a1) = (in_agent(0), in_agent(1));
+    assert!(
+        (0..d).all(|k| a0(k) != a1(k)),
+        "the agents' slices partition w"
+    );
+    let v0: Vec<f64> = (0..d).map(|k| if a0(k) { v[k] } else { 0.0 }).collect();
     let hv0 = engine
         .hvp_collective(&point, &engine.vector("v", &v0).unwrap())
         .unwrap()
         .to_vec();
-    let b1 = layout.block(1);
-    assert!(hv0[b1.clone()].iter().all(|&x| x == 0.0));
-    assert!(hv0[b0].iter().any(|&x| x != 0.0));
+    assert!((0..d).filter(|&k| a1(k)).all(|k| hv0[k] == 0.0));
+    assert!((0..d).filter(|&k| a0(k)).any(|k| hv0[k] != 0.0));
 }
 
 /// PPO's loss by hand in f64 from host values: `−mean min(ρA, clip(ρ)A)` with the advantages
@@ -183,25 +197,34 @@ fn individual_and_collective_losses_use_their_own_advantages() {
     aga_burn::backends::use_float_dtype::<CpuF64>(burn::tensor::DType::F64).unwrap();
     let (actors, game) = setup();
     let host = |t: Tensor<AD, 1>| t.into_data().to_vec::<f64>().unwrap();
-    let host2 = |t: Tensor<Dual<CpuF64>, 2>| t.into_data().to_vec::<f64>().unwrap();
-    let losses: Vec<f64> = game
-        .losses(&actors)
-        .into_iter()
-        .map(|l| host(l)[0])
-        .collect();
-    let collective = host(game.collective_loss(&actors).unwrap())[0];
+    let host2 = |t: Tensor<AD, 2>| t.into_data().to_vec::<f64>().unwrap();
+    let players = [actors];
+    let losses = host(game.agent_losses(&players[0], false));
+    let summed = host(game.losses(&players).pop().unwrap())[0];
+    let collective = host(game.collective_loss(&players).unwrap())[0];
     let mut expected_c = 0.0;
-    for (i, actor) in actors.iter().enumerate() {
-        let b = &game.batches[i];
-        let lp = host2(
-            actor
-                .valid()
-                .log_probs(Tensor::<Dual<CpuF64>, 2>::from_inner_obs(&b.obs)),
-        );
-        let actions: Vec<i64> = b.actions.clone().into_data().to_vec::<i64>().unwrap();
-        let old = host(b.old_log_probs.clone());
-        let own = surrogate_by_hand(&lp, &actions, &old, &host(b.advantages.clone()));
-        let col = surrogate_by_hand(&lp, &actions, &old, &host(b.collective_advantages.clone()));
+    let mut expected = 0.0;
+    let b = &game.batch;
+    let lp_all: Vec<f64> = players[0]
+        .valid()
+        .log_probs(b.obs.clone().inner())
+        .into_data()
+        .to_vec::<f64>()
+        .unwrap();
+    let actions_all: Vec<i64> = b.actions.clone().into_data().to_vec::<i64>().unwrap();
+    let (old_all, adv_all, adv_c_all) = (
+        host2(b.old_log_probs.clone()),
+        host2(b.advantages.clone()),
+        host2(b.collective_advantages.clone()),
+    );
+    for i in 0..AGENTS {
+        let lp = &lp_all[i * M * 9..(i + 1) * M * 9];
+        let rows = i * M..(i + 1) * M;
+        let actions = &actions_all[rows.clone()];
+        let old = &old_all[rows.clone()];
+        let own = surrogate_by_hand(lp, actions, old, &adv_all[rows.clone()]);
+        let col = surrogate_by_hand(lp, actions, old, &adv_c_all[rows]);
+        expected += own;
         assert!(
             (own - col).abs() > 1e-3,
             "the test needs distinct advantages"
@@ -217,17 +240,23 @@ fn individual_and_collective_losses_use_their_own_advantages() {
         rel_err(&[collective], &[expected_c]) < 1e-12,
         "l_c: {collective} vs {expected_c}"
     );
+    // The stack's one loss is Σ_i l_i.
+    assert!(
+        rel_err(&[summed], &[expected]) < 1e-12,
+        "Σ l_i: {summed} vs {expected}"
+    );
 }
 
 #[test]
 fn the_training_loops_aga_direction_is_the_rule_on_the_same_numbers() {
     aga_burn::backends::use_float_dtype::<CpuF64>(burn::tensor::DType::F64).unwrap();
     let (actors, game) = setup();
+    let actors = vec![actors];
     let mut config = TrainConfig::new(RlMethod::Aga, 1000);
     config.lambda = Some(100.0);
     let optimizer = config
         .rule()
-        .init::<burn::optim::adaptor::OptimizerAdaptor<burn::optim::Adam, Actor<AD>, AD>>(vec![
+        .init::<burn::optim::adaptor::OptimizerAdaptor<burn::optim::Adam, Actors<AD>, AD>>(vec![
             burn::optim::AdamConfig::new().init(),
         ])
         .unwrap();
@@ -236,7 +265,7 @@ fn the_training_loops_aga_direction_is_the_rule_on_the_same_numbers() {
         .unwrap();
 
     // By hand: ξ̃ = ξ_c + λ (ξ + H_c ξ_c), λ = |λ| sgn(⟨ξ_c, ∇ℋ_c⟩(⟨ξ, ∇ℋ_c⟩ + ‖∇ℋ_c‖²)), then each
-    // agent's block scaled to norm ≤ 0.5.
+    // agent's slices scaled to norm ≤ 0.5 together.
     let module_game = ModuleGame::new::<CpuF64>(&actors, &game).unwrap();
     let engine = Derivatives::<CpuF64, _>::new(&module_game, Default::default()).unwrap();
     let w = FlatTensor(module_game.point::<CpuF64>());
@@ -252,13 +281,22 @@ fn the_training_loops_aga_direction_is_the_rule_on_the_same_numbers() {
         .map(|k| xi_c[k] + lambda * (xi[k] + grad_h[k]))
         .collect();
     let layout = engine.layout().clone();
-    for player in 0..AGENTS {
-        let block = &mut expected[layout.block(player)];
-        let norm = dot(block, block).sqrt();
+    let mut clipped = 0;
+    for agent in 0..AGENTS {
+        let ranges = layout.agent_ranges(0, AGENTS, agent).unwrap();
+        let norm = ranges
+            .iter()
+            .map(|r| dot(&expected[r.clone()], &expected[r.clone()]))
+            .sum::<f64>()
+            .sqrt();
         if norm > 0.5 {
-            block.iter_mut().for_each(|x| *x *= 0.5 / norm);
+            clipped += 1;
+            for r in ranges {
+                expected[r].iter_mut().for_each(|x| *x *= 0.5 / norm);
+            }
         }
     }
+    assert!(clipped > 0, "the test needs a clipped agent");
     assert_eq!(adjusted.diagnostics.lambda, Some(lambda));
 
     // The optimiser's gradients, read back in layout order.
@@ -267,9 +305,9 @@ fn the_training_loops_aga_direction_is_the_rule_on_the_same_numbers() {
         for (k, id) in module_game.param_ids(player).iter().enumerate() {
             let rank = layout.shapes(player)[k].len();
             let values = match rank {
-                1 => grads.get::<Dual<CpuF64>, 1>(*id).map(|t| t.into_data()),
                 2 => grads.get::<Dual<CpuF64>, 2>(*id).map(|t| t.into_data()),
-                4 => grads.get::<Dual<CpuF64>, 4>(*id).map(|t| t.into_data()),
+                3 => grads.get::<Dual<CpuF64>, 3>(*id).map(|t| t.into_data()),
+                5 => grads.get::<Dual<CpuF64>, 5>(*id).map(|t| t.into_data()),
                 r => panic!("unexpected rank {r}"),
             };
             got.extend(

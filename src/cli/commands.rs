@@ -680,10 +680,8 @@ fn experiment_command(
         backend: String::new(),
         dtype: String::new(),
     };
-    if args.threads == Some(0) {
-        return Err(CliError::BadValue("--threads must be at least 1".into()));
-    }
-    let rl = matches!(args.name.as_str(), "cleanup" | "harvest");
+    crate::training::check_threads(args.threads).map_err(CliError::BadValue)?;
+    let rl = args.name.parse::<aga_envs::EnvKind>().is_ok();
     if args.full && !rl {
         return Err(CliError::BadValue(
             "--full applies to the cleanup and harvest experiments".into(),

@@ -29,15 +29,10 @@ struct Setup {
 }
 
 fn setup(args: &EnvSetupArgs) -> Result<Setup, CliError> {
-    let kind = match args.env.as_str() {
-        "harvest" => EnvKind::Harvest,
-        "cleanup" => EnvKind::Cleanup,
-        other => {
-            return Err(CliError::BadValue(format!(
-                "unknown environment `{other}` (expected cleanup or harvest)"
-            )))
-        }
-    };
+    let kind: EnvKind = args
+        .env
+        .parse()
+        .map_err(|e: aga_envs::EnvError| CliError::BadValue(e.to_string()))?;
     let mut config = match &args.config {
         Some(path) => {
             let shown = path.display().to_string();
@@ -122,11 +117,6 @@ fn run(args: EnvRunArgs, out: &mut dyn Write) -> Result<(), CliError> {
             args.envs
         )));
     }
-    if args.threads == Some(0) || args.threads.is_some_and(|t| t > 1024) {
-        return Err(CliError::BadValue(
-            "--threads must be between 1 and 1024".into(),
-        ));
-    }
     let kind = match args.obs.as_str() {
         "rgb" => ObsKind::Rgb,
         "one-hot" => ObsKind::OneHot,
@@ -137,13 +127,7 @@ fn run(args: EnvRunArgs, out: &mut dyn Write) -> Result<(), CliError> {
         }
     };
     let env_kind = config.kind;
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(t) = args.threads {
-        builder = builder.num_threads(t);
-    }
-    let pool = builder
-        .build()
-        .map_err(|e| CliError::BadValue(format!("cannot start threads: {e}")))?;
+    let pool = crate::training::thread_pool(args.threads).map_err(CliError::BadValue)?;
     let mut vec_env = VecEnv::new(config, args.envs, args.setup.seed, kind).map_err(env_error)?;
     let n = vec_env.num_agents();
     let mut policies = (0..args.envs)

@@ -4,7 +4,9 @@
 use super::args::{PlotArgs, TrainArgs};
 use super::CliError;
 use crate::plot;
-use crate::training::{mean_band, read_curve, train_to_end, MetricsFile, RunRecord};
+use crate::training::{
+    mean_band, open_run, read_curve, thread_pool, train_to_end, Resume, RunRecord,
+};
 use aga_envs::{Env, EnvConfig, EnvKind};
 use aga_rl::{RlMethod, TrainConfig, Trainer};
 use burn::tensor::backend::Backend;
@@ -37,15 +39,9 @@ fn new_record(args: &TrainArgs, backend: &str, dtype: &str) -> Result<RunRecord,
             .ok_or_else(|| CliError::BadValue(format!("{flag} is required (or --resume DIR)")))
     };
     let env_name = need(args.env.as_ref(), "--env")?;
-    let kind = match env_name.as_str() {
-        "harvest" => EnvKind::Harvest,
-        "cleanup" => EnvKind::Cleanup,
-        other => {
-            return Err(CliError::BadValue(format!(
-                "unknown environment `{other}` (expected cleanup or harvest)"
-            )))
-        }
-    };
+    let kind: EnvKind = env_name
+        .parse()
+        .map_err(|e: aga_envs::EnvError| CliError::BadValue(e.to_string()))?;
     let method: RlMethod = need(args.method.as_ref(), "--method")?
         .parse()
         .map_err(|e: aga_rl::ConfigError| CliError::BadValue(e.to_string()))?;
@@ -130,13 +126,8 @@ pub(crate) fn train_on<B: Backend>(
             "--checkpoint-every must be at least 1".into(),
         ));
     }
-    if args.threads == Some(0) || args.threads.is_some_and(|t| t > 1024) {
-        return Err(CliError::BadValue(
-            "--threads must be between 1 and 1024".into(),
-        ));
-    }
-    let device = B::Device::default();
-    let (dir, record, mut trainer, resumed) = match &args.resume {
+    let pool = thread_pool(args.threads).map_err(CliError::BadValue)?;
+    let (dir, record, resume) = match &args.resume {
         Some(dir) => {
             for (given, flag) in [
                 (args.env.is_some(), "--env"),
@@ -160,26 +151,23 @@ pub(crate) fn train_on<B: Backend>(
                 }
             }
             let mut record = RunRecord::read(dir)?;
-            let mut trainer = Trainer::<B>::load(
-                record.train.clone(),
-                record.env.clone(),
-                device,
-                &dir.join("checkpoint"),
-            )?;
             if let Some(steps) = args.steps {
                 if steps == 0 || steps > MAX_TRAIN_STEPS {
                     return Err(CliError::BadValue(format!(
                         "--steps must be between 1 and {MAX_TRAIN_STEPS}, got {steps}"
                     )));
                 }
-                trainer.set_steps(steps)?;
                 record.train.steps = steps;
+                record
+                    .train
+                    .validate()
+                    .map_err(|e| CliError::BadValue(e.to_string()))?;
             }
             // The backend it continues on (bit-identical only on the one it was saved from,
             // which is the default when resuming).
             record.backend = backend.to_string();
             record.dtype = dtype.to_string();
-            (dir.clone(), record, trainer, true)
+            (dir.clone(), record, Resume::Always)
         }
         None => {
             let record = new_record(args, backend, dtype)?;
@@ -191,14 +179,12 @@ pub(crate) fn train_on<B: Backend>(
                     record.train.seed
                 ))
             });
-            let trainer = Trainer::<B>::new(record.train.clone(), record.env.clone(), device)?;
-            (dir, record, trainer, false)
+            (dir, record, Resume::Never)
         }
     };
-    record.write(&dir)?;
+    let (mut trainer, mut metrics) = open_run::<B>(&record, &dir, resume, B::Device::default())?;
     let agents = record.env.agents;
     let metrics_path = dir.join("metrics.csv");
-    let mut metrics = MetricsFile::open(&metrics_path, agents, resumed.then(|| trainer.updates()))?;
 
     let total = trainer.total_updates() * trainer.steps_per_update();
     let bar = if args.quiet {
@@ -211,13 +197,6 @@ pub(crate) fn train_on<B: Backend>(
             .expect("valid template"),
     );
     bar.set_position(trainer.env_steps());
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(t) = args.threads {
-        builder = builder.num_threads(t);
-    }
-    let pool = builder
-        .build()
-        .map_err(|e| CliError::BadValue(format!("cannot start threads: {e}")))?;
     pool.install(|| {
         train_to_end(
             &mut trainer,

@@ -14,7 +14,9 @@ use super::{
     Report,
 };
 use crate::plot;
-use crate::training::{mean_band, read_curve, train_to_end, MetricsFile, RunRecord, TrainingError};
+use crate::training::{
+    mean_band, open_run, read_curve, thread_pool, train_to_end, Resume, RunRecord, TrainingError,
+};
 use aga_envs::{EnvConfig, EnvKind};
 use aga_rl::{PolicyKind, RlMethod, TrainConfig, Trainer};
 use burn::tensor::backend::Backend;
@@ -193,15 +195,7 @@ pub fn run<B: Backend>(
         )
         .expect("valid template"),
     );
-    let pool = {
-        let mut builder = rayon::ThreadPoolBuilder::new();
-        if let Some(t) = options.threads {
-            builder = builder.num_threads(t);
-        }
-        builder
-            .build()
-            .map_err(|e| ExperimentError::BadOption(format!("cannot start threads: {e}")))?
-    };
+    let pool = thread_pool(options.threads).map_err(ExperimentError::BadOption)?;
     let mut summaries = Vec::new();
     let mut done_steps = 0u64;
     for &(method, lambda) in &preset.methods {
@@ -220,39 +214,9 @@ pub fn run<B: Backend>(
             bar.set_message(format!("{} seed {seed}", record.label()));
             let base = done_steps;
             let summary = pool.install(|| -> Result<RunSummary, ExperimentError> {
-                let same = RunRecord::read(&dir)
-                    .map(|r| {
-                        r.train == record.train
-                            && r.env == record.env
-                            && r.backend == record.backend
-                            && r.dtype == record.dtype
-                    })
-                    .unwrap_or(false);
-                // A checkpoint that cannot be read (e.g. from an older version) is redone.
-                let loaded = if same && dir.join("checkpoint").exists() {
-                    Trainer::<B>::load(
-                        train.clone(),
-                        env.clone(),
-                        Default::default(),
-                        &dir.join("checkpoint"),
-                    )
-                    .ok()
-                } else {
-                    None
-                };
-                let mut trainer = match loaded {
-                    Some(trainer) => trainer,
-                    None => Trainer::<B>::new(train.clone(), env.clone(), Default::default())
-                        .map_err(|e| training_error(e.into()))?,
-                };
-                let resumed = trainer.updates() > 0;
-                record.write(&dir).map_err(training_error)?;
-                let mut metrics = MetricsFile::open(
-                    &dir.join("metrics.csv"),
-                    env.agents,
-                    resumed.then(|| trainer.updates()),
-                )
-                .map_err(training_error)?;
+                let (mut trainer, mut metrics) =
+                    open_run::<B>(&record, &dir, Resume::IfSame, Default::default())
+                        .map_err(training_error)?;
                 bar.set_position(base + trainer.env_steps());
                 train_to_end(&mut trainer, &dir, &mut metrics, 10, |m| {
                     bar.set_position(base + m.env_steps)

@@ -404,11 +404,9 @@ pub fn progress_bar(len: u64, show: bool, what: &str) -> ProgressBar {
 
 /// The number of worker threads to use.
 pub fn threads(options: &ExperimentOptions) -> usize {
-    options.threads.unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    })
+    options
+        .threads
+        .unwrap_or_else(crate::training::available_threads)
 }
 
 /// A deterministic seed for run `run` of an experiment seeded with `seed`.
@@ -540,15 +538,16 @@ pub fn run_experiment<B: Backend>(
         "ipd" => shaping::run::<B>(shaping::ShapingGame::Ipd, options),
         "matching-pennies" => shaping::run::<B>(shaping::ShapingGame::MatchingPennies, options),
         "tandem" => shaping::run::<B>(shaping::ShapingGame::Tandem, options),
-        "cleanup" => marl::run::<B>(aga_envs::EnvKind::Cleanup, options),
-        "harvest" => marl::run::<B>(aga_envs::EnvKind::Harvest, options),
-        other => Err(ExperimentError::BadOption(format!(
-            "unknown experiment `{other}` (expected one of: {})",
-            EXPERIMENTS
-                .iter()
-                .map(|(n, _)| *n)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))),
+        other => match other.parse::<aga_envs::EnvKind>() {
+            Ok(kind) => marl::run::<B>(kind, options),
+            Err(_) => Err(ExperimentError::BadOption(format!(
+                "unknown experiment `{other}` (expected one of: {})",
+                EXPERIMENTS
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        },
     }
 }
