@@ -18,7 +18,7 @@ use crate::training::{
     mean_band, open_run, read_curve, thread_pool, train_to_end, Resume, RunRecord, TrainingError,
 };
 use aga_envs::{EnvConfig, EnvKind};
-use aga_rl::{PolicyKind, RlMethod, TrainConfig, Trainer};
+use aga_rl::{PolicyKind, RlMethod, TrainConfig};
 use burn::tensor::backend::Backend;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
