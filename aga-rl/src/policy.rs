@@ -177,7 +177,13 @@ pub struct StackedLinear<B: Backend> {
 impl<B: Backend> StackedLinear<B> {
     /// `[agents, batch, inputs]` to `[agents, batch, outputs]`.
     pub fn forward(&self, x: Tensor<B, 3>) -> Tensor<B, 3> {
-        x.matmul(self.weight.val()) + self.bias.val()
+        // The bias as a rank-one product `1 · b` rather than a broadcast add: Flex adds a
+        // broadcast `[agents, 1, out]` element by element through a strided iterator (3.6% of
+        // an MLP update's profile), while the product and the equal-shape add take its fast
+        // paths (and the bias gradient `1ᵀ g` is a product too).
+        let [agents, rows, _] = x.dims();
+        let ones = Tensor::<B, 3>::ones([agents, rows, 1], &x.device());
+        x.matmul(self.weight.val()) + ones.matmul(self.bias.val())
     }
 }
 
