@@ -738,11 +738,13 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
     /// agent-major (`[agents, samples, …]`); minibatches are selected from it on the device.
     fn upload(&self, r: &Rollout<E>) -> Uploaded<B> {
         let (n, samples) = (self.agents, r.actions.len() / self.agents);
-        let per_agent = |pick: &dyn Fn(&(Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>)) -> &Vec<f32>| {
+        // Column `k` of every agent's (advantages, returns, collective advantages, collective
+        // returns).
+        let per_agent = |k: usize| {
             let data: Vec<f32> = r
                 .per_agent
                 .iter()
-                .flat_map(|a| pick(a).iter().copied())
+                .flat_map(|a| [&a.0, &a.1, &a.2, &a.3][k].iter().copied())
                 .collect();
             self.stacked::<AD<B>>(data, n, samples)
                 .reshape([n, samples])
@@ -784,10 +786,10 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
                 old_log_probs: self
                     .stacked::<AD<B>>(interleaved(&r.log_probs), n, samples)
                     .reshape([n, samples]),
-                advantages: per_agent(&|a| &a.0),
-                returns: per_agent(&|a| &a.1),
-                collective_advantages: per_agent(&|a| &a.2),
-                collective_returns: per_agent(&|a| &a.3),
+                advantages: per_agent(0),
+                returns: per_agent(1),
+                collective_advantages: per_agent(2),
+                collective_returns: per_agent(3),
                 old_values: self.stacked(values, n, samples),
                 masks: r
                     .masks
