@@ -364,6 +364,24 @@ fn bad_training_options_are_one_line_errors() {
         &["train", "--resume", "/no/such/run"],
         "/no/such/run/config.json",
     );
+    // One --threads check for every command that takes it.
+    for command in [
+        &[
+            "train",
+            "--env",
+            "harvest",
+            "--method",
+            "aga",
+            "--steps",
+            "10",
+            "--threads",
+            "0",
+        ][..],
+        &["env", "run", "--env", "harvest", "--threads", "0"][..],
+        &["experiment", "harvest", "--threads", "2000"][..],
+    ] {
+        fails(command, "--threads must be between 1 and 1024");
+    }
     std::fs::remove_dir_all(&dir).ok();
 }
 
