@@ -1,0 +1,223 @@
+//! Selfish-MMM2's units as data (ENVS.md, "Selfish-MMM2"; issue 18's first piece): SC2's
+//! values as SMAClite encodes them (`uoe-agents/smaclite@0d6abbe`, `smaclite/env/units/*.py`
+//! and the unit JSONs), the damage rule and who may target whom. The simulator, observations
+//! and rewards are still to be built; scenarios other than MMM2 are configurations of these
+//! stats, not code.
+
+use crate::EnvError;
+use serde::{Deserialize, Serialize};
+
+/// A Medivac's healing and energy (SMAClite's `heal`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HealStats {
+    /// Heal range (edge to edge, as weapon ranges).
+    pub range: f32,
+    /// Hit points restored per second of game time (9/16 per sub-step of 1/16 s).
+    pub hp_per_second: f32,
+    /// Hit points restored per unit of energy.
+    pub hp_per_energy: f32,
+    /// Energy needed to take a new target.
+    pub energy_to_start: f32,
+    /// Energy at the start of an episode.
+    pub energy_start: f32,
+    /// Most energy.
+    pub energy_max: f32,
+    /// Energy regained per second.
+    pub energy_per_second: f32,
+}
+
+/// One unit type's stats (a radius is half the size).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnitStats {
+    /// The type's name (`marine`, `marauder`, `medivac`, or a scenario's own).
+    pub name: String,
+    /// Hit points at the start.
+    pub max_hp: f32,
+    /// Armour, subtracted from every hit.
+    pub armour: f32,
+    /// Damage per attack (0 for a unit that does not attack).
+    pub damage: f32,
+    /// Extra damage against armoured targets.
+    pub bonus_vs_armoured: f32,
+    /// Seconds between attacks.
+    pub cooldown: f32,
+    /// Distance per second.
+    pub speed: f32,
+    /// Weapon range, edge to edge (range + both radii between centres).
+    pub range: f32,
+    /// Diameter.
+    pub size: f32,
+    /// Armoured (takes `bonus_vs_armoured`).
+    pub armoured: bool,
+    /// Flies (pushes and is pushed only by other air units; needs `hits_air` to be shot).
+    pub air: bool,
+    /// May attack air units.
+    pub hits_air: bool,
+    /// Healing, for a healer.
+    pub heal: Option<HealStats>,
+}
+
+impl UnitStats {
+    /// SC2's Marine: 45 HP, armour 0, 6 damage every 0.61 s, speed 3.15, range 5, size 0.75,
+    /// light, hits air.
+    pub fn marine() -> Self {
+        Self {
+            name: "marine".into(),
+            max_hp: 45.0,
+            armour: 0.0,
+            damage: 6.0,
+            bonus_vs_armoured: 0.0,
+            cooldown: 0.61,
+            speed: 3.15,
+            range: 5.0,
+            size: 0.75,
+            armoured: false,
+            air: false,
+            hits_air: true,
+            heal: None,
+        }
+    }
+
+    /// SC2's Marauder: 125 HP, armour 1, 10 damage (+10 vs armoured) every 1.07 s, speed 3.15,
+    /// range 6, size 1.125, armoured, ground targets only.
+    pub fn marauder() -> Self {
+        Self {
+            name: "marauder".into(),
+            max_hp: 125.0,
+            armour: 1.0,
+            damage: 10.0,
+            bonus_vs_armoured: 10.0,
+            cooldown: 1.07,
+            speed: 3.15,
+            range: 6.0,
+            size: 1.125,
+            armoured: true,
+            air: false,
+            hits_air: false,
+            heal: None,
+        }
+    }
+
+    /// SC2's Medivac: 150 HP, armour 1, speed 3.5, size 1.5, armoured, flies, no weapon; heals
+    /// 9/16 HP per sub-step within 4 for 1 energy per 3 HP, from 50 of 200 energy, +0.5625
+    /// energy/s, 5 energy to take a new target.
+    pub fn medivac() -> Self {
+        Self {
+            name: "medivac".into(),
+            max_hp: 150.0,
+            armour: 1.0,
+            damage: 0.0,
+            bonus_vs_armoured: 0.0,
+            cooldown: 0.0,
+            speed: 3.5,
+            range: 0.0,
+            size: 1.5,
+            armoured: true,
+            air: true,
+            hits_air: false,
+            heal: Some(HealStats {
+                range: 4.0,
+                hp_per_second: 9.0,
+                hp_per_energy: 3.0,
+                energy_to_start: 5.0,
+                energy_start: 50.0,
+                energy_max: 200.0,
+                energy_per_second: 0.5625,
+            }),
+        }
+    }
+
+    /// Half the size.
+    pub fn radius(&self) -> f32 {
+        self.size / 2.0
+    }
+
+    /// Whether this unit's weapon may hit `target` (a healer has none; ground-only weapons
+    /// cannot hit air).
+    pub fn can_attack(&self, target: &UnitStats) -> bool {
+        self.damage > 0.0 && (self.hits_air || !target.air)
+    }
+
+    /// Damage of one attack on `target` with `target_hp` left:
+    /// `max(0, min(damage + bonus − armour, target_hp))` (0 where it cannot attack).
+    pub fn damage_to(&self, target: &UnitStats, target_hp: f32) -> f32 {
+        if !self.can_attack(target) {
+            return 0.0;
+        }
+        let bonus = if target.armoured {
+            self.bonus_vs_armoured
+        } else {
+            0.0
+        };
+        (self.damage + bonus - target.armour)
+            .min(target_hp)
+            .max(0.0)
+    }
+
+    /// Check that every number is finite and in range (a config file's units).
+    pub fn validate(&self) -> Result<(), EnvError> {
+        let bad = |what: &str, v: f32| {
+            Err(EnvError::BadParameter(format!(
+                "unit `{}`: {what} must be finite and {}, got {v}",
+                self.name,
+                if what == "max_hp" || what == "size" {
+                    "positive"
+                } else {
+                    "non-negative"
+                }
+            )))
+        };
+        for (what, v) in [("max_hp", self.max_hp), ("size", self.size)] {
+            if !(v.is_finite() && v > 0.0) {
+                return bad(what, v);
+            }
+        }
+        for (what, v) in [
+            ("armour", self.armour),
+            ("damage", self.damage),
+            ("bonus_vs_armoured", self.bonus_vs_armoured),
+            ("cooldown", self.cooldown),
+            ("speed", self.speed),
+            ("range", self.range),
+        ] {
+            if !(v.is_finite() && v >= 0.0) {
+                return bad(what, v);
+            }
+        }
+        if let Some(h) = &self.heal {
+            for (what, v) in [
+                ("heal range", h.range),
+                ("hp_per_second", h.hp_per_second),
+                ("hp_per_energy", h.hp_per_energy),
+                ("energy_to_start", h.energy_to_start),
+                ("energy_start", h.energy_start),
+                ("energy_max", h.energy_max),
+                ("energy_per_second", h.energy_per_second),
+            ] {
+                if !(v.is_finite() && v >= 0.0) {
+                    return bad(what, v);
+                }
+            }
+            if h.hp_per_energy == 0.0 || h.energy_start > h.energy_max {
+                return Err(EnvError::BadParameter(format!(
+                    "unit `{}`: healing needs hp_per_energy > 0 and energy_start <= energy_max",
+                    self.name
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// MMM2's teams by unit type, in SMAC's ally order (Marauders 0–1, Marines 2–8, Medivac 9):
+/// the allies (learners) and the enemies (1 Medivac, 3 Marauders, 8 Marines, listed in the
+/// same type order).
+pub fn mmm2_teams() -> (Vec<UnitStats>, Vec<UnitStats>) {
+    let team = |marauders: usize, marines: usize| {
+        let mut units = vec![UnitStats::marauder(); marauders];
+        units.extend(vec![UnitStats::marine(); marines]);
+        units.push(UnitStats::medivac());
+        units
+    };
+    (team(2, 7), team(3, 8))
+}
