@@ -26,6 +26,7 @@ mod config;
 mod env;
 mod error;
 mod metrics;
+mod mmm2_rewards;
 mod mmm2_units;
 mod multi_agent;
 mod obs;
@@ -37,6 +38,7 @@ pub use config::{Action, EnvConfig, EnvKind, Regrowth, Zap, CLEANUP_MAP, HARVEST
 pub use env::{Agent, Cell, Counters, Env, Facing, StepResult};
 pub use error::EnvError;
 pub use metrics::{equality, EpisodeMetrics, EpisodeTracker};
+pub use mmm2_rewards::{resolve_hits, Hit, Ledger, SelfishWeights};
 pub use mmm2_units::{mmm2_teams, HealStats, UnitStats};
 pub use multi_agent::{
     ElementKind, EpisodeSummary, MultiAgentEnv, NamedMetrics, ObsElement, ObsSpec, StepOutcome,

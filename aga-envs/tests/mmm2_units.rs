@@ -76,3 +76,62 @@ fn units_round_trip_as_json_and_bad_values_are_errors() {
     medivac.heal.as_mut().unwrap().energy_start = 500.0;
     assert!(medivac.validate().is_err());
 }
+
+#[test]
+fn simultaneous_hits_split_overkill_and_share_kills() {
+    use aga_envs::{resolve_hits, Hit};
+    // Allies 0, 1 (Marines, 45 HP); enemies 2 (a Marine on 10 HP) and 3 (a Marauder).
+    let mut hp = vec![45.0, 45.0, 10.0, 125.0];
+    let hit = |shooter, target, damage| Hit {
+        shooter,
+        target,
+        damage,
+    };
+    let ledger = resolve_hits(
+        &mut hp,
+        &[
+            hit(0, 2, 6.0),
+            hit(1, 2, 6.0),
+            hit(3, 0, 10.0),
+            // Simultaneous: unit 2 fires in the sub-step it dies in.
+            hit(2, 1, 6.0),
+        ],
+    );
+    // 12 damage on 10 HP: each Marine dealt 5 and half a kill.
+    assert_eq!(hp, vec![35.0, 39.0, 0.0, 125.0]);
+    assert_eq!(ledger.dealt, vec![5.0, 5.0, 6.0, 10.0]);
+    assert_eq!(ledger.kills, vec![0.5, 0.5, 0.0, 0.0]);
+    assert_eq!(ledger.taken, vec![10.0, 6.0, 10.0, 0.0]);
+    assert_eq!(ledger.died, vec![false, false, true, false]);
+    // A dead unit takes nothing; one shooter hitting twice gets the whole kill; overkill in
+    // proportion 3 : 1.
+    let mut hp = vec![0.0, 8.0, 45.0];
+    let ledger = resolve_hits(&mut hp, &[hit(2, 0, 6.0), hit(2, 1, 6.0), hit(2, 1, 6.0)]);
+    assert_eq!(hp, vec![0.0, 0.0, 45.0]);
+    assert_eq!(ledger.dealt, vec![0.0, 0.0, 8.0]);
+    assert_eq!(ledger.kills, vec![0.0, 0.0, 1.0]);
+    let mut hp = vec![45.0, 45.0, 4.0];
+    let ledger = resolve_hits(&mut hp, &[hit(0, 2, 9.0), hit(1, 2, 3.0)]);
+    assert_eq!(ledger.dealt, vec![3.0, 1.0, 0.0]);
+    assert_eq!(ledger.kills, vec![0.5, 0.5, 0.0]);
+}
+
+#[test]
+fn the_selfish_reward_is_envs_mds_formula() {
+    use aga_envs::SelfishWeights;
+    let w = SelfishWeights::default();
+    // dealt 5, half a kill, took 10: (5 + 10·0.5 − 0.5·10) / 60.25.
+    let r = w.reward(5.0, 0.5, 0.0, 10.0, false, false, 10);
+    assert!((r - 5.0 / 60.25).abs() < 1e-7, "{r}");
+    // A Medivac that healed 9 and died after taking 150: (9 − 0.5·(150 + 10)) / 60.25.
+    let r = w.reward(0.0, 0.0, 9.0, 150.0, true, false, 10);
+    assert!((r - (9.0 - 80.0) / 60.25).abs() < 1e-6, "{r}");
+    // The optional win share: 200 over 10 allies.
+    let with_win = SelfishWeights {
+        win_share: Some(200.0),
+        ..SelfishWeights::default()
+    };
+    let r = with_win.reward(0.0, 0.0, 0.0, 0.0, false, true, 10);
+    assert!((r - 20.0 / 60.25).abs() < 1e-7, "{r}");
+    assert_eq!(w.reward(0.0, 0.0, 0.0, 0.0, false, true, 10), 0.0);
+}
