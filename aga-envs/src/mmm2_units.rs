@@ -221,3 +221,31 @@ pub fn mmm2_teams() -> (Vec<UnitStats>, Vec<UnitStats>) {
     };
     (team(2, 7), team(3, 8))
 }
+
+/// Sizes of SMAC's per-agent observation, global state and action set for a battle of `allies`
+/// learners against `enemies` with `unit_types` type one-hot channels (ENVS.md: MMM2 gives 176,
+/// 322 and 18).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SmacSizes {
+    /// Observation floats: 4 move flags; per enemy `[available, dist, dx, dy, hp, types…]`;
+    /// per other ally `[visible, dist, dx, dy, hp, types…]`; own `[hp, types…]`.
+    pub obs: usize,
+    /// State floats: per ally `[hp, energy or cooldown, x, y, types…]`; per enemy `[hp, x, y,
+    /// types…]`; then every ally's last action one-hot.
+    pub state: usize,
+    /// Actions: no-op, stop, 4 moves, one attack per enemy (SMAC's `6 + n_enemies`; a
+    /// Medivac's slot `j` heals ally `j`).
+    pub actions: usize,
+}
+
+impl SmacSizes {
+    /// The sizes for `allies` against `enemies` with `unit_types` types.
+    pub fn new(allies: usize, enemies: usize, unit_types: usize) -> Self {
+        let actions = 6 + enemies;
+        Self {
+            obs: 4 + enemies * (5 + unit_types) + (allies - 1) * (5 + unit_types) + 1 + unit_types,
+            state: allies * (4 + unit_types) + enemies * (3 + unit_types) + allies * actions,
+            actions,
+        }
+    }
+}

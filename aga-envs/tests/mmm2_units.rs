@@ -135,3 +135,20 @@ fn the_selfish_reward_is_envs_mds_formula() {
     assert!((r - 20.0 / 60.25).abs() < 1e-7, "{r}");
     assert_eq!(w.reward(0.0, 0.0, 0.0, 0.0, false, true, 10), 0.0);
 }
+
+#[test]
+fn smac_layout_sizes_are_mmm2s() {
+    use aga_envs::SmacSizes;
+    // ENVS.md / SMAC: MMM2 (10 allies, 12 enemies, 3 unit types) has a 176-float observation,
+    // a 322-float state and 18 actions.
+    let (allies, enemies) = mmm2_teams();
+    let sizes = SmacSizes::new(allies.len(), enemies.len(), 3);
+    assert_eq!(
+        sizes,
+        SmacSizes {
+            obs: 176,
+            state: 322,
+            actions: 18
+        }
+    );
+}
