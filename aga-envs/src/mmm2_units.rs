@@ -243,7 +243,7 @@ impl SmacSizes {
     pub fn new(allies: usize, enemies: usize, unit_types: usize) -> Self {
         let actions = 6 + enemies;
         Self {
-            obs: 4 + enemies * (5 + unit_types) + (allies - 1) * (5 + unit_types) + 1 + unit_types,
+            obs: 4 + (enemies + allies.saturating_sub(1)) * (5 + unit_types) + 1 + unit_types,
             state: allies * (4 + unit_types) + enemies * (3 + unit_types) + allies * actions,
             actions,
         }
