@@ -39,7 +39,7 @@ pub use env::{Agent, Cell, Counters, Env, Facing, StepResult};
 pub use error::EnvError;
 pub use metrics::{equality, EpisodeMetrics, EpisodeTracker};
 pub use mmm2_rewards::{resolve_hits, Hit, Ledger, SelfishWeights};
-pub use mmm2_units::{mmm2_teams, HealStats, SmacSizes, UnitStats};
+pub use mmm2_units::{mmm2_teams, HealStats, HealTick, HealerState, SmacSizes, UnitStats};
 pub use multi_agent::{
     ElementKind, EpisodeSummary, MultiAgentEnv, NamedMetrics, ObsElement, ObsSpec, StepOutcome,
 };

@@ -249,3 +249,74 @@ impl SmacSizes {
         }
     }
 }
+
+/// A healer's energy bookkeeping between ticks, as SMAClite's `Unit.heal` and `game_step`
+/// (`uoe-agents/smaclite@0d6abbe`, `smaclite/env/units/unit.py`): energy buys healing in
+/// blocks of one energy (`hp_per_energy` HP) when the bank runs short.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct HealerState {
+    /// Energy left.
+    pub energy: f32,
+    /// Healing bought and not yet given.
+    pub healing_available: f32,
+}
+
+/// What one heal tick did.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HealTick {
+    /// Hit points given to the target.
+    pub healed: f32,
+    /// Whether the healer keeps its target (it drops one that is at full HP, or a new one it
+    /// has too little energy to take).
+    pub keep_target: bool,
+}
+
+impl HealerState {
+    /// At the start of an episode.
+    pub fn new(heal: &HealStats) -> Self {
+        Self {
+            energy: heal.energy_start,
+            healing_available: 0.0,
+        }
+    }
+
+    /// Energy regained over one tick of `tick` seconds, up to the maximum (before the tick's
+    /// command, as SMAClite's `game_step`).
+    pub fn regenerate(&mut self, heal: &HealStats, tick: f32) {
+        if self.energy < heal.energy_max {
+            self.energy = (self.energy + heal.energy_per_second * tick).min(heal.energy_max);
+        }
+    }
+
+    /// One tick of healing a target with `hp` of `max_hp`; `new_target` when the target differs
+    /// from the previous tick's. A new target needs `energy_to_start` energy; a target at full
+    /// HP is dropped. Otherwise the target gets `min(missing, hp_per_second · tick)`, buying one
+    /// energy's worth (or what energy is left) when the bank holds less.
+    pub fn heal(
+        &mut self,
+        heal: &HealStats,
+        new_target: bool,
+        hp: f32,
+        max_hp: f32,
+        tick: f32,
+    ) -> HealTick {
+        if (new_target && self.energy < heal.energy_to_start) || hp >= max_hp {
+            return HealTick {
+                healed: 0.0,
+                keep_target: false,
+            };
+        }
+        let desired = (max_hp - hp).min(heal.hp_per_second * tick);
+        if self.healing_available < desired {
+            let spent = self.energy.min(1.0);
+            self.energy -= spent;
+            self.healing_available += spent * heal.hp_per_energy;
+        }
+        let healed = desired.min(self.healing_available);
+        self.healing_available -= healed;
+        HealTick {
+            healed,
+            keep_target: true,
+        }
+    }
+}

@@ -152,3 +152,58 @@ fn smac_layout_sizes_are_mmm2s() {
         }
     );
 }
+
+/// SMAClite's `heal`, traced by hand: 9/16 HP per tick, one energy buys 3 HP when the bank is
+/// short, a new target needs 5 energy, a full target is dropped.
+#[test]
+fn healing_follows_smaclites_bookkeeping() {
+    use aga_envs::HealerState;
+    let tick = 1.0 / 16.0;
+    let stats = UnitStats::medivac().heal.unwrap();
+    let mut medivac = HealerState::new(&stats);
+    assert_eq!(medivac.energy, 50.0);
+    // A Marine at 40 of 45: ticks give 0.5625 eight times, then the last 0.5; energy is spent
+    // twice (before ticks 1 and 6): 5 HP cost 2 energy, and 1 HP of bought healing is left.
+    let mut hp = 40.0;
+    let mut given = Vec::new();
+    for t in 0..9 {
+        let out = medivac.heal(&stats, t == 0, hp, 45.0, tick);
+        assert!(out.keep_target);
+        hp += out.healed;
+        given.push(out.healed);
+    }
+    let mut expected = vec![0.5625; 8];
+    expected.push(0.5);
+    assert_eq!(given, expected);
+    assert_eq!(hp, 45.0);
+    assert_eq!(medivac.energy, 48.0);
+    assert_eq!(medivac.healing_available, 1.0);
+    // Full: dropped, nothing given.
+    let out = medivac.heal(&stats, false, 45.0, 45.0, tick);
+    assert_eq!((out.healed, out.keep_target), (0.0, false));
+    // A new target with 4 energy is refused; the same target with 0.5 energy and an empty bank
+    // buys 1.5 HP with it.
+    let mut low = HealerState {
+        energy: 4.0,
+        healing_available: 0.0,
+    };
+    assert!(!low.heal(&stats, true, 10.0, 45.0, tick).keep_target);
+    low.energy = 0.5;
+    let out = low.heal(&stats, false, 10.0, 45.0, tick);
+    assert_eq!(
+        (out.healed, low.energy, low.healing_available),
+        (0.5625, 0.0, 0.9375)
+    );
+    // Energy comes back at 0.5625 per second, up to 200.
+    let mut full = HealerState {
+        energy: 199.99,
+        healing_available: 0.0,
+    };
+    full.regenerate(&stats, tick);
+    assert_eq!(full.energy, 200.0);
+    let mut some = HealerState::new(&stats);
+    for _ in 0..16 {
+        some.regenerate(&stats, tick);
+    }
+    assert!((some.energy - 50.5625).abs() < 1e-5, "{}", some.energy);
+}
