@@ -132,6 +132,19 @@ impl UnitStats {
         self.size / 2.0
     }
 
+    /// Whether a unit of this type at `pos` has `target` at `target_pos` within its weapon (or
+    /// heal) range, edge to edge: centre distance ≤ range + both radii (SMAClite's
+    /// `has_within_attack_range`, inclusive).
+    pub fn reaches(&self, pos: [f32; 2], target: &UnitStats, target_pos: [f32; 2]) -> bool {
+        let range = match &self.heal {
+            Some(h) => h.range,
+            None => self.range,
+        } + self.radius()
+            + target.radius();
+        let (dx, dy) = (pos[0] - target_pos[0], pos[1] - target_pos[1]);
+        dx * dx + dy * dy <= range * range
+    }
+
     /// Whether this unit's weapon may hit `target` (a healer has none; ground-only weapons
     /// cannot hit air).
     pub fn can_attack(&self, target: &UnitStats) -> bool {

@@ -207,3 +207,22 @@ fn healing_follows_smaclites_bookkeeping() {
     }
     assert!((some.energy - 50.5625).abs() < 1e-5, "{}", some.energy);
 }
+
+#[test]
+fn ranges_are_edge_to_edge_and_inclusive() {
+    let (marine, marauder, medivac) = (
+        UnitStats::marine(),
+        UnitStats::marauder(),
+        UnitStats::medivac(),
+    );
+    // Marine on Marine: 5 + 0.375 + 0.375 = 5.75 between centres.
+    assert!(marine.reaches([0.0, 0.0], &marine, [5.75, 0.0]));
+    assert!(!marine.reaches([0.0, 0.0], &marine, [5.76, 0.0]));
+    // Marauder on Marine: 6 + 0.5625 + 0.375 = 6.9375, along a diagonal (3-4-5 scaled).
+    let d = 6.9375f32;
+    assert!(marauder.reaches([1.0, 1.0], &marine, [1.0 + 0.6 * d, 1.0 + 0.8 * d - 1e-4]));
+    assert!(!marauder.reaches([1.0, 1.0], &marine, [1.0 + 0.6 * d, 1.0 + 0.8 * d + 1e-3]));
+    // The Medivac heals within 4 + 0.75 + 0.375.
+    assert!(medivac.reaches([0.0, 0.0], &marine, [0.0, 5.125]));
+    assert!(!medivac.reaches([0.0, 0.0], &marine, [0.0, 5.13]));
+}
