@@ -74,6 +74,22 @@ impl ParamLayout {
         start..start + self.player_dim(player)
     }
 
+    /// Check that every tensor of player `player` leads with `agents` (the agent axis of a
+    /// module that stacks agents, see [`crate::ModuleLosses::stacked_agents`]).
+    pub fn check_stacked(&self, player: usize, agents: usize) -> Result<(), GameError> {
+        match self.shapes[player]
+            .iter()
+            .find(|shape| shape.first() != Some(&agents))
+        {
+            Some(shape) => Err(GameError::NotStacked {
+                player,
+                agents,
+                shape: shape.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// The flat ranges of agent `agent`'s slices when player `player`'s module stacks
     /// `agents` agents along the leading dimension of every tensor (see
     /// [`crate::ModuleLosses::stacked_agents`]): one range per tensor, in layout order.
@@ -92,20 +108,13 @@ impl ParamLayout {
                 shape: vec![agent],
             });
         }
+        self.check_stacked(player, agents)?;
         let mut offset = self.block(player).start;
         let mut ranges = Vec::with_capacity(self.shapes[player].len());
         for shape in &self.shapes[player] {
-            let numel: usize = shape.iter().product();
-            if shape.first() != Some(&agents) {
-                return Err(GameError::NotStacked {
-                    player,
-                    agents,
-                    shape: shape.clone(),
-                });
-            }
-            let per_agent = numel / agents;
+            let per_agent = shape.iter().product::<usize>() / agents;
             ranges.push(offset + agent * per_agent..offset + (agent + 1) * per_agent);
-            offset += numel;
+            offset += per_agent * agents;
         }
         Ok(ranges)
     }

@@ -281,23 +281,22 @@ impl<O> GameOptimizer<O> {
             (losses, xi, oracle.computed_xi_c().cloned())
         };
         let layout = engine.layout();
-        // Each agent's slice of ξ̃ as rows: one row per agent of every tensor of a player
-        // (a player is one agent unless its module stacks several).
+        // Each agent's slice of ξ̃ as rows: a player's whole block as one row (one agent), or
+        // one row per agent of every tensor of a module that stacks `k` agents.
         let n = layout.num_players();
         let mut rows: Vec<Vec<Tensor<B, 2>>> = Vec::with_capacity(n);
         for player in 0..n {
-            let mut offset = layout.block(player).start;
+            let block = layout.block(player);
+            if k == 1 {
+                let len = block.len();
+                rows.push(vec![d.value.0.clone().slice(block).reshape([1, len])]);
+                continue;
+            }
+            layout.check_stacked(player, k)?;
+            let mut offset = block.start;
             let mut player_rows = Vec::with_capacity(layout.shapes(player).len());
             for shape in layout.shapes(player) {
                 let numel: usize = shape.iter().product();
-                if k > 1 && shape.first() != Some(&k) {
-                    return Err(GameError::NotStacked {
-                        player,
-                        agents: k,
-                        shape: shape.clone(),
-                    }
-                    .into());
-                }
                 let slice = d.value.0.clone().slice(offset..offset + numel);
                 player_rows.push(slice.reshape([k, numel / k]));
                 offset += numel;

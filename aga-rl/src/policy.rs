@@ -282,17 +282,11 @@ impl<B: Backend> Actors<B> {
     /// 0.01 and its bias is zero, so that the first policy is close to uniform (as CleanRL's
     /// orthogonal initialisation with gain 0.01 intends).
     pub fn new(shape: NetShape, device: &B::Device, seeds: &[u64]) -> Self {
-        let mut layers = torso_layers(shape);
-        layers.push(Layer::dense(HIDDEN, shape.outputs));
-        let mut drawn = draw(&layers, seeds);
-        let (w, b) = drawn.last_mut().expect("a head");
-        w.iter_mut().for_each(|x| *x *= 0.01);
-        b.iter_mut().for_each(|x| *x = 0.0);
-        let (torso, mut rest) = build(shape, &layers, drawn, seeds.len(), device);
-        Self {
-            torso,
-            logits: rest.pop().expect("a head"),
-        }
+        let (torso, logits) = torso_and_head(shape, device, seeds, |w, b| {
+            w.iter_mut().for_each(|x| *x *= 0.01);
+            b.iter_mut().for_each(|x| *x = 0.0);
+        });
+        Self { torso, logits }
     }
 
     /// Agents in the stack.
@@ -335,14 +329,8 @@ impl<B: Backend> Critics<B> {
             outputs: 2,
             ..shape
         };
-        let mut layers = torso_layers(shape);
-        layers.push(Layer::dense(HIDDEN, 2));
-        let drawn = draw(&layers, seeds);
-        let (torso, mut rest) = build(shape, &layers, drawn, seeds.len(), device);
-        Self {
-            torso,
-            values: rest.pop().expect("a head"),
-        }
+        let (torso, values) = torso_and_head(shape, device, seeds, |_, _| {});
+        Self { torso, values }
     }
 
     /// Agents in the stack.
@@ -418,6 +406,24 @@ fn draw(layers: &[Layer], seeds: &[u64]) -> Vec<(Vec<f32>, Vec<f32>)> {
         }
     }
     drawn
+}
+
+/// A stack's torso and its head (a dense layer `HIDDEN → shape.outputs`), drawn from `seeds`
+/// ([`draw`]); `adjust_head` may change the head's drawn weights and bias before they become
+/// parameters.
+fn torso_and_head<B: Backend>(
+    shape: NetShape,
+    device: &B::Device,
+    seeds: &[u64],
+    adjust_head: impl FnOnce(&mut [f32], &mut [f32]),
+) -> (StackedTorso<B>, StackedLinear<B>) {
+    let mut layers = torso_layers(shape);
+    layers.push(Layer::dense(HIDDEN, shape.outputs));
+    let mut drawn = draw(&layers, seeds);
+    let (w, b) = drawn.last_mut().expect("a head");
+    adjust_head(w, b);
+    let (torso, mut heads) = build(shape, &layers, drawn, seeds.len(), device);
+    (torso, heads.pop().expect("a head"))
 }
 
 /// The torso and the remaining dense layers (the heads) from drawn values.

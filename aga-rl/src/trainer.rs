@@ -1089,23 +1089,6 @@ struct Uploaded<B: Backend> {
     central: Option<Minibatch<AD<B>>>,
 }
 
-impl<B: Backend> Minibatch<B> {
-    /// The samples `rows` (indices along the sample axis) of every agent.
-    fn select(&self, rows: &Tensor<B, 1, Int>) -> Self {
-        Self {
-            obs: self.obs.clone().select(1, rows.clone()),
-            actions: self.actions.clone().select(1, rows.clone()),
-            old_log_probs: self.old_log_probs.clone().select(1, rows.clone()),
-            advantages: self.advantages.clone().select(1, rows.clone()),
-            collective_advantages: self.collective_advantages.clone().select(1, rows.clone()),
-            returns: self.returns.clone().select(1, rows.clone()),
-            collective_returns: self.collective_returns.clone().select(1, rows.clone()),
-            old_values: self.old_values.clone().select(1, rows.clone()),
-            masks: self.masks.clone().map(|m| m.select(1, rows.clone())),
-        }
-    }
-}
-
 /// What a rollout gathers step by step.
 struct RolloutBuffers<E: MultiAgentEnv> {
     obs: Vec<E::Obs>,
