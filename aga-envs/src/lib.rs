@@ -26,6 +26,9 @@ mod config;
 mod env;
 mod error;
 mod metrics;
+mod mmm2;
+mod mmm2_config;
+mod mmm2_metrics;
 mod mmm2_rewards;
 mod mmm2_units;
 mod multi_agent;
@@ -38,6 +41,9 @@ pub use config::{Action, EnvConfig, EnvKind, Regrowth, Zap, CLEANUP_MAP, HARVEST
 pub use env::{Agent, Cell, Counters, Env, Facing, StepResult};
 pub use error::EnvError;
 pub use metrics::{equality, EpisodeMetrics, EpisodeTracker};
+pub use mmm2::{actions as mmm2_actions, BattleEnd, Mmm2, StepLedger};
+pub use mmm2_config::{BattleConfig, EnemyAi, Squad};
+pub use mmm2_metrics::BattleMetrics;
 pub use mmm2_rewards::{resolve_hits, Hit, Ledger, SelfishWeights};
 pub use mmm2_units::{mmm2_teams, HealStats, HealTick, HealerState, SmacSizes, UnitStats};
 pub use multi_agent::{
