@@ -650,7 +650,7 @@ impl Mmm2 {
         }
         // Cooldowns.
         for u in 0..n {
-            if self.hp[u] > 0.0 && self.fire[u] == NONE {
+            if self.hp[u] > 0.0 {
                 self.cooldown[u] = (self.cooldown[u] - tick).max(0.0);
             }
         }
@@ -1032,5 +1032,57 @@ impl MultiAgentEnv for Mmm2 {
 
     fn compatible(&self, other: &Self) -> bool {
         self.config == other.config
+    }
+}
+
+/// A scripted policy for a battle's allies.
+#[derive(Debug, Clone)]
+pub enum BattlePolicy {
+    /// Uniformly random among each ally's available actions.
+    Random(Box<StdRng>),
+    /// The enemies' script playing the allies ([`Mmm2::heuristic_actions`]).
+    Heuristic,
+    /// Every alive ally stops (the dead take the no-op).
+    Stop,
+}
+
+impl BattlePolicy {
+    /// The policy called `name` (`random`, `heuristic`, `stop`), seeded.
+    pub fn by_name(name: &str, seed: u64) -> Result<Self, EnvError> {
+        match name {
+            "random" => Ok(Self::Random(Box::new(StdRng::seed_from_u64(seed ^ 0x5EED)))),
+            "heuristic" => Ok(Self::Heuristic),
+            "stop" => Ok(Self::Stop),
+            other => Err(EnvError::BadParameter(format!(
+                "unknown battle policy `{other}` (expected one of: random, heuristic, stop)"
+            ))),
+        }
+    }
+
+    /// One available action per ally for the battle's current state.
+    pub fn act(&mut self, env: &Mmm2, out: &mut [u8]) {
+        match self {
+            Self::Heuristic => env.heuristic_actions(out),
+            Self::Stop => {
+                for (agent, a) in out.iter_mut().enumerate().take(env.num_allies()) {
+                    *a = if env.alive(agent) {
+                        actions::STOP
+                    } else {
+                        actions::NO_OP
+                    };
+                }
+            }
+            Self::Random(rng) => {
+                let n = env.num_actions() as u8;
+                for (agent, a) in out.iter_mut().enumerate().take(env.num_allies()) {
+                    let count = (0..n).filter(|&x| env.available(agent, x)).count();
+                    let pick = rng.gen_range(0..count);
+                    *a = (0..n)
+                        .filter(|&x| env.available(agent, x))
+                        .nth(pick)
+                        .expect("every unit has an available action");
+                }
+            }
+        }
     }
 }
