@@ -2,7 +2,7 @@
 //! the reinforcement-learning experiments: a run's folder holds `config.json` ([`RunRecord`]),
 //! `metrics.csv` (one row per update, [`metrics_header`]), `checkpoint/` and `eval.json`.
 
-use aga_envs::EnvConfig;
+use aga_envs::{BattleConfig, EnvConfig, EpisodeSummary, Mmm2, MultiAgentEnv, Ssd};
 use aga_rl::{RlError, TrainConfig, Trainer, UpdateMetrics};
 use burn::tensor::backend::Backend;
 use serde::{Deserialize, Serialize};
@@ -33,13 +33,63 @@ fn file_error(path: &Path, e: impl std::fmt::Display) -> TrainingError {
     }
 }
 
+/// The environment a run trains on: a sequential social dilemma (Cleanup, Harvest) or a
+/// battle (Selfish-MMM2 and the other [`BattleConfig`] presets). In `config.json` it is the
+/// configuration itself; which one it is follows from its fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum RunEnv {
+    /// Cleanup or Harvest.
+    Ssd(EnvConfig),
+    /// A battle.
+    Battle(BattleConfig),
+}
+
+impl RunEnv {
+    /// The environment's name (`harvest`, `cleanup`, `mmm2`, …).
+    pub fn name(&self) -> String {
+        match self {
+            RunEnv::Ssd(c) => c.kind.name().to_string(),
+            RunEnv::Battle(c) => c.name.clone(),
+        }
+    }
+
+    /// The learners.
+    pub fn agents(&self) -> usize {
+        match self {
+            RunEnv::Ssd(c) => c.agents,
+            RunEnv::Battle(c) => c.num_allies(),
+        }
+    }
+
+    /// The dilemma's configuration, for what only Cleanup and Harvest have (rendering).
+    pub fn ssd(&self) -> Option<&EnvConfig> {
+        match self {
+            RunEnv::Ssd(c) => Some(c),
+            RunEnv::Battle(_) => None,
+        }
+    }
+}
+
+impl From<EnvConfig> for RunEnv {
+    fn from(c: EnvConfig) -> Self {
+        RunEnv::Ssd(c)
+    }
+}
+
+impl From<BattleConfig> for RunEnv {
+    fn from(c: BattleConfig) -> Self {
+        RunEnv::Battle(c)
+    }
+}
+
 /// What `DIR/config.json` holds: everything the run was made from.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunRecord {
     /// The training configuration (method, λ, PPO, policy, steps, seed).
     pub train: TrainConfig,
     /// The environment.
-    pub env: EnvConfig,
+    pub env: RunEnv,
     /// The backend it ran on.
     pub backend: String,
     /// Its float precision.
@@ -59,14 +109,14 @@ impl RunRecord {
     }
 
     /// A record of this build's versions.
-    pub fn new(train: TrainConfig, env: EnvConfig, backend: &str, dtype: &str) -> Self {
+    pub fn new(train: TrainConfig, env: impl Into<RunEnv>, backend: &str, dtype: &str) -> Self {
         let versions = [("aga", env!("CARGO_PKG_VERSION")), ("burn", "0.21.0")]
             .into_iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Self {
             train,
-            env,
+            env: env.into(),
             backend: backend.to_string(),
             dtype: dtype.to_string(),
             versions,
@@ -98,51 +148,59 @@ impl RunRecord {
     }
 }
 
-/// The columns of `metrics.csv` for `agents` agents.
-pub fn metrics_header(agents: usize) -> Vec<String> {
-    let mut h: Vec<String> = [
-        "update",
-        "env_steps",
-        "lr",
-        "reward_per_step",
-        "episodes_ended",
-        "collective_return",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    h.extend((0..agents).map(|i| format!("return_agent_{i}")));
-    h.extend(
-        [
-            "equality",
-            "sustainability",
-            "peace",
-            "apples_eaten",
-            "waste_cleaned",
-            "beams_fired",
-            "lambda",
-            "xi_norm",
-            "xi_c_norm",
-            "cos_xi_xi_c",
-            "positive_alignment",
-            "policy_loss",
-            "value_loss",
-            "approx_kl",
-            "clip_fraction",
-            "entropy",
-            "explained_variance",
-            "explained_variance_collective",
-            "seconds",
-            "env_steps_per_second",
-        ]
+/// The columns of `metrics.csv` before and after the episode's: the update, then (after the
+/// environment's episode metrics, [`EpisodeSummary::named`]) the rule's and PPO's diagnostics.
+const LEADING: [&str; 5] = [
+    "update",
+    "env_steps",
+    "lr",
+    "reward_per_step",
+    "episodes_ended",
+];
+const TRAILING: [&str; 14] = [
+    "lambda",
+    "xi_norm",
+    "xi_c_norm",
+    "cos_xi_xi_c",
+    "positive_alignment",
+    "policy_loss",
+    "value_loss",
+    "approx_kl",
+    "clip_fraction",
+    "entropy",
+    "explained_variance",
+    "explained_variance_collective",
+    "seconds",
+    "env_steps_per_second",
+];
+
+/// The columns of `metrics.csv` for an environment whose episode metrics are named
+/// `episode_columns` (e.g. `collective_return`, `return_agent_0`, …, `equality`, and the
+/// environment's own: apples eaten for Harvest, `win_rate` for a battle).
+pub fn metrics_header(episode_columns: &[String]) -> Vec<String> {
+    LEADING
         .iter()
-        .map(|s| s.to_string()),
-    );
-    h
+        .map(|s| s.to_string())
+        .chain(episode_columns.iter().cloned())
+        .chain(TRAILING.iter().map(|s| s.to_string()))
+        .collect()
 }
 
-/// One row of `metrics.csv`; missing values (no episode ended yet, no `λ`) are empty.
-pub fn metrics_row(m: &UpdateMetrics, agents: usize) -> Vec<String> {
+/// The episode columns of environment `env` (its metrics' names, in order).
+pub fn episode_columns<E: MultiAgentEnv>(env: &E) -> Vec<String> {
+    env.episode_metrics()
+        .named()
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect()
+}
+
+/// One row of `metrics.csv` under `episode_columns`; missing values (no episode ended yet, no
+/// `λ`) are empty.
+pub fn metrics_row<M: EpisodeSummary>(
+    m: &UpdateMetrics<M>,
+    episode_columns: &[String],
+) -> Vec<String> {
     let num = |x: f64| {
         if x.is_finite() {
             format!("{x}")
@@ -159,21 +217,15 @@ pub fn metrics_row(m: &UpdateMetrics, agents: usize) -> Vec<String> {
     ];
     match &m.episode {
         Some(e) => {
-            row.push(num(e.collective_return));
-            row.extend(e.returns.iter().map(|&r| num(r)));
-            row.extend(
-                [
-                    e.equality,
-                    e.sustainability,
-                    e.peace,
-                    e.apples_eaten,
-                    e.waste_cleaned,
-                    e.beams_fired,
-                ]
-                .map(num),
-            );
+            let named = e.named();
+            row.extend(episode_columns.iter().map(|c| {
+                named
+                    .iter()
+                    .find(|(name, _)| name == c)
+                    .map_or(String::new(), |&(_, v)| num(v))
+            }));
         }
-        None => row.extend(std::iter::repeat_n(String::new(), 1 + agents + 6)),
+        None => row.extend(std::iter::repeat_n(String::new(), episode_columns.len())),
     }
     let r = &m.rule;
     row.extend(
@@ -202,7 +254,7 @@ pub fn metrics_row(m: &UpdateMetrics, agents: usize) -> Vec<String> {
 pub struct MetricsFile {
     path: PathBuf,
     writer: csv::Writer<std::fs::File>,
-    agents: usize,
+    columns: Vec<String>,
 }
 
 impl MetricsFile {
@@ -211,7 +263,7 @@ impl MetricsFile {
     /// checkpoint are redone.
     pub fn open(
         path: &Path,
-        agents: usize,
+        episode_columns: Vec<String>,
         keep_updates: Option<u64>,
     ) -> Result<Self, TrainingError> {
         let mut kept: Vec<csv::StringRecord> = Vec::new();
@@ -230,7 +282,7 @@ impl MetricsFile {
         }
         let mut writer = csv::Writer::from_path(path).map_err(|e| file_error(path, e))?;
         writer
-            .write_record(metrics_header(agents))
+            .write_record(metrics_header(&episode_columns))
             .map_err(|e| file_error(path, e))?;
         for record in &kept {
             writer
@@ -241,15 +293,15 @@ impl MetricsFile {
         Ok(Self {
             path: path.to_path_buf(),
             writer,
-            agents,
+            columns: episode_columns,
         })
     }
 
     /// Append one update's row (flushed, so that a stopped run keeps it).
-    pub fn write(&mut self, m: &UpdateMetrics) -> Result<(), TrainingError> {
+    pub fn write<M: EpisodeSummary>(&mut self, m: &UpdateMetrics<M>) -> Result<(), TrainingError> {
         let path = &self.path;
         self.writer
-            .write_record(metrics_row(m, self.agents))
+            .write_record(metrics_row(m, &self.columns))
             .map_err(|e| file_error(path, e))?;
         self.writer.flush().map_err(|e| file_error(path, e))
     }
@@ -269,26 +321,28 @@ pub enum Resume {
     IfSame,
 }
 
-/// The one "load or create" of every command that trains: the trainer of `record` (continued
-/// from `dir/checkpoint` as `resume` says, else fresh), with `dir/config.json` written and
-/// `dir/metrics.csv` open (appended to after the checkpoint's updates when continued). Train
-/// it with [`train_to_end`].
-pub fn open_run<B: Backend>(
+/// The one "load or create" of every command that trains: the trainer of `record` on `env`
+/// (continued from `dir/checkpoint` as `resume` says, else fresh), with `dir/config.json`
+/// written and `dir/metrics.csv` open (appended to after the checkpoint's updates when
+/// continued). Train it with [`train_to_end`].
+pub fn open_run_with<B: Backend, E: MultiAgentEnv>(
     record: &RunRecord,
+    env: E,
     dir: &Path,
     resume: Resume,
     device: B::Device,
-) -> Result<(Trainer<B>, MetricsFile), TrainingError> {
+) -> Result<(Trainer<B, E>, MetricsFile), TrainingError> {
     let checkpoint = dir.join("checkpoint");
+    let columns = episode_columns(&env);
     let load = || {
-        Trainer::<B>::load(
+        Trainer::<B, E>::load_with_env(
             record.train.clone(),
-            record.env.clone(),
+            env.clone(),
             device.clone(),
             &checkpoint,
         )
     };
-    let fresh = || Trainer::<B>::new(record.train.clone(), record.env.clone(), device.clone());
+    let fresh = || Trainer::<B, E>::with_env(record.train.clone(), env.clone(), device.clone());
     let trainer = match resume {
         Resume::Never => fresh()?,
         Resume::Always => load()?,
@@ -307,10 +361,39 @@ pub fn open_run<B: Backend>(
     let continued = resume == Resume::Always || trainer.updates() > 0;
     let metrics = MetricsFile::open(
         &dir.join("metrics.csv"),
-        record.env.agents,
+        columns,
         continued.then(|| trainer.updates()),
     )?;
     Ok((trainer, metrics))
+}
+
+/// [`open_run_with`] for a run on Cleanup or Harvest (the observation follows the policy).
+pub fn open_run<B: Backend>(
+    record: &RunRecord,
+    dir: &Path,
+    resume: Resume,
+    device: B::Device,
+) -> Result<(Trainer<B>, MetricsFile), TrainingError> {
+    let config = record
+        .env
+        .ssd()
+        .ok_or_else(|| file_error(&dir.join("config.json"), "not a Cleanup or Harvest run"))?;
+    let env = Ssd::new(config.clone(), record.train.policy.obs_kind()).map_err(RlError::from)?;
+    open_run_with(record, env, dir, resume, device)
+}
+
+/// [`open_run_with`] for a battle.
+pub fn open_battle_run<B: Backend>(
+    record: &RunRecord,
+    dir: &Path,
+    resume: Resume,
+    device: B::Device,
+) -> Result<(Trainer<B, Mmm2>, MetricsFile), TrainingError> {
+    let RunEnv::Battle(config) = &record.env else {
+        return Err(file_error(&dir.join("config.json"), "not a battle run"));
+    };
+    let env = Mmm2::new(config.clone()).map_err(RlError::from)?;
+    open_run_with(record, env, dir, resume, device)
 }
 
 /// Worker threads when none are asked for: the available parallelism.
@@ -344,7 +427,10 @@ pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, String> 
 
 /// Save the checkpoint into `dir/checkpoint` through a temporary folder, so that a run stopped
 /// while saving keeps its previous checkpoint.
-pub fn save_checkpoint<B: Backend>(trainer: &Trainer<B>, dir: &Path) -> Result<(), TrainingError> {
+pub fn save_checkpoint<B: Backend, E: MultiAgentEnv>(
+    trainer: &Trainer<B, E>,
+    dir: &Path,
+) -> Result<(), TrainingError> {
     let tmp = dir.join("checkpoint.tmp");
     let final_dir = dir.join("checkpoint");
     if tmp.exists() {
@@ -360,12 +446,12 @@ pub fn save_checkpoint<B: Backend>(trainer: &Trainer<B>, dir: &Path) -> Result<(
 /// Train until the run's budget is spent: after each update its row goes to `metrics`,
 /// `on_update` sees it, and every `checkpoint_every` updates (and at the end) a checkpoint is
 /// saved into `dir`.
-pub fn train_to_end<B: Backend>(
-    trainer: &mut Trainer<B>,
+pub fn train_to_end<B: Backend, E: MultiAgentEnv>(
+    trainer: &mut Trainer<B, E>,
     dir: &Path,
     metrics: &mut MetricsFile,
     checkpoint_every: u64,
-    mut on_update: impl FnMut(&UpdateMetrics),
+    mut on_update: impl FnMut(&UpdateMetrics<E::Metrics>),
 ) -> Result<(), TrainingError> {
     while !trainer.finished() {
         let m = trainer.update()?;

@@ -37,7 +37,7 @@ pub enum EnvError {
     #[error("the view radius must be between 1 and 64, got {0}")]
     BadView(usize),
     /// An environment name that names none.
-    #[error("unknown environment `{0}` (expected cleanup or harvest)")]
+    #[error("unknown environment `{0}` (expected cleanup, harvest, or a battle: mmm2, mmm, 3m, 2s3z-like)")]
     UnknownEnv(String),
     /// A probability, rate or other number out of range.
     #[error("{0}")]

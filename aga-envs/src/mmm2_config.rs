@@ -364,8 +364,25 @@ impl BattleConfig {
 
     /// Read a battle from a JSON file (missing fields take MMM2's values).
     pub fn from_json(text: &str) -> Result<Self, EnvError> {
-        let config: Self = serde_json::from_str(text)
-            .map_err(|e| EnvError::BadParameter(format!("battle config: {e}")))?;
+        Self::mmm2().patched(text)
+    }
+
+    /// This battle with the fields of the JSON object `text` replaced (checked): a file that
+    /// sets only `episode_limit` keeps everything else of the preset it patches.
+    pub fn patched(&self, text: &str) -> Result<Self, EnvError> {
+        let bad = |e: serde_json::Error| EnvError::BadParameter(format!("battle config: {e}"));
+        let patch: serde_json::Value = serde_json::from_str(text).map_err(bad)?;
+        let serde_json::Value::Object(fields) = patch else {
+            return Err(EnvError::BadParameter(
+                "battle config: expected a JSON object of fields".into(),
+            ));
+        };
+        let mut merged = serde_json::to_value(self).expect("a battle serialises");
+        let object = merged.as_object_mut().expect("a battle is an object");
+        for (key, value) in fields {
+            object.insert(key, value);
+        }
+        let config: Self = serde_json::from_value(merged).map_err(bad)?;
         config.validate()?;
         Ok(config)
     }

@@ -84,7 +84,10 @@ fn a_move_step_covers_speed_times_half_a_second_and_walls_clamp() {
     step(&mut env2, &[act::STOP, act::STOP]);
     assert_eq!(env2.position(0)[0], 32.0);
     let inner = env2.position(1)[0];
-    assert!(inner <= 31.25 + 0.55 / 256.0 + 1e-5 && inner >= 31.25 - 1e-5, "{inner}");
+    assert!(
+        inner <= 31.25 + 0.55 / 256.0 + 1e-5 && inner >= 31.25 - 1e-5,
+        "{inner}"
+    );
 }
 
 #[test]
@@ -116,13 +119,20 @@ fn the_medivac_heals_nine_sixteenths_per_sub_step_for_one_energy_per_three_hp() 
     env.set_hp(0, 10.0);
     let heal_marine = act::FIRST_TARGET; // the Medivac's slot 0 = ally 0
     assert!(env.available(1, heal_marine));
-    assert!(!env.available(1, act::FIRST_TARGET + 1), "a Medivac cannot heal itself");
+    assert!(
+        !env.available(1, act::FIRST_TARGET + 1),
+        "a Medivac cannot heal itself"
+    );
     step(&mut env, &[act::STOP, heal_marine]);
     // 8 × 9/16 = 4.5 HP, bought as two blocks of 3 HP for 1 energy each; +0.5625/16 energy per
     // sub-step.
     assert!(close(env.hp(0), 14.5, 1e-5), "{}", env.hp(0));
     assert!(close(env.last_ledger().healed[1], 4.5, 1e-5));
-    assert!(close(env.energy(1), 50.0 + 8.0 * 0.5625 / 16.0 - 2.0, 1e-4), "{}", env.energy(1));
+    assert!(
+        close(env.energy(1), 50.0 + 8.0 * 0.5625 / 16.0 - 2.0, 1e-4),
+        "{}",
+        env.energy(1)
+    );
     // Healing stops at full HP.
     env.set_hp(0, 44.0);
     step(&mut env, &[act::STOP, heal_marine]);
@@ -142,14 +152,23 @@ fn the_medivac_heals_nine_sixteenths_per_sub_step_for_one_energy_per_three_hp() 
 
 #[test]
 fn attacks_are_available_up_to_centre_distance_six_and_the_dead_only_no_op() {
-    let mut env = battle(&[("marine", 1), ("marauder", 1)], &[("marine", 1), ("medivac", 1)]);
+    let mut env = battle(
+        &[("marine", 1), ("marauder", 1)],
+        &[("marine", 1), ("medivac", 1)],
+    );
     env.set_position(0, [10.0, 16.0]);
     env.set_position(1, [10.0, 10.0]);
     env.set_position(2, [16.0, 16.0]);
     env.set_position(3, [10.0, 16.0 - 6.0 + 0.0]);
-    assert!(env.available(0, act::FIRST_TARGET), "distance 6.0 is in range");
+    assert!(
+        env.available(0, act::FIRST_TARGET),
+        "distance 6.0 is in range"
+    );
     env.set_position(2, [16.01, 16.0]);
-    assert!(!env.available(0, act::FIRST_TARGET), "distance 6.01 is out of range");
+    assert!(
+        !env.available(0, act::FIRST_TARGET),
+        "distance 6.01 is out of range"
+    );
     // The Marauder cannot hit the Medivac even at range 0 … 6; a Marine can.
     env.set_position(3, [10.0, 12.0]);
     assert!(!env.available(1, act::FIRST_TARGET + 1));
@@ -204,17 +223,28 @@ fn overkill_is_split_by_damage_and_the_ledger_adds_up_to_smacs_team_reward() {
     for u in 0..3 {
         assert!(close(l.dealt[u], 5.0 / 3.0, 1e-6) && close(l.kills[u], 1.0 / 3.0, 1e-6));
     }
-    assert!(close(l.dealt[..3].iter().sum(), 5.0, 1e-5), "the split sums to the target's HP");
+    assert!(
+        close(l.dealt[..3].iter().sum(), 5.0, 1e-5),
+        "the split sums to the target's HP"
+    );
     assert!(l.died[3] && env.hp(3) == 0.0);
     // The enemy fired back once at the nearest ally (ally 1, at distance 4): 6 damage.
     assert_eq!(l.taken[..3], [0.0, 6.0, 0.0]);
     let expected = |u: usize| (5.0 / 3.0 + 10.0 / 3.0 - 0.5 * l.taken[u]) / scale;
     for (u, &ru) in r.iter().enumerate() {
-        assert!(close(ru, expected(u), 1e-7), "agent {u}: {ru} vs {}", expected(u));
+        assert!(
+            close(ru, expected(u), 1e-7),
+            "agent {u}: {ru} vs {}",
+            expected(u)
+        );
     }
     let m = env.episode_metrics();
     let team = ((5.0 + 10.0) / scale) as f64;
-    assert!((m.team_return - team).abs() < 1e-7, "{} vs {team}", m.team_return);
+    assert!(
+        (m.team_return - team).abs() < 1e-7,
+        "{} vs {team}",
+        m.team_return
+    );
     let damage: f32 = (0..3).map(|u| l.dealt[u] + 10.0 * l.kills[u]).sum();
     assert!(((damage / scale) as f64 - m.team_return).abs() < 1e-7);
 }
@@ -253,7 +283,10 @@ fn a_perfect_win_scales_to_twenty_and_a_medivac_only_side_has_lost() {
     let outcome = env.step(&[act::FIRST_TARGET; 3], &mut rewards).unwrap();
     assert!(outcome.terminated && env.alive(4));
     assert_eq!(env.end(), Some(BattleEnd::Won));
-    assert!(env.step(&[act::STOP; 3], &mut rewards).is_err(), "stepping a finished episode");
+    assert!(
+        env.step(&[act::STOP; 3], &mut rewards).is_err(),
+        "stepping a finished episode"
+    );
 }
 
 #[test]
@@ -380,9 +413,13 @@ fn bad_battles_are_clear_errors() {
     c.unit_types[1].max_hp = f32::NAN;
     let e = Mmm2::new(c).unwrap_err().to_string();
     assert!(e.contains("max_hp") && e.contains("NaN"), "{e}");
-    let e = BattleConfig::from_json("{\"allies\": 3}").unwrap_err().to_string();
+    let e = BattleConfig::from_json("{\"allies\": 3}")
+        .unwrap_err()
+        .to_string();
     assert!(e.starts_with("battle config:"), "{e}");
-    let e = BattleConfig::from_json("{\"foo\": 1}").unwrap_err().to_string();
+    let e = BattleConfig::from_json("{\"foo\": 1}")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("unknown field"), "{e}");
     assert!(BattleConfig::preset("zzz").is_err());
     for name in BattleConfig::PRESETS {

@@ -5,10 +5,10 @@ use super::args::{PlotArgs, TrainArgs};
 use super::CliError;
 use crate::plot;
 use crate::training::{
-    mean_band, open_run, read_curve, thread_pool, train_to_end, Resume, RunRecord,
+    mean_band, open_run_with, read_curve, thread_pool, train_to_end, Resume, RunEnv, RunRecord,
 };
-use aga_envs::{Env, EnvConfig, EnvKind};
-use aga_rl::{RlMethod, TrainConfig, Trainer};
+use aga_envs::{BattleConfig, Env, EnvConfig, EnvKind, EpisodeSummary, Mmm2, MultiAgentEnv, Ssd};
+use aga_rl::{PolicyKind, RlMethod, TrainConfig, Trainer};
 use burn::tensor::backend::Backend;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::BTreeMap;
@@ -32,6 +32,31 @@ fn io_error(path: &Path, e: impl std::fmt::Display) -> CliError {
     }
 }
 
+/// The battle `name` (a preset), patched by the JSON file `file` (any of its fields); battles
+/// fix their teams in the file, not with `--agents`.
+pub(crate) fn battle_config(
+    name: &str,
+    file: Option<&Path>,
+    agents: Option<usize>,
+) -> Result<BattleConfig, CliError> {
+    if agents.is_some() {
+        return Err(CliError::BadValue(format!(
+            "--agents does not apply to {name}: set the squads (`allies`) in a battle config file"
+        )));
+    }
+    let preset = BattleConfig::preset(name).map_err(|e| CliError::BadValue(e.to_string()))?;
+    match file {
+        None => Ok(preset),
+        Some(path) => {
+            let text = read_json_file(path)?;
+            preset.patched(&text).map_err(|e| CliError::ConfigFile {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })
+        }
+    }
+}
+
 /// The configuration of a new run from the arguments and files.
 fn new_record(args: &TrainArgs, backend: &str, dtype: &str) -> Result<RunRecord, CliError> {
     let need = |what: Option<&String>, flag: &str| {
@@ -39,9 +64,15 @@ fn new_record(args: &TrainArgs, backend: &str, dtype: &str) -> Result<RunRecord,
             .ok_or_else(|| CliError::BadValue(format!("{flag} is required (or --resume DIR)")))
     };
     let env_name = need(args.env.as_ref(), "--env")?;
-    let kind: EnvKind = env_name
-        .parse()
-        .map_err(|e: aga_envs::EnvError| CliError::BadValue(e.to_string()))?;
+    let battle = BattleConfig::PRESETS.contains(&env_name.as_str());
+    let kind: Option<EnvKind> = match battle {
+        true => None,
+        false => Some(
+            env_name
+                .parse()
+                .map_err(|e: aga_envs::EnvError| CliError::BadValue(e.to_string()))?,
+        ),
+    };
     let method: RlMethod = need(args.method.as_ref(), "--method")?
         .parse()
         .map_err(|e: aga_rl::ConfigError| CliError::BadValue(e.to_string()))?;
@@ -73,6 +104,9 @@ fn new_record(args: &TrainArgs, backend: &str, dtype: &str) -> Result<RunRecord,
     }
     if let Some(p) = &args.policy {
         train.policy = p.parse().map_err(bad)?;
+    } else if battle {
+        // A battle's observation is a feature vector: the MLP reads it.
+        train.policy = PolicyKind::Mlp;
     }
     if let Some(e) = args.envs {
         train.ppo.envs = e;
@@ -87,20 +121,30 @@ fn new_record(args: &TrainArgs, backend: &str, dtype: &str) -> Result<RunRecord,
         train.ppo.lr = lr;
     }
     train.validate().map_err(bad)?;
-    let mut env = match &args.env_config {
-        Some(path) => {
-            let text = read_json_file(path)?;
-            EnvConfig::from_json(&text, Some(kind)).map_err(|e| CliError::ConfigFile {
-                path: path.display().to_string(),
-                message: e.to_string(),
-            })?
+    let env = match kind {
+        None => RunEnv::Battle(battle_config(
+            &env_name,
+            args.env_config.as_deref(),
+            args.agents,
+        )?),
+        Some(kind) => {
+            let mut env = match &args.env_config {
+                Some(path) => {
+                    let text = read_json_file(path)?;
+                    EnvConfig::from_json(&text, Some(kind)).map_err(|e| CliError::ConfigFile {
+                        path: path.display().to_string(),
+                        message: e.to_string(),
+                    })?
+                }
+                None => EnvConfig::of(kind),
+            };
+            if let Some(n) = args.agents {
+                env.agents = n;
+            }
+            Env::new(env.clone()).map_err(|e| CliError::BadValue(e.to_string()))?;
+            RunEnv::Ssd(env)
         }
-        None => EnvConfig::of(kind),
     };
-    if let Some(n) = args.agents {
-        env.agents = n;
-    }
-    Env::new(env.clone()).map_err(|e| CliError::BadValue(e.to_string()))?;
     let versions = [("aga", env!("CARGO_PKG_VERSION")), ("burn", "0.21.0")]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -174,7 +218,7 @@ pub(crate) fn train_on<B: Backend>(
             let dir = args.out.clone().unwrap_or_else(|| {
                 PathBuf::from("runs").join(format!(
                     "{}-{}-seed{}",
-                    record.env.kind.name(),
+                    record.env.name(),
                     record.train.method,
                     record.train.seed
                 ))
@@ -182,8 +226,76 @@ pub(crate) fn train_on<B: Backend>(
             (dir, record, Resume::Never)
         }
     };
-    let (mut trainer, mut metrics) = open_run::<B>(&record, &dir, resume, B::Device::default())?;
-    let agents = record.env.agents;
+    match record.env.clone() {
+        RunEnv::Ssd(config) => {
+            let env = Ssd::new(config, record.train.policy.obs_kind())
+                .map_err(|e| CliError::BadValue(e.to_string()))?;
+            drive::<B, Ssd>(
+                args,
+                &record,
+                env,
+                &dir,
+                resume,
+                (backend, dtype),
+                &pool,
+                out,
+            )
+        }
+        RunEnv::Battle(config) => {
+            let env = Mmm2::new(config).map_err(|e| CliError::BadValue(e.to_string()))?;
+            drive::<B, Mmm2>(
+                args,
+                &record,
+                env,
+                &dir,
+                resume,
+                (backend, dtype),
+                &pool,
+                out,
+            )
+        }
+    }
+}
+
+/// The value of the episode metric `name`, if the environment has it.
+fn metric(m: &impl EpisodeSummary, name: &str) -> Option<f64> {
+    m.named()
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v)
+}
+
+/// A short summary of episode metrics: the ones of `names` the environment has.
+fn summary(m: &impl EpisodeSummary) -> String {
+    [
+        ("win_rate", "win rate", 3),
+        ("collective_return", "collective return", 2),
+        ("equality", "equality", 3),
+        ("team_return", "SMAC team return", 2),
+        ("apples_eaten", "apples eaten", 1),
+        ("beams_fired", "beams fired", 1),
+    ]
+    .into_iter()
+    .filter_map(|(name, label, digits)| metric(m, name).map(|v| format!("{label} {v:.digits$}")))
+    .collect::<Vec<_>>()
+    .join(", ")
+}
+
+/// Train `record` on `env` to the end of its budget, then evaluate the greedy policy.
+#[allow(clippy::too_many_arguments)]
+fn drive<B: Backend, E: MultiAgentEnv>(
+    args: &TrainArgs,
+    record: &RunRecord,
+    env: E,
+    dir: &Path,
+    resume: Resume,
+    (backend, dtype): (&str, &str),
+    pool: &rayon::ThreadPool,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let (mut trainer, mut metrics) =
+        open_run_with::<B, E>(record, env, dir, resume, B::Device::default())?;
+    let agents = record.env.agents();
     let metrics_path = dir.join("metrics.csv");
 
     let total = trainer.total_updates() * trainer.steps_per_update();
@@ -200,13 +312,13 @@ pub(crate) fn train_on<B: Backend>(
     pool.install(|| {
         train_to_end(
             &mut trainer,
-            &dir,
+            dir,
             &mut metrics,
             args.checkpoint_every,
             |m| {
                 bar.set_position(m.env_steps);
                 bar.set_message(match &m.episode {
-                    Some(e) => format!("collective return {:.1}", e.collective_return),
+                    Some(e) => summary(e),
                     None => format!("reward/step {:.3}", m.reward_per_step),
                 });
             },
@@ -219,7 +331,7 @@ pub(crate) fn train_on<B: Backend>(
         format!(
             "{} on {} with {} agents: {} updates, {} env steps ({backend} {dtype}); metrics in {}",
             record.train.method,
-            record.env.kind.name(),
+            record.env.name(),
             agents,
             trainer.updates(),
             trainer.env_steps(),
@@ -235,12 +347,9 @@ pub(crate) fn train_on<B: Backend>(
         say(
             out,
             format!(
-                "greedy policy over {} episodes: collective return {:.2}, equality {:.3}, apples eaten {:.1}, beams fired {:.1} ({})",
+                "greedy policy over {} episodes: {} ({})",
                 args.eval_episodes,
-                eval.collective_return,
-                eval.equality,
-                eval.apples_eaten,
-                eval.beams_fired,
+                summary(&eval),
                 path.display()
             ),
         )?;
@@ -260,9 +369,16 @@ pub(crate) fn trained_policy(dir: &Path) -> Result<TrainedPolicy, CliError> {
     aga_burn::backends::use_float_dtype::<B>(burn::tensor::DType::F32)
         .map_err(CliError::BadValue)?;
     let record = RunRecord::read(dir)?;
+    let env = record.env.ssd().cloned().ok_or_else(|| {
+        CliError::BadValue(format!(
+            "the run in {} is a battle: render it with --env {}",
+            dir.display(),
+            record.env.name()
+        ))
+    })?;
     let trainer = Trainer::<B>::load(
         record.train.clone(),
-        record.env.clone(),
+        env.clone(),
         Default::default(),
         &dir.join("checkpoint"),
     )?;
@@ -273,7 +389,7 @@ pub(crate) fn trained_policy(dir: &Path) -> Result<TrainedPolicy, CliError> {
             .expect("the buffer has the right size");
         trainer.greedy_actions(&obs, actions);
     };
-    Ok((record.env, Box::new(act)))
+    Ok((env, Box::new(act)))
 }
 
 /// `aga plot`: one curve per method (mean over the runs of that method, with a ± std band).

@@ -89,12 +89,13 @@ scenario = Scenario(jnp.array(UNIT_TYPES, dtype=jnp.uint8), 4, 4, False, False)
 env = SMAX(scenario=scenario)  # every other argument at SMAX's default
 assert env.time_per_step == TIME_PER_STEP
 
-# float32-exact coordinates. ally_0 and ally_1 overlap (distance ~0.2795 < 0.375+0.375).
+# float32-exact coordinates. ally_0, ally_1 (marines) and ally_3 (marauder) overlap pairwise
+# (0-1: 0.2795 < 0.75; 0-3: 0.5590 < 0.9375; 1-3: 0.7603 < 0.9375): a three-body push.
 INITIAL_POSITIONS = [
     [14.0, 15.0],  # ally_0 marine
     [14.25, 15.125],  # ally_1 marine (overlaps ally_0)
     [13.5, 17.0],  # ally_2 marine
-    [12.75, 16.0],  # ally_3 marauder
+    [13.5, 15.25],  # ally_3 marauder (overlaps ally_0 and ally_1)
     [18.5, 15.5],  # enemy_0 marine
     [18.625, 16.75],  # enemy_1 marine
     [19.0, 14.5],  # enemy_2 marine
