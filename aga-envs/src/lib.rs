@@ -42,7 +42,7 @@ pub use env::{Agent, Cell, Counters, Env, Facing, StepResult};
 pub use error::EnvError;
 pub use metrics::{equality, EpisodeMetrics, EpisodeTracker};
 pub use mmm2::{actions as mmm2_actions, BattleEnd, BattlePolicy, Mmm2, StepLedger};
-pub use mmm2_config::{BattleConfig, EnemyAi, Squad};
+pub use mmm2_config::{BattleConfig, EnemyAi, RangeRule, Squad};
 pub use mmm2_metrics::BattleMetrics;
 pub use mmm2_rewards::{resolve_hits, Hit, Ledger, SelfishWeights};
 pub use mmm2_units::{mmm2_teams, HealStats, HealTick, HealerState, SmacSizes, UnitStats};

@@ -6,7 +6,7 @@
 //! Units live as structure-of-arrays (allies `0..n_allies`, then the enemies); a step allocates
 //! nothing.
 
-use crate::mmm2_config::{BattleConfig, EnemyAi};
+use crate::mmm2_config::{BattleConfig, EnemyAi, RangeRule};
 use crate::mmm2_metrics::BattleMetrics;
 use crate::mmm2_units::{HealerState, UnitStats};
 use crate::multi_agent::{ElementKind, MultiAgentEnv, ObsSpec, StepOutcome};
@@ -112,11 +112,15 @@ pub struct Mmm2 {
     ai_target: Vec<u16>,
     /// The allies' actions of the current (or last) step.
     actions: Vec<u8>,
+    /// The enemies' actions under [`EnemyAi::External`] (the allies' layout).
+    enemy_actions: Vec<u8>,
     t: usize,
     end: Option<BattleEnd>,
     rng: StdRng,
     ledger: StepLedger,
     metrics: BattleMetrics,
+    /// The order units decide in within a sub-step.
+    decide_order: Vec<u16>,
     // Scratch, sized once.
     orders: Vec<(f32, f32, u16)>,
     fire: Vec<u16>,
@@ -154,7 +158,13 @@ impl Mmm2 {
                 )
             })
             .collect();
+        let healer_first = |u: &usize| types[kind[*u] as usize].heal.is_none();
+        let mut decide_order: Vec<u16> = (0..allies as u16).collect();
+        let mut enemies: Vec<usize> = (allies..n).collect();
+        enemies.sort_by_key(healer_first);
+        decide_order.extend(enemies.into_iter().map(|u| u as u16));
         let mut env = Self {
+            decide_order,
             allies,
             damage,
             x: vec![0.0; n],
@@ -165,6 +175,7 @@ impl Mmm2 {
             heal_target: vec![NONE; n],
             ai_target: vec![NONE; n],
             actions: vec![actions::STOP; allies],
+            enemy_actions: vec![actions::STOP; n - allies],
             t: 0,
             end: None,
             rng: StdRng::seed_from_u64(0),
@@ -280,6 +291,29 @@ impl Mmm2 {
         self.healer[u].energy = energy;
     }
 
+    /// Set unit `u`'s weapon cooldown (for replays).
+    pub fn set_cooldown(&mut self, u: usize, cooldown: f32) {
+        self.cooldown[u] = cooldown;
+    }
+
+    /// Set the allies' current orders without stepping (what the enemies' script sees as
+    /// "attacking me"; for tests of the script).
+    pub fn set_ally_actions(&mut self, actions: &[u8]) {
+        self.actions.copy_from_slice(&actions[..self.allies]);
+    }
+
+    /// Set the enemies' actions for the next step under [`EnemyAi::External`] (the allies'
+    /// layout: `6 + j` attacks ally `j`, or heals enemy `j` for a healer).
+    pub fn set_enemy_actions(&mut self, actions: &[u8]) {
+        let n = self.enemy_actions.len();
+        self.enemy_actions.copy_from_slice(&actions[..n]);
+    }
+
+    /// Set enemy `u`'s remembered target (the attack-move script's target of the last tick).
+    pub fn set_ai_target(&mut self, u: usize, target: Option<usize>) {
+        self.ai_target[u] = target.map_or(NONE, |t| t as u16);
+    }
+
     fn is_ally(&self, u: usize) -> bool {
         u < self.allies
     }
@@ -330,8 +364,17 @@ impl Mmm2 {
 
     /// Whether `t` is within `u`'s weapon (or heal) range, edge to edge.
     fn reaches(&self, u: usize, t: usize) -> bool {
-        self.type_of(u)
-            .reaches(self.position(u), self.type_of(t), self.position(t))
+        match self.config.range_rule {
+            RangeRule::EdgeToEdge => {
+                self.type_of(u)
+                    .reaches(self.position(u), self.type_of(t), self.position(t))
+            }
+            RangeRule::CentreStrict => {
+                let s = self.type_of(u);
+                let range = s.heal.as_ref().map_or(s.range, |h| h.range);
+                self.dist2(u, t) < range * range
+            }
+        }
     }
 
     /// The unit ally `agent`'s action slot `6 + j` names: enemy `j`, or for a healer ally `j`.
@@ -446,9 +489,119 @@ impl Mmm2 {
         best.1
     }
 
+    /// Whether `v` is attacking `u` now (an ally's attack order, an enemy's script's target).
+    fn attacks(&self, v: usize, u: usize) -> bool {
+        if self.hp[v] <= 0.0 || self.type_of(v).heal.is_some() {
+            return false;
+        }
+        if v < self.allies {
+            let a = self.actions[v];
+            a >= actions::FIRST_TARGET
+                && self.slot_target(v, (a - actions::FIRST_TARGET) as usize) == Some(u)
+        } else {
+            self.ai_target[v] as usize == u
+        }
+    }
+
+    /// The largest radius of any unit type (SMAClite's `max_unit_radius`).
+    fn max_radius(&self) -> f32 {
+        self.config
+            .unit_types
+            .iter()
+            .map(UnitStats::radius)
+            .fold(0.0, f32::max)
+    }
+
+    /// SMAClite's `__pick_target_damage` for `u`: among the foes it can hit that are within the
+    /// scan range `5 + their radius` (centre distance, strict) or attacking it, the first by
+    /// (healers first, distance); attackers beyond the scan query (`5 + max radius`) count as
+    /// infinitely far (`retaliate`: they are candidates at all). Ties to the lower index.
+    fn pick_damage(&self, u: usize, retaliate: bool) -> u16 {
+        const SCAN: f32 = 5.0;
+        let query = SCAN + self.max_radius();
+        let mut best = ((2u8, f32::INFINITY), NONE);
+        for v in self.foes(u) {
+            if !self.may_target(u, v) {
+                continue;
+            }
+            let d = self.dist2(u, v).sqrt();
+            let scan = SCAN + self.type_of(v).radius();
+            let attacking = self.attacks(v, u);
+            let listed = d <= query || (retaliate && attacking);
+            if !listed || !(d < scan || attacking) {
+                continue;
+            }
+            let key = (
+                u8::from(self.type_of(v).heal.is_none()),
+                if d <= query { d } else { 2.0e9 },
+            );
+            if key < best.0 {
+                best = (key, v as u16);
+            }
+        }
+        best.1
+    }
+
+    /// SMAClite's `__pick_target_healing` for healer `u`: the friend on the ground with the
+    /// fewest hit points (absolute) within `5 + its radius` (strict) that is hurt or engaged
+    /// (has a target). Ties to the lower index.
+    fn pick_heal(&self, u: usize) -> u16 {
+        let mut best = (f32::INFINITY, NONE);
+        for v in self.friends(u) {
+            if !self.may_target(u, v) {
+                continue;
+            }
+            let d = self.dist2(u, v).sqrt();
+            let engaged = v >= self.allies && self.ai_target[v] != NONE;
+            if d < 5.0 + self.type_of(v).radius()
+                && (self.hp[v] < self.type_of(v).max_hp || engaged)
+                && self.hp[v] < best.0
+            {
+                best = (self.hp[v], v as u16);
+            }
+        }
+        best.1
+    }
+
+    /// SMAClite's attack-move for enemy `u` this tick (`AttackMoveCommand`): drop a dead target,
+    /// or one out of reach that is not attacking `u`; with no target, pick one; keeping a
+    /// target that is not a healer while the allies' healer lives, switch to a new pick if
+    /// there is one (healers first). Returns the target, also kept for the next tick.
+    pub fn attack_move_target(&mut self, u: usize) -> Option<usize> {
+        let healer = self.type_of(u).heal.is_some();
+        let mut t = self.ai_target[u];
+        if t != NONE {
+            let ti = t as usize;
+            let keep = self.may_target(u, ti) && (self.attacks(ti, u) || self.reaches(u, ti));
+            if !keep {
+                t = NONE;
+            }
+        }
+        if t == NONE {
+            t = if healer {
+                self.pick_heal(u)
+            } else {
+                self.pick_damage(u, true)
+            };
+        } else if !healer
+            && self.type_of(t as usize).heal.is_none()
+            && self
+                .foes(u)
+                .any(|v| self.hp[v] > 0.0 && self.type_of(v).heal.is_some())
+        {
+            let p = self.pick_damage(u, false);
+            if p != NONE {
+                t = p;
+            }
+        }
+        self.ai_target[u] = t;
+        (t != NONE).then_some(t as usize)
+    }
+
     /// The scripted order of enemy `u` (ENVS.md, "Enemy AI").
     fn enemy_order(&mut self, u: usize) -> Order {
         let stats = self.type_of(u);
+        let healer = stats.heal.is_some();
         let r = stats.radius();
         let spawn = self.config.ally_spawn;
         let towards_spawn = |s: &Self| {
@@ -461,10 +614,29 @@ impl Mmm2 {
             }
         };
         match self.config.enemy_ai {
+            EnemyAi::External => {
+                let a = self.enemy_actions[u - self.allies];
+                match a {
+                    actions::NO_OP | actions::STOP => Order::Stand,
+                    actions::NORTH => Order::Move(0.0, 1.0),
+                    actions::SOUTH => Order::Move(0.0, -1.0),
+                    actions::EAST => Order::Move(1.0, 0.0),
+                    actions::WEST => Order::Move(-1.0, 0.0),
+                    a => {
+                        let j = (a - actions::FIRST_TARGET) as usize;
+                        let t = if healer { self.allies + j } else { j };
+                        if t < self.kind.len() && self.may_target(u, t) {
+                            Order::Target(t as u16)
+                        } else {
+                            Order::Stand
+                        }
+                    }
+                }
+            }
             EnemyAi::Passive => {
                 let reach = stats.heal.as_ref().map_or(stats.range, |h| h.range) + r + 2.0;
-                let t = if stats.heal.is_some() {
-                    self.most_hurt(u, reach)
+                let t = if healer {
+                    self.pick_heal(u)
                 } else {
                     self.nearest(u, 0..self.allies, reach)
                 };
@@ -474,34 +646,13 @@ impl Mmm2 {
                     Order::Stand
                 }
             }
-            EnemyAi::AttackMove => {
-                if stats.heal.is_some() {
-                    let reach = 5.0 + r;
-                    let t = self.most_hurt(u, reach);
-                    return if t != NONE {
-                        Order::Target(t)
-                    } else {
-                        towards_spawn(self)
-                    };
-                }
-                let kept = self.ai_target[u];
-                if kept != NONE
-                    && self.may_target(u, kept as usize)
-                    && self.reaches(u, kept as usize)
-                {
-                    return Order::Target(kept);
-                }
-                let t = self.nearest(u, 0..self.allies, 5.0 + r);
-                self.ai_target[u] = t;
-                if t != NONE {
-                    Order::Target(t)
-                } else {
-                    towards_spawn(self)
-                }
-            }
+            EnemyAi::AttackMove => match self.attack_move_target(u) {
+                Some(t) => Order::Target(t as u16),
+                None => towards_spawn(self),
+            },
             EnemyAi::Closest => {
                 let sight = self.config.sight_range;
-                let t = if stats.heal.is_some() {
+                let t = if healer {
                     self.most_hurt(u, sight)
                 } else {
                     self.nearest(u, 0..self.allies, sight)
@@ -515,17 +666,18 @@ impl Mmm2 {
         }
     }
 
-    /// The damaged friend of healer `u` with the fewest hit points within `range` (centre
-    /// distance), ties to the lower index.
+    /// The damaged friend of healer `u` with the smallest fraction of its hit points within
+    /// `range` (centre distance), ties to the lower index.
     fn most_hurt(&self, u: usize, range: f32) -> u16 {
         let mut best = (f32::INFINITY, NONE);
         for t in self.friends(u) {
+            let frac = self.hp[t] / self.type_of(t).max_hp;
             if self.may_target(u, t)
-                && self.hp[t] < self.type_of(t).max_hp
+                && frac < 1.0
                 && self.dist2(u, t) <= range * range
-                && self.hp[t] < best.0
+                && frac < best.0
             {
-                best = (self.hp[t], t as u16);
+                best = (frac, t as u16);
             }
         }
         best.1
@@ -537,8 +689,10 @@ impl Mmm2 {
         let n = self.kind.len();
         let tick = self.config.tick;
         let walk = self.config.walk_to_target;
-        // Decide.
-        for u in 0..n {
+        // Decide: the allies, then the enemies' healers (SMAClite's Medivac is the first enemy,
+        // so it picks before the others re-target), then the other enemies.
+        for k in 0..n {
+            let u = self.decide_order[k] as usize;
             self.fire[u] = NONE;
             self.heal[u] = NONE;
             self.orders[u] = (0.0, 0.0, NONE);
@@ -581,21 +735,26 @@ impl Mmm2 {
                 self.y[u] = (self.y[u] + dy).clamp(0.0, h);
             }
         }
-        // Hit, simultaneously: each target loses min(Σ damage, hp), shared by damage.
+        // Hit, simultaneously: each target loses min(Σ damage, hp), shared by damage. A unit
+        // that fires has its cooldown reset (SMAX: `c + ((base + jitter) − c)` in f32); every
+        // other unit's falls by one tick, without a floor (SMAX's `update_agent_health`).
         let k = self.config.unit_types.len();
         self.total.fill(0.0);
         self.hurt_by.fill(0);
         for u in 0..n {
             let t = self.fire[u];
+            let c = self.cooldown[u];
             if t != NONE {
                 let t = t as usize;
                 self.total[t] += self.damage[self.kind[u] as usize * k + self.kind[t] as usize];
                 self.hurt_by[t] += 1;
-                let mut cd = self.type_of(u).cooldown;
+                let mut base = self.type_of(u).cooldown;
                 if self.config.cooldown_jitter {
-                    cd += self.rng.gen_range(-tick..2.0 * tick);
+                    base += self.rng.gen_range(-tick..2.0 * tick);
                 }
-                self.cooldown[u] = cd;
+                self.cooldown[u] = c + (base - c);
+            } else {
+                self.cooldown[u] = c - tick;
             }
         }
         for u in 0..n {
@@ -626,7 +785,8 @@ impl Mmm2 {
                 }
             }
         }
-        // Heal (energy first, as SMAClite's game_step).
+        // Heal (energy first, as SMAClite's game_step); a healer that drops its target (full
+        // HP, or a new one it lacks the energy for) has none for the next tick.
         for u in 0..n {
             let Some(stats) = self.type_of(u).heal.clone() else {
                 continue;
@@ -642,23 +802,34 @@ impl Mmm2 {
             }
             let ti = t as usize;
             let max_hp = self.type_of(ti).max_hp;
-            let tickd =
+            let done =
                 self.healer[u].heal(&stats, self.heal_target[u] != t, self.hp[ti], max_hp, tick);
-            self.hp[ti] += tickd.healed;
-            self.ledger.healed[u] += tickd.healed;
-            self.heal_target[u] = if tickd.keep_target { t } else { NONE };
+            self.hp[ti] += done.healed;
+            self.ledger.healed[u] += done.healed;
+            self.heal_target[u] = if done.keep_target { t } else { NONE };
+            if !done.keep_target && u >= self.allies {
+                self.ai_target[u] = NONE;
+            }
         }
-        // Cooldowns.
-        for u in 0..n {
-            if self.hp[u] > 0.0 {
-                self.cooldown[u] = (self.cooldown[u] - tick).max(0.0);
+        // Walls: deadly (SMAX: any coordinate ≤ 0 or ≥ the size) or clamping (moves were).
+        if self.config.wall_kills {
+            let [w, h] = self.config.map_size;
+            for u in 0..n {
+                let (x, y) = (self.x[u], self.y[u]);
+                if self.hp[u] > 0.0 && (x <= 0.0 || y <= 0.0 || x >= w || y >= h) {
+                    self.ledger.taken[u] += self.hp[u];
+                    self.ledger.died[u] = true;
+                    self.hp[u] = 0.0;
+                }
             }
         }
         self.push_apart();
     }
 
-    /// Overlapping alive units of the same plane move apart, each by half the overlap along
-    /// the line between them (all pairs from the same positions), then walls clamp.
+    /// Overlapping alive units of the same plane move apart: SMAX's `_push_units_away` with
+    /// firmness 1, all pairs from the same positions (`pᵢ += Σⱼ Δᵢⱼ · relu((rᵢ + rⱼ) / (‖Δᵢⱼ‖ +
+    /// 10⁻⁶) − 1) / 2`: a lone overlapping pair ends just touching), then walls clamp unless
+    /// they kill (SMAX does not clamp after its push).
     fn push_apart(&mut self) {
         let n = self.kind.len();
         self.push.fill((0.0, 0.0));
@@ -667,35 +838,30 @@ impl Mmm2 {
                 continue;
             }
             let (ra, air_a) = (self.type_of(a).radius(), self.type_of(a).air);
-            for b in a + 1..n {
-                if self.hp[b] <= 0.0 || self.type_of(b).air != air_a {
+            let (mut sx, mut sy) = (0.0f32, 0.0f32);
+            for b in 0..n {
+                if b == a || self.hp[b] <= 0.0 || self.type_of(b).air != air_a {
                     continue;
                 }
-                let reach = ra + self.type_of(b).radius();
-                let (dx, dy) = (self.x[b] - self.x[a], self.y[b] - self.y[a]);
-                let d2 = dx * dx + dy * dy;
-                if d2 >= reach * reach {
-                    continue;
-                }
-                let d = d2.sqrt();
-                let (ux, uy) = if d > 1e-6 {
-                    (dx / d, dy / d)
-                } else {
-                    (1.0, 0.0)
-                };
-                let half = 0.5 * (reach - d);
-                self.push[a].0 -= ux * half;
-                self.push[a].1 -= uy * half;
-                self.push[b].0 += ux * half;
-                self.push[b].1 += uy * half;
+                let (dx, dy) = (self.x[a] - self.x[b], self.y[a] - self.y[b]);
+                let dist = (dx * dx + dy * dy).sqrt() + 1e-6;
+                let overlap = ((ra + self.type_of(b).radius()) / dist - 1.0).max(0.0);
+                sx += dx * overlap;
+                sy += dy * overlap;
             }
+            self.push[a] = (sx / 2.0, sy / 2.0);
         }
         let [w, h] = self.config.map_size;
+        let clamp = !self.config.wall_kills;
         for u in 0..n {
             let (px, py) = self.push[u];
             if px != 0.0 || py != 0.0 {
-                self.x[u] = (self.x[u] + px).clamp(0.0, w);
-                self.y[u] = (self.y[u] + py).clamp(0.0, h);
+                self.x[u] += px;
+                self.y[u] += py;
+                if clamp {
+                    self.x[u] = self.x[u].clamp(0.0, w);
+                    self.y[u] = self.y[u].clamp(0.0, h);
+                }
             }
         }
     }
@@ -771,7 +937,7 @@ impl Mmm2 {
                 if ally {
                     out[f] = match &s.heal {
                         Some(heal) => self.healer[u].energy / heal.energy_max,
-                        None if s.cooldown > 0.0 => self.cooldown[u] / s.cooldown,
+                        None if s.cooldown > 0.0 => self.cooldown[u].max(0.0) / s.cooldown,
                         None => 0.0,
                     };
                     f += 1;

@@ -37,8 +37,21 @@ pub enum EnemyAi {
     /// SMAX's `closest` heuristic: every unit attacks the closest visible ally (moving towards
     /// it when it is out of range), or walks to the allies' spawn when none is visible.
     Closest,
-    /// The enemies stand still and only fire at what is in range (for tests and replays).
+    /// The enemies stand still and only fire at what is in range (for tests).
     Passive,
+    /// The enemies follow actions given with [`Mmm2::set_enemy_actions`](crate::Mmm2::set_enemy_actions),
+    /// in the allies' layout (`6 + j` attacks ally `j`): replays of a reference's games.
+    External,
+}
+
+/// When a unit's weapon (or heal) reaches its target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RangeRule {
+    /// Centre distance ≤ range + both radii (SC2, SMAClite's `has_within_attack_range`).
+    EdgeToEdge,
+    /// Centre distance < range (SMAX's `update_agent_health`).
+    CentreStrict,
 }
 
 /// A battle: unit types, teams, world and rules. Checked by [`BattleConfig::validate`].
@@ -85,6 +98,11 @@ pub struct BattleConfig {
     pub cooldown_jitter: bool,
     /// The enemies' script.
     pub enemy_ai: EnemyAi,
+    /// When weapons reach (SC2's edge-to-edge range by default; SMAX's centre distance).
+    pub range_rule: RangeRule,
+    /// A unit touching a wall dies (SMAX's `walls_cause_death`); off, walls clamp (positions
+    /// are clamped after moves and pushes).
+    pub wall_kills: bool,
     /// The selfish reward's weights; [`SelfishWeights::scale`] is set from the enemies by
     /// [`BattleConfig::smac_reward_scale`] in the presets.
     pub reward: SelfishWeights,
@@ -122,6 +140,8 @@ impl BattleConfig {
             walk_to_target: true,
             cooldown_jitter: false,
             enemy_ai: EnemyAi::AttackMove,
+            range_rule: RangeRule::EdgeToEdge,
+            wall_kills: false,
             reward: SelfishWeights::default(),
         };
         config.reward.scale = config.smac_reward_scale().unwrap_or(1.0);
@@ -187,21 +207,54 @@ impl BattleConfig {
         c
     }
 
-    /// The preset named `name` (`mmm2`, `mmm`, `3m`, `2s3z-like`).
+    /// SMAX's world and constants (JaxMARL `smax_env.py`): its Marine and Marauder
+    /// ([`UnitStats::smax_marine`], [`UnitStats::smax_marauder`]), centre-distance ranges,
+    /// deadly walls, no walking to targets, no jitter; `allies` against `enemies` Marines and
+    /// Marauders (counts), 100 steps. The golden replay of SMAX runs on this.
+    pub fn smax(allies: (usize, usize), enemies: (usize, usize)) -> Self {
+        let squads = |(marines, marauders): (usize, usize)| {
+            [("marine", marines), ("marauder", marauders)]
+                .into_iter()
+                .filter(|&(_, n)| n > 0)
+                .map(|(u, n)| Squad::new(u, n))
+                .collect::<Vec<_>>()
+        };
+        let mut c = Self::with_teams(
+            "smax",
+            vec![UnitStats::smax_marine(), UnitStats::smax_marauder()],
+            squads(allies),
+            squads(enemies),
+        );
+        c.ally_spawn = [8.0, 16.0];
+        c.enemy_spawn = [24.0, 16.0];
+        c.episode_limit = 100;
+        c.range_rule = RangeRule::CentreStrict;
+        c.wall_kills = true;
+        c.walk_to_target = false;
+        c
+    }
+
+    /// The preset named `name` (`mmm2`, `mmm`, `3m`, `2s3z-like`, `smax-3m`).
     pub fn preset(name: &str) -> Result<Self, EnvError> {
         match name {
             "mmm2" => Ok(Self::mmm2()),
             "mmm" => Ok(Self::mmm()),
             "3m" => Ok(Self::three_marines()),
             "2s3z-like" => Ok(Self::two_three()),
+            "smax-3m" => {
+                let mut c = Self::smax((3, 0), (3, 0));
+                c.name = "smax-3m".into();
+                c.enemy_ai = EnemyAi::Closest;
+                Ok(c)
+            }
             other => Err(EnvError::BadParameter(format!(
-                "unknown battle `{other}` (expected mmm2, mmm, 3m or 2s3z-like)"
+                "unknown battle `{other}` (expected mmm2, mmm, 3m, 2s3z-like or smax-3m)"
             ))),
         }
     }
 
     /// The names [`BattleConfig::preset`] knows.
-    pub const PRESETS: [&'static str; 4] = ["mmm2", "mmm", "3m", "2s3z-like"];
+    pub const PRESETS: [&'static str; 5] = ["mmm2", "mmm", "3m", "2s3z-like", "smax-3m"];
 
     /// SMAC's reward divisor `max_reward / 20`, `max_reward = Σ enemy HP + 10 · enemies + 200`
     /// (MMM2: 1205 / 20 = 60.25), so that a perfect win's team reward is 20.

@@ -127,6 +127,27 @@ impl UnitStats {
         }
     }
 
+    /// SMAX's Marine (JaxMARL `smax_env.py`): 45 HP, 9 damage every 0.61 s, speed 3.15, range
+    /// 5 (centre distance), radius 0.375, no armour.
+    pub fn smax_marine() -> Self {
+        Self {
+            damage: 9.0,
+            ..Self::marine()
+        }
+    }
+
+    /// SMAX's Marauder: 125 HP, 10 damage every 1.07 s, speed 2.25, range 6 (centre distance),
+    /// radius 0.5625, no armour, no bonus, ground and air alike.
+    pub fn smax_marauder() -> Self {
+        Self {
+            armour: 0.0,
+            bonus_vs_armoured: 0.0,
+            speed: 2.25,
+            hits_air: true,
+            ..Self::marauder()
+        }
+    }
+
     /// Half the size.
     pub fn radius(&self) -> f32 {
         self.size / 2.0

@@ -103,8 +103,10 @@ fn units_fire_every_ceil_cooldown_over_tick_sub_steps_without_jitter() {
             step(&mut env, &[attack]);
             dealt += env.last_ledger().dealt[0];
         }
-        // First shot at sub-step 0, then every ⌈cooldown / (1/16)⌉ sub-steps.
-        let period = (cooldown * 16.0).ceil() as usize;
+        // First shot at sub-step 0; the cooldown is reset in the sub-step that fires and falls
+        // by 1/16 in each later one, firing again once it is ≤ 0: every ⌈cooldown / (1/16)⌉ + 1
+        // sub-steps (SMAX: a Marine every 11th, a Marauder every 19th).
+        let period = (cooldown * 16.0).ceil() as usize + 1;
         let shots = (steps * 8).div_ceil(period);
         assert_eq!(dealt, per_shot * shots as f32, "{shooter}: period {period}");
     }
