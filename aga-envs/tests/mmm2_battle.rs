@@ -97,7 +97,8 @@ fn units_fire_every_ceil_cooldown_over_tick_sub_steps_without_jitter() {
         env.set_position(0, [10.0, 16.0]);
         env.set_position(1, [13.0, 16.0]);
         let attack = act::FIRST_TARGET;
-        let steps = 10usize;
+        // 19 steps = 152 sub-steps: enough to tell a period from its neighbours.
+        let steps = 19usize;
         let mut dealt = 0.0;
         for _ in 0..steps {
             step(&mut env, &[attack]);
