@@ -121,6 +121,9 @@ pub struct Mmm2 {
     metrics: BattleMetrics,
     /// The order units decide in within a sub-step.
     decide_order: Vec<u16>,
+    /// What each unit last fired at (healed) during the current step.
+    step_shot: Vec<u16>,
+    step_heal: Vec<u16>,
     // Scratch, sized once.
     orders: Vec<(f32, f32, u16)>,
     fire: Vec<u16>,
@@ -165,6 +168,8 @@ impl Mmm2 {
         decide_order.extend(enemies.into_iter().map(|u| u as u16));
         let mut env = Self {
             decide_order,
+            step_shot: vec![NONE; n],
+            step_heal: vec![NONE; n],
             allies,
             damage,
             x: vec![0.0; n],
@@ -267,6 +272,16 @@ impl Mmm2 {
     /// The unit `u` fired at in the last sub-step, if any.
     pub fn last_shot(&self, u: usize) -> Option<usize> {
         (self.fire[u] != NONE).then_some(self.fire[u] as usize)
+    }
+
+    /// The unit `u` last fired at during the last step, if any.
+    pub fn shot_in_step(&self, u: usize) -> Option<usize> {
+        (self.step_shot[u] != NONE).then_some(self.step_shot[u] as usize)
+    }
+
+    /// The unit healer `u` last healed during the last step, if any.
+    pub fn healed_in_step(&self, u: usize) -> Option<usize> {
+        (self.step_heal[u] != NONE).then_some(self.step_heal[u] as usize)
     }
 
     /// The allies' actions of the last step.
@@ -404,38 +419,82 @@ impl Mmm2 {
             a => match self.slot_target(agent, (a - actions::FIRST_TARGET) as usize) {
                 Some(t) => {
                     let r = self.config.shoot_range;
-                    self.may_target(agent, t) && self.dist2(agent, t) <= r * r
+                    self.may_target(agent, t)
+                        && match self.config.range_rule {
+                            // SMAC: any target within the shoot range (an order beyond the
+                            // weapon's reach walks, if walking is on).
+                            RangeRule::EdgeToEdge => self.dist2(agent, t) <= r * r,
+                            // SMAX: only targets the weapon reaches.
+                            RangeRule::CentreStrict => self.reaches(agent, t),
+                        }
                 }
                 None => false,
             },
         }
     }
 
+    /// Lay out each side as SMAClite's `__place_group`: the units (in spawn order) in rows of
+    /// `⌈√n⌉`, each touching its neighbour but for the gap, rows as tall as their largest unit,
+    /// the group centred on its spawn point; the enemies' layout runs the other way (`m = −1`).
     fn reset_units(&mut self) {
-        let c = &self.config;
-        let n_enemies = self.kind.len() - self.allies;
-        for (range, centre) in [
-            (0..self.allies, c.ally_spawn),
-            (self.allies..self.allies + n_enemies, c.enemy_spawn),
+        let n = self.kind.len();
+        for (side, centre, m) in [
+            (0..self.allies, self.config.ally_spawn, 1.0f32),
+            (self.allies..n, self.config.enemy_spawn, -1.0),
         ] {
-            let count = range.len();
+            let c = &self.config;
+            let rank = |u: &usize| {
+                let name = &c.unit_types[self.kind[*u] as usize].name;
+                c.spawn_order
+                    .iter()
+                    .position(|s| s == name)
+                    .unwrap_or(c.spawn_order.len())
+            };
+            let mut order: Vec<usize> = side.collect();
+            order.sort_by_key(rank);
+            let count = order.len();
             let cols = (count as f32).sqrt().ceil() as usize;
-            let rows = count.div_ceil(cols);
-            for (k, u) in range.enumerate() {
-                let (row, col) = (k / cols, k % cols);
-                let gx = (col as f32 - (cols - 1) as f32 / 2.0) * c.spawn_spacing;
-                let gy = (row as f32 - (rows - 1) as f32 / 2.0) * c.spawn_spacing;
-                let (jx, jy) = if c.spawn_jitter > 0.0 {
-                    (
-                        self.rng.gen_range(-c.spawn_jitter..=c.spawn_jitter),
-                        self.rng.gen_range(-c.spawn_jitter..=c.spawn_jitter),
-                    )
-                } else {
-                    (0.0, 0.0)
-                };
-                self.x[u] = (centre[0] + gx + jx).clamp(0.0, c.map_size[0]);
-                self.y[u] = (centre[1] + gy + jy).clamp(0.0, c.map_size[1]);
+            let radius = |u: usize| c.unit_types[self.kind[u] as usize].radius();
+            let rows: Vec<&[usize]> = order.chunks(cols).collect();
+            let row_r: Vec<f32> = rows
+                .iter()
+                .map(|r| r.iter().map(|&u| radius(u)).fold(0.0, f32::max))
+                .collect();
+            let width = rows
+                .iter()
+                .map(|r| r.iter().map(|&u| 2.0 * radius(u)).sum::<f32>())
+                .fold(0.0, f32::max);
+            let height =
+                2.0 * row_r.iter().sum::<f32>() + (cols.saturating_sub(1)) as f32 * c.spawn_gap;
+            let x0 = centre[0] - m * width / 2.0;
+            let mut y = centre[1] - m * height / 2.0;
+            let mut prev_row = 0.0;
+            for (row, &rr) in rows.iter().zip(&row_r) {
+                y += m * (prev_row + rr);
+                let mut x = x0;
+                let mut prev = 0.0;
+                for &u in row.iter() {
+                    x += m * (prev + radius(u));
+                    self.x[u] = x;
+                    self.y[u] = y;
+                    x += m * c.spawn_gap;
+                    prev = radius(u);
+                }
+                y += m * c.spawn_gap;
+                prev_row = rr;
             }
+            if c.spawn_jitter > 0.0 {
+                let j = c.spawn_jitter;
+                for &u in &order {
+                    self.x[u] += self.rng.gen_range(-j..=j);
+                    self.y[u] += self.rng.gen_range(-j..=j);
+                }
+            }
+        }
+        let [w, h] = self.config.map_size;
+        for u in 0..n {
+            self.x[u] = self.x[u].clamp(0.0, w);
+            self.y[u] = self.y[u].clamp(0.0, h);
         }
         for u in 0..self.kind.len() {
             let s = &self.config.unit_types[self.kind[u] as usize];
@@ -651,16 +710,25 @@ impl Mmm2 {
                 None => towards_spawn(self),
             },
             EnemyAi::Closest => {
+                // SMAX's heuristic: the closest foe in reach; else walk towards the closest
+                // visible one; else towards the allies' spawn.
                 let sight = self.config.sight_range;
                 let t = if healer {
                     self.most_hurt(u, sight)
                 } else {
                     self.nearest(u, 0..self.allies, sight)
                 };
-                if t != NONE {
+                if t == NONE {
+                    towards_spawn(self)
+                } else if self.reaches(u, t as usize) || self.config.walk_to_target {
                     Order::Target(t)
                 } else {
-                    towards_spawn(self)
+                    let (dx, dy) = (
+                        self.x[t as usize] - self.x[u],
+                        self.y[t as usize] - self.y[u],
+                    );
+                    let d = (dx * dx + dy * dy).sqrt().max(1e-6);
+                    Order::Move(dx / d, dy / d)
                 }
             }
         }
@@ -748,6 +816,7 @@ impl Mmm2 {
                 let t = t as usize;
                 self.total[t] += self.damage[self.kind[u] as usize * k + self.kind[t] as usize];
                 self.hurt_by[t] += 1;
+                self.step_shot[u] = t as u16;
                 let mut base = self.type_of(u).cooldown;
                 if self.config.cooldown_jitter {
                     base += self.rng.gen_range(-tick..2.0 * tick);
@@ -806,6 +875,9 @@ impl Mmm2 {
                 self.healer[u].heal(&stats, self.heal_target[u] != t, self.hp[ti], max_hp, tick);
             self.hp[ti] += done.healed;
             self.ledger.healed[u] += done.healed;
+            if done.healed > 0.0 {
+                self.step_heal[u] = t;
+            }
             self.heal_target[u] = if done.keep_target { t } else { NONE };
             if !done.keep_target && u >= self.allies {
                 self.ai_target[u] = NONE;
@@ -967,13 +1039,25 @@ impl Mmm2 {
                 continue;
             }
             let stats = self.type_of(agent);
-            let range = self.config.shoot_range;
+            // The attack-move's pick (healers first, then the nearest in scan range; a healer:
+            // the most hurt friend in reach), else the nearest foe it can attack.
             let t = if stats.heal.is_some() {
-                self.most_hurt(agent, range)
+                self.pick_heal(agent)
             } else {
-                self.nearest(agent, self.foes(agent), range)
+                match self.pick_damage(agent, true) {
+                    NONE => self.nearest(agent, self.foes(agent), f32::INFINITY),
+                    t => t,
+                }
             };
-            let action = if t != NONE {
+            let attack = |t: u16| {
+                let j = if stats.heal.is_some() {
+                    t as usize
+                } else {
+                    t as usize - self.allies
+                };
+                actions::FIRST_TARGET + j as u8
+            };
+            let action = if t != NONE && self.available(agent, attack(t)) {
                 let j = if stats.heal.is_some() {
                     t as usize
                 } else {
@@ -981,17 +1065,14 @@ impl Mmm2 {
                 };
                 actions::FIRST_TARGET + j as u8
             } else {
-                // No target: walk towards the nearest enemy, or the enemy spawn; a healer follows
-                // its team's centre.
+                // No target it may attack now: walk towards it (or the enemies' spawn); a
+                // healer follows its team's centre.
                 let goal = if stats.heal.is_some() {
                     self.team_centre(agent)
+                } else if t != NONE {
+                    [self.x[t as usize], self.y[t as usize]]
                 } else {
-                    let near = self.nearest(agent, self.foes(agent), f32::INFINITY);
-                    if near != NONE {
-                        [self.x[near as usize], self.y[near as usize]]
-                    } else {
-                        target
-                    }
+                    target
                 };
                 let (dx, dy) = (goal[0] - self.x[agent], goal[1] - self.y[agent]);
                 let pick = if dx.abs() >= dy.abs() {
@@ -1064,6 +1145,9 @@ impl MultiAgentEnv for Mmm2 {
         self.ai_target.fill(NONE);
         self.fire.fill(NONE);
         self.heal.fill(NONE);
+        self.step_shot.fill(NONE);
+        self.step_heal.fill(NONE);
+        self.enemy_actions.fill(actions::STOP);
         self.actions.fill(actions::STOP);
         self.t = 0;
         self.end = None;
@@ -1095,6 +1179,8 @@ impl MultiAgentEnv for Mmm2 {
         }
         self.actions.copy_from_slice(actions);
         self.ledger.clear();
+        self.step_shot.fill(NONE);
+        self.step_heal.fill(NONE);
         let enemy_hp_before: f32 = self.hp[self.allies..].iter().sum();
         let enemies_alive_before = self.hp[self.allies..].iter().filter(|&&h| h > 0.0).count();
         let allies = 0..self.allies;

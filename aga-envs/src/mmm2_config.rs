@@ -72,8 +72,14 @@ pub struct BattleConfig {
     pub ally_spawn: [f32; 2],
     /// Centre of the enemies' spawn grid (where the allies' heuristic heads).
     pub enemy_spawn: [f32; 2],
-    /// Distance between neighbouring units of a spawn grid.
-    pub spawn_spacing: f32,
+    /// The gap between neighbouring units of a spawn grid (SMAClite's `__place_group`: units
+    /// touching but for 0.05, rows of `⌈√n⌉`; the enemies' grid is the allies' turned by half
+    /// a turn).
+    pub spawn_gap: f32,
+    /// The order unit types are laid out in the spawn grids (SMAClite's map file: MMM2 places
+    /// the Medivac, then the Marines, then the Marauders); types not listed follow in unit
+    /// order; empty: the units' order.
+    pub spawn_order: Vec<String>,
     /// Every unit's start is moved by a uniform offset in `±spawn_jitter` on each axis, drawn
     /// from the episode's seed (0: the same start every episode).
     pub spawn_jitter: f32,
@@ -129,7 +135,8 @@ impl BattleConfig {
             map_size: [32.0, 32.0],
             ally_spawn: [9.0, 16.0],
             enemy_spawn: [23.0, 16.0],
-            spawn_spacing: 1.5,
+            spawn_gap: 0.05,
+            spawn_order: Vec::new(),
             spawn_jitter: 0.0,
             sub_steps: 8,
             tick: 1.0 / 16.0,
@@ -151,7 +158,7 @@ impl BattleConfig {
     /// SMAC's MMM2: 2 Marauders, 7 Marines and a Medivac against 3 Marauders, 8 Marines and a
     /// Medivac, 180 steps (types in SMAC's MMM order: Marauder, Marine, Medivac).
     pub fn mmm2() -> Self {
-        Self::with_teams(
+        let mut c = Self::with_teams(
             "mmm2",
             vec![
                 UnitStats::marauder(),
@@ -168,7 +175,9 @@ impl BattleConfig {
                 Squad::new("marine", 8),
                 Squad::new("medivac", 1),
             ],
-        )
+        );
+        c.spawn_order = vec!["medivac".into(), "marine".into(), "marauder".into()];
+        c
     }
 
     /// SMAC's MMM: 2 Marauders, 7 Marines and a Medivac on each side, 150 steps.
@@ -291,7 +300,7 @@ impl BattleConfig {
                 .iter()
                 .position(|u| u.name == squad.unit)
                 .expect("checked above");
-            out.extend(std::iter::repeat(index as u8).take(squad.count));
+            out.extend(std::iter::repeat_n(index as u8, squad.count));
         }
         Ok(out)
     }
@@ -326,6 +335,9 @@ impl BattleConfig {
             if self.unit_types[..i].iter().any(|v| v.name == u.name) {
                 return bad(format!("unit type `{}` is listed twice", u.name));
             }
+        }
+        for name in &self.spawn_order {
+            self.stats(name)?;
         }
         for (side, squads) in [("allies", &self.allies), ("enemies", &self.enemies)] {
             for s in squads.iter() {
@@ -368,7 +380,7 @@ impl BattleConfig {
             }
         }
         for (what, v) in [
-            ("spawn_spacing", self.spawn_spacing),
+            ("spawn_gap", self.spawn_gap),
             ("spawn_jitter", self.spawn_jitter),
         ] {
             if !(v.is_finite() && v >= 0.0) {

@@ -288,3 +288,29 @@ fn attack_move_picks_the_targets_smaclite_picks() {
     }
     assert!(checked >= 20, "only {checked} picks checked");
 }
+
+#[test]
+fn mmm2_starts_where_smaclite_places_its_units() {
+    let g = golden("smaclite_targeting.json");
+    let spawn = g["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "spawn")
+        .expect("the spawn scene");
+    let env = Mmm2::new(BattleConfig::mmm2()).unwrap();
+    let mut checked = 0;
+    for (side, map) in [("allies", ally as fn(usize) -> usize), ("enemies", enemy)] {
+        for (id, unit) in spawn[side].as_object().unwrap() {
+            let u = map(id.parse().unwrap());
+            let want = f32s(&unit["pos"]);
+            let got = env.position(u);
+            assert!(
+                (got[0] - want[0]).abs() < 1e-5 && (got[1] - want[1]).abs() < 1e-5,
+                "{side} {id} (our unit {u}): {got:?} vs {want:?}"
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 22);
+}

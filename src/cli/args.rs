@@ -362,11 +362,12 @@ pub(crate) enum EnvCommand {
 /// The environment and the scripted policy.
 #[derive(Debug, Args)]
 pub(crate) struct EnvSetupArgs {
-    /// cleanup or harvest.
+    /// cleanup or harvest, or a battle: mmm2 (Selfish-MMM2), mmm, 3m, 2s3z-like, smax-3m.
     #[arg(long)]
     pub(crate) env: String,
-    /// random, stay, greedy or clean-and-harvest (Cleanup); `env render` also takes
-    /// --checkpoint instead.
+    /// random, stay, greedy or clean-and-harvest (Cleanup); for a battle random, heuristic
+    /// (the enemies' script playing the allies) or stop; `env render` also takes --checkpoint
+    /// instead (Cleanup, Harvest).
     #[arg(long)]
     pub(crate) policy: Option<String>,
     /// clean-and-harvest: how many agents clean (default 1).
@@ -377,10 +378,12 @@ pub(crate) struct EnvSetupArgs {
     pub(crate) agents: Option<usize>,
     /// JSON file with any fields of the environment config (map, agents, horizon,
     /// view_radius, beam_length, regrowth, zap, apple_rate, waste_rate, waste_threshold,
-    /// waste_delay).
+    /// waste_delay); for a battle, any fields of its BattleConfig (unit_types, allies, enemies,
+    /// episode_limit, enemy_ai, reward, …).
     #[arg(long)]
     pub(crate) config: Option<PathBuf>,
-    /// Steps per copy (default: the horizon, 1000).
+    /// Steps per copy (default: the horizon, 1000; a battle: ten episode limits for `run`, one
+    /// episode for `render`).
     #[arg(long)]
     pub(crate) steps: Option<usize>,
     /// Seed.

@@ -1,4 +1,5 @@
-//! `aga env run` and `aga env render`: Cleanup and Harvest with scripted policies.
+//! `aga env run` and `aga env render`: Cleanup and Harvest with scripted policies (battles are
+//! in [`super::battle`]).
 
 use super::args::{EnvCommand, EnvRenderArgs, EnvRunArgs, EnvSetupArgs};
 use super::CliError;
@@ -18,6 +19,12 @@ pub const MAX_GIF_FRAMES: usize = 5000;
 /// Run `aga env …`.
 pub fn env_command(command: EnvCommand, out: &mut dyn Write) -> Result<(), CliError> {
     match command {
+        EnvCommand::Run(args) if super::battle::is_battle(&args.setup.env) => {
+            super::battle::run(args, out)
+        }
+        EnvCommand::Render(args) if super::battle::is_battle(&args.setup.env) => {
+            super::battle::render(args, out)
+        }
         EnvCommand::Run(args) => run(args, out),
         EnvCommand::Render(args) => render_command(args, out),
     }

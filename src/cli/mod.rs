@@ -5,6 +5,7 @@
 //! stderr. Every user error is one line on stderr (`aga: error: …`) and exit status 2.
 
 mod args;
+mod battle;
 mod commands;
 mod env;
 mod error;
