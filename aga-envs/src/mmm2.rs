@@ -92,6 +92,49 @@ impl StepLedger {
     }
 }
 
+/// Every unit's constants, copied out of its type for the hot loops.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct UnitTable {
+    radius: Vec<f32>,
+    /// Weapon (or heal) range.
+    range: Vec<f32>,
+    air: Vec<bool>,
+    healer: Vec<bool>,
+    /// Has a weapon (a side of units without one has lost).
+    fighter: Vec<bool>,
+    /// Whether a healer may heal it: on the ground and not a healer.
+    healable: Vec<bool>,
+    /// Type-by-type: a unit of type `a` can hurt one of type `b`.
+    hits: Vec<bool>,
+    /// The largest radius (SMAClite's `max_unit_radius`).
+    max_radius: f32,
+}
+
+impl UnitTable {
+    fn new(types: &[UnitStats], kind: &[u8]) -> Self {
+        let of = |u: &u8| &types[*u as usize];
+        let k = types.len();
+        Self {
+            radius: kind.iter().map(|u| of(u).radius()).collect(),
+            range: kind
+                .iter()
+                .map(|u| of(u).heal.as_ref().map_or(of(u).range, |h| h.range))
+                .collect(),
+            air: kind.iter().map(|u| of(u).air).collect(),
+            healer: kind.iter().map(|u| of(u).heal.is_some()).collect(),
+            fighter: kind.iter().map(|u| of(u).damage > 0.0).collect(),
+            healable: kind
+                .iter()
+                .map(|u| of(u).heal.is_none() && !of(u).air)
+                .collect(),
+            hits: (0..k * k)
+                .map(|ab| types[ab / k].can_attack(&types[ab % k]))
+                .collect(),
+            max_radius: types.iter().map(UnitStats::radius).fold(0.0, f32::max),
+        }
+    }
+}
+
 /// A battle (MMM2 by default) as a [`MultiAgentEnv`]: the allies are the agents.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Mmm2 {
@@ -99,6 +142,8 @@ pub struct Mmm2 {
     allies: usize,
     /// Every unit's type index.
     kind: Vec<u8>,
+    /// Every unit's constants.
+    table: UnitTable,
     /// Damage of one attack by type `a` on type `b` before capping, `types × types` (0: cannot).
     damage: Vec<f32>,
     x: Vec<f32>,
@@ -114,6 +159,8 @@ pub struct Mmm2 {
     actions: Vec<u8>,
     /// The enemies' actions under [`EnemyAi::External`] (the allies' layout).
     enemy_actions: Vec<u8>,
+    /// The unit each ally's action attacks (none for other actions and healers).
+    ally_target: Vec<u16>,
     t: usize,
     end: Option<BattleEnd>,
     rng: StdRng,
@@ -166,7 +213,9 @@ impl Mmm2 {
         let mut enemies: Vec<usize> = (allies..n).collect();
         enemies.sort_by_key(healer_first);
         decide_order.extend(enemies.into_iter().map(|u| u as u16));
+        let table = UnitTable::new(&config.unit_types, &kind);
         let mut env = Self {
+            table,
             decide_order,
             step_shot: vec![NONE; n],
             step_heal: vec![NONE; n],
@@ -181,6 +230,7 @@ impl Mmm2 {
             ai_target: vec![NONE; n],
             actions: vec![actions::STOP; allies],
             enemy_actions: vec![actions::STOP; n - allies],
+            ally_target: vec![NONE; allies],
             t: 0,
             end: None,
             rng: StdRng::seed_from_u64(0),
@@ -315,6 +365,19 @@ impl Mmm2 {
     /// "attacking me"; for tests of the script).
     pub fn set_ally_actions(&mut self, actions: &[u8]) {
         self.actions.copy_from_slice(&actions[..self.allies]);
+        self.refresh_ally_targets();
+    }
+
+    fn refresh_ally_targets(&mut self) {
+        for v in 0..self.allies {
+            let a = self.actions[v];
+            self.ally_target[v] = match a >= actions::FIRST_TARGET && !self.table.healer[v] {
+                true => self
+                    .slot_target(v, (a - actions::FIRST_TARGET) as usize)
+                    .map_or(NONE, |t| t as u16),
+                false => NONE,
+            };
+        }
     }
 
     /// Set the enemies' actions for the next step under [`EnemyAi::External`] (the allies'
@@ -355,40 +418,38 @@ impl Mmm2 {
         &self.config.unit_types[self.kind[u] as usize]
     }
 
+    #[inline]
     fn dist2(&self, a: usize, b: usize) -> f32 {
         let (dx, dy) = (self.x[b] - self.x[a], self.y[b] - self.y[a]);
         dx * dx + dy * dy
     }
 
     /// Whether `u` may fire at (or, a healer, heal) `t` at all, at any distance.
+    #[inline]
     pub fn may_target(&self, u: usize, t: usize) -> bool {
         if self.hp[t] <= 0.0 {
             return false;
         }
-        let (su, st) = (self.type_of(u), self.type_of(t));
-        match su.heal {
-            Some(_) => t != u && self.friends(u).contains(&t) && st.heal.is_none() && !st.air,
-            None => {
-                self.foes(u).contains(&t)
-                    && self.damage[self.kind[u] as usize * self.config.unit_types.len()
-                        + self.kind[t] as usize]
-                        > 0.0
-            }
+        let same_side = (u < self.allies) == (t < self.allies);
+        if self.table.healer[u] {
+            t != u && same_side && self.table.healable[t]
+        } else {
+            !same_side
+                && self.table.hits
+                    [self.kind[u] as usize * self.config.unit_types.len() + self.kind[t] as usize]
         }
     }
 
     /// Whether `t` is within `u`'s weapon (or heal) range, edge to edge.
+    #[inline]
     fn reaches(&self, u: usize, t: usize) -> bool {
+        let d2 = self.dist2(u, t);
         match self.config.range_rule {
             RangeRule::EdgeToEdge => {
-                self.type_of(u)
-                    .reaches(self.position(u), self.type_of(t), self.position(t))
+                let r = self.table.range[u] + self.table.radius[u] + self.table.radius[t];
+                d2 <= r * r
             }
-            RangeRule::CentreStrict => {
-                let s = self.type_of(u);
-                let range = s.heal.as_ref().map_or(s.range, |h| h.range);
-                self.dist2(u, t) < range * range
-            }
+            RangeRule::CentreStrict => d2 < self.table.range[u] * self.table.range[u],
         }
     }
 
@@ -514,7 +575,7 @@ impl Mmm2 {
     /// Medivac left).
     fn beaten(&self, side: std::ops::Range<usize>) -> bool {
         side.into_iter()
-            .all(|u| self.hp[u] <= 0.0 || self.type_of(u).damage <= 0.0)
+            .all(|u| self.hp[u] <= 0.0 || !self.table.fighter[u])
     }
 
     /// The order of ally `u` from its action.
@@ -549,26 +610,16 @@ impl Mmm2 {
     }
 
     /// Whether `v` is attacking `u` now (an ally's attack order, an enemy's script's target).
+    #[inline]
     fn attacks(&self, v: usize, u: usize) -> bool {
-        if self.hp[v] <= 0.0 || self.type_of(v).heal.is_some() {
+        if self.hp[v] <= 0.0 || self.table.healer[v] {
             return false;
         }
         if v < self.allies {
-            let a = self.actions[v];
-            a >= actions::FIRST_TARGET
-                && self.slot_target(v, (a - actions::FIRST_TARGET) as usize) == Some(u)
+            self.ally_target[v] as usize == u
         } else {
             self.ai_target[v] as usize == u
         }
-    }
-
-    /// The largest radius of any unit type (SMAClite's `max_unit_radius`).
-    fn max_radius(&self) -> f32 {
-        self.config
-            .unit_types
-            .iter()
-            .map(UnitStats::radius)
-            .fold(0.0, f32::max)
     }
 
     /// SMAClite's `__pick_target_damage` for `u`: among the foes it can hit that are within the
@@ -576,23 +627,25 @@ impl Mmm2 {
     /// (healers first, distance); attackers beyond the scan query (`5 + max radius`) count as
     /// infinitely far (`retaliate`: they are candidates at all). Ties to the lower index.
     fn pick_damage(&self, u: usize, retaliate: bool) -> u16 {
+        // Squared distances throughout (the comparisons are the same).
         const SCAN: f32 = 5.0;
-        let query = SCAN + self.max_radius();
+        let query = SCAN + self.table.max_radius;
+        let query2 = query * query;
         let mut best = ((2u8, f32::INFINITY), NONE);
         for v in self.foes(u) {
             if !self.may_target(u, v) {
                 continue;
             }
-            let d = self.dist2(u, v).sqrt();
-            let scan = SCAN + self.type_of(v).radius();
+            let d2 = self.dist2(u, v);
+            let scan = SCAN + self.table.radius[v];
             let attacking = self.attacks(v, u);
-            let listed = d <= query || (retaliate && attacking);
-            if !listed || !(d < scan || attacking) {
+            let listed = d2 <= query2 || (retaliate && attacking);
+            if !listed || !(d2 < scan * scan || attacking) {
                 continue;
             }
             let key = (
-                u8::from(self.type_of(v).heal.is_none()),
-                if d <= query { d } else { 2.0e9 },
+                u8::from(!self.table.healer[v]),
+                if d2 <= query2 { d2 } else { 4.0e18 },
             );
             if key < best.0 {
                 best = (key, v as u16);
@@ -904,29 +957,46 @@ impl Mmm2 {
     /// they kill (SMAX does not clamp after its push).
     fn push_apart(&mut self) {
         let n = self.kind.len();
-        self.push.fill((0.0, 0.0));
+        let (x, y, hp) = (&self.x[..n], &self.y[..n], &self.hp[..n]);
+        let (radius, air) = (&self.table.radius[..n], &self.table.air[..n]);
+        let push = &mut self.push[..n];
+        push.fill((0.0, 0.0));
+        let mut any = false;
+        // Each pair once: the term of (b, a) is exactly minus that of (a, b), and visiting pairs
+        // in order adds every unit's terms in the order of the other index, as SMAX sums them.
         for a in 0..n {
-            if self.hp[a] <= 0.0 {
+            if hp[a] <= 0.0 {
                 continue;
             }
-            let (ra, air_a) = (self.type_of(a).radius(), self.type_of(a).air);
-            let (mut sx, mut sy) = (0.0f32, 0.0f32);
-            for b in 0..n {
-                if b == a || self.hp[b] <= 0.0 || self.type_of(b).air != air_a {
+            let (ra, air_a, xa, ya) = (radius[a], air[a], x[a], y[a]);
+            for b in a + 1..n {
+                if hp[b] <= 0.0 || air[b] != air_a {
                     continue;
                 }
-                let (dx, dy) = (self.x[a] - self.x[b], self.y[a] - self.y[b]);
-                let dist = (dx * dx + dy * dy).sqrt() + 1e-6;
-                let overlap = ((ra + self.type_of(b).radius()) / dist - 1.0).max(0.0);
-                sx += dx * overlap;
-                sy += dy * overlap;
+                let (dx, dy) = (xa - x[b], ya - y[b]);
+                let d2 = dx * dx + dy * dy;
+                let reach = ra + radius[b];
+                // Apart (d ≥ r, so r / (d + 10⁻⁶) − 1 < 0): the term is exactly zero.
+                if d2 >= reach * reach {
+                    continue;
+                }
+                let dist = d2.sqrt() + 1e-6;
+                let overlap = (reach / dist - 1.0).max(0.0);
+                let (tx, ty) = (dx * overlap, dy * overlap);
+                push[a].0 += tx;
+                push[a].1 += ty;
+                push[b].0 += -tx;
+                push[b].1 += -ty;
+                any = true;
             }
-            self.push[a] = (sx / 2.0, sy / 2.0);
+        }
+        if !any {
+            return;
         }
         let [w, h] = self.config.map_size;
         let clamp = !self.config.wall_kills;
         for u in 0..n {
-            let (px, py) = self.push[u];
+            let (px, py) = (self.push[u].0 / 2.0, self.push[u].1 / 2.0);
             if px != 0.0 || py != 0.0 {
                 self.x[u] += px;
                 self.y[u] += py;
@@ -1149,6 +1219,7 @@ impl MultiAgentEnv for Mmm2 {
         self.step_heal.fill(NONE);
         self.enemy_actions.fill(actions::STOP);
         self.actions.fill(actions::STOP);
+        self.ally_target.fill(NONE);
         self.t = 0;
         self.end = None;
         self.ledger.clear();
@@ -1178,6 +1249,7 @@ impl MultiAgentEnv for Mmm2 {
             });
         }
         self.actions.copy_from_slice(actions);
+        self.refresh_ally_targets();
         self.ledger.clear();
         self.step_shot.fill(NONE);
         self.step_heal.fill(NONE);
