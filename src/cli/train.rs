@@ -111,7 +111,9 @@ fn new_record(args: &TrainArgs, backend: &str, dtype: &str) -> Result<RunRecord,
     if let Some(e) = args.envs {
         train.ppo.envs = e;
     }
-    if args.centralised_critic {
+    if args.centralised_critic || battle {
+        // A battle has a global state (SMAC's): the collective critic reads it (MAPPO's
+        // centralised critic); the agents' own critics read their observations.
         train.centralised_critic = true;
     }
     if args.diagnostics {
