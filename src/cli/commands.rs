@@ -681,10 +681,10 @@ fn experiment_command(
         dtype: String::new(),
     };
     crate::training::check_threads(args.threads).map_err(CliError::BadValue)?;
-    let rl = args.name.parse::<aga_envs::EnvKind>().is_ok();
+    let rl = args.name.parse::<aga_envs::EnvKind>().is_ok() || args.name == "mmm2";
     if args.full && !rl {
         return Err(CliError::BadValue(
-            "--full applies to the cleanup and harvest experiments".into(),
+            "--full applies to the cleanup, harvest and mmm2 experiments".into(),
         ));
     }
     let mut compute_args = super::args::BackendArgs {

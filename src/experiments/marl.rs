@@ -1,7 +1,7 @@
-//! `aga experiment cleanup` and `aga experiment harvest`: the paper's main experiment (MATH.md
-//! §6). Independent PPO agents train with every method over several seeds; the table reports
-//! collective return and equality per method (mean ± std over seeds), and the curves show them
-//! during training.
+//! `aga experiment cleanup`, `aga experiment harvest` and `aga experiment mmm2`: the paper's
+//! main experiments (MATH.md §6). PPO agents train with every method over several seeds; the
+//! table reports collective return and equality per method (mean ± std over seeds), and for
+//! Selfish-MMM2 the win rate; the curves show them during training.
 //!
 //! Every run is an ordinary training run in `OUT/runs/LABEL-seedK` (the files of `aga train`,
 //! so `aga plot` and `aga env render --checkpoint` work on it). A run folder that already holds
@@ -15,9 +15,10 @@ use super::{
 };
 use crate::plot;
 use crate::training::{
-    mean_band, open_run, read_curve, thread_pool, train_to_end, Resume, RunRecord, TrainingError,
+    mean_band, open_run_with, read_curve, thread_pool, train_to_end, Resume, RunEnv, RunRecord,
+    TrainingError,
 };
-use aga_envs::{EnvConfig, EnvKind};
+use aga_envs::{EpisodeSummary, Mmm2, MultiAgentEnv, Ssd};
 use aga_rl::{PolicyKind, RlMethod, TrainConfig};
 use burn::tensor::backend::Backend;
 use serde::Serialize;
@@ -87,32 +88,56 @@ impl Preset {
             ],
         }
     }
+
+    /// Selfish-MMM2's default budget: the MLP (MAPPO-style: masked actions, the collective
+    /// critic on the global state), 2·10⁵ steps, two seeds, lr 5·10⁻⁴ (MAPPO's), the methods
+    /// of the default budget (measured time: docs/marl.md).
+    pub fn mmm2_default() -> Self {
+        Self {
+            name: "default",
+            steps: 200_000,
+            lr: 5e-4,
+            ..Self::default_budget()
+        }
+    }
+
+    /// Selfish-MMM2 `--full`: 10⁷ steps (SMAC's budget for MAPPO's 90% win rate), three seeds,
+    /// the λ sweep of the full preset.
+    pub fn mmm2_full() -> Self {
+        Self {
+            policy: PolicyKind::Mlp,
+            lr: 5e-4,
+            ..Self::full()
+        }
+    }
 }
 
-/// One run's outcome.
+/// The episode metrics an experiment's table and curves report for its environment.
+fn reported(env: &RunEnv) -> &'static [&'static str] {
+    match env {
+        RunEnv::Ssd(_) => &["collective_return", "equality"],
+        RunEnv::Battle(_) => &["win_rate", "collective_return", "equality"],
+    }
+}
+
+/// One run's outcome: per reported metric (collective return, equality, win rate), its mean
+/// over the last tenth of the updates that had an ended episode (`training`) and the greedy
+/// policy's value on fresh episodes (`greedy`).
 #[derive(Debug, Clone, Serialize)]
 struct RunSummary {
     label: String,
     seed: u64,
     dir: PathBuf,
-    /// Mean over the last tenth of the updates (at least one with an ended episode) of the
-    /// training episodes' collective return.
-    collective_return: f64,
-    /// The same for equality.
-    equality: f64,
-    /// The greedy policy's collective return and equality (fresh episodes).
-    greedy_collective_return: f64,
-    greedy_equality: f64,
+    training: std::collections::BTreeMap<String, f64>,
+    greedy: std::collections::BTreeMap<String, f64>,
 }
 
-/// A method's row of the table.
+/// A method's row of the table: per metric, mean ± std over seeds.
 #[derive(Debug, Clone, Serialize)]
 struct MethodSummary {
     label: String,
-    collective_return: Estimate,
-    equality: Estimate,
-    greedy_collective_return: Estimate,
-    greedy_equality: Estimate,
+    training: std::collections::BTreeMap<String, Estimate>,
+    greedy: std::collections::BTreeMap<String, Estimate>,
 }
 
 fn training_error(e: TrainingError) -> ExperimentError {
@@ -141,16 +166,42 @@ fn late_mean(dir: &Path, column: &str) -> Result<f64, ExperimentError> {
     Ok(late.iter().map(|p| p.1).sum::<f64>() / late.len() as f64)
 }
 
-/// Run the experiment on `kind` with backend `B`.
+/// Run the experiment on `env` with backend `B`.
 pub fn run<B: Backend>(
-    kind: EnvKind,
+    env: RunEnv,
     options: &ExperimentOptions,
 ) -> Result<Report, ExperimentError> {
+    match &env {
+        RunEnv::Ssd(c) => {
+            let c = c.clone();
+            run_on::<B, Ssd>(env, options, move |policy| {
+                Ssd::new(c.clone(), policy.obs_kind())
+                    .map_err(|e| ExperimentError::BadOption(e.to_string()))
+            })
+        }
+        RunEnv::Battle(c) => {
+            let c = c.clone();
+            run_on::<B, Mmm2>(env, options, move |_| {
+                Mmm2::new(c.clone()).map_err(|e| ExperimentError::BadOption(e.to_string()))
+            })
+        }
+    }
+}
+
+fn run_on<B: Backend, E: MultiAgentEnv>(
+    env: RunEnv,
+    options: &ExperimentOptions,
+    make_env: impl Fn(PolicyKind) -> Result<E, ExperimentError>,
+) -> Result<Report, ExperimentError> {
     let (backend, dtype) = (options.backend.as_str(), options.dtype.as_str());
-    let mut preset = if options.full {
-        Preset::full()
-    } else {
-        Preset::default_budget()
+    let battle = matches!(env, RunEnv::Battle(_));
+    let name = env.name();
+    let metric_names = reported(&env);
+    let mut preset = match (options.full, battle) {
+        (true, false) => Preset::full(),
+        (false, false) => Preset::default_budget(),
+        (true, true) => Preset::mmm2_full(),
+        (false, true) => Preset::mmm2_default(),
     };
     if let Some(runs) = options.runs {
         preset.seeds = super::at_most("--runs", super::positive("--runs", runs)?, 100)?;
@@ -181,14 +232,13 @@ pub fn run<B: Backend>(
                 .into(),
         ));
     }
-    let env = EnvConfig::of(kind);
     let runs_dir = options.out.join("runs");
     std::fs::create_dir_all(&runs_dir).map_err(|e| ExperimentError::Write {
         path: runs_dir.display().to_string(),
         message: e.to_string(),
     })?;
     let total = preset.steps * (preset.methods.len() * preset.seeds) as u64;
-    let bar = progress_bar(total, options.progress, kind.name());
+    let bar = progress_bar(total, options.progress, &name);
     bar.set_style(
         indicatif::ProgressStyle::with_template(
             "{bar:30} {pos}/{len} env steps ({per_sec}, eta {eta}) {msg}",
@@ -206,6 +256,7 @@ pub fn run<B: Backend>(
             train.seed = seed;
             train.policy = preset.policy;
             train.ppo.lr = preset.lr;
+            train.centralised_critic |= battle;
             train
                 .validate()
                 .map_err(|e| ExperimentError::BadOption(e.to_string()))?;
@@ -213,10 +264,16 @@ pub fn run<B: Backend>(
             let dir = runs_dir.join(format!("{}-seed{seed}", slug(method, lambda)));
             bar.set_message(format!("{} seed {seed}", record.label()));
             let base = done_steps;
+            let run_env = make_env(preset.policy)?;
             let summary = pool.install(|| -> Result<RunSummary, ExperimentError> {
-                let (mut trainer, mut metrics) =
-                    open_run::<B>(&record, &dir, Resume::IfSame, Default::default())
-                        .map_err(training_error)?;
+                let (mut trainer, mut metrics) = open_run_with::<B, E>(
+                    &record,
+                    run_env,
+                    &dir,
+                    Resume::IfSame,
+                    Default::default(),
+                )
+                .map_err(training_error)?;
                 bar.set_position(base + trainer.env_steps());
                 train_to_end(&mut trainer, &dir, &mut metrics, 10, |m| {
                     bar.set_position(base + m.env_steps)
@@ -226,14 +283,20 @@ pub fn run<B: Backend>(
                     .evaluate(2, seed ^ 0xE7A1)
                     .map_err(|e| training_error(e.into()))?;
                 write_json(&dir, "eval.json", &eval)?;
+                let named = eval.named();
+                let mut training = std::collections::BTreeMap::new();
+                let mut greedy = std::collections::BTreeMap::new();
+                for &metric in metric_names {
+                    training.insert(metric.to_string(), late_mean(&dir, metric)?);
+                    let value = named.iter().find(|(n, _)| n == metric).map(|(_, v)| *v);
+                    greedy.insert(metric.to_string(), value.unwrap_or(f64::NAN));
+                }
                 Ok(RunSummary {
                     label: record.label(),
                     seed,
                     dir: dir.clone(),
-                    collective_return: late_mean(&dir, "collective_return")?,
-                    equality: late_mean(&dir, "equality")?,
-                    greedy_collective_return: eval.collective_return,
-                    greedy_equality: eval.equality,
+                    training,
+                    greedy,
                 })
             })?;
             done_steps += preset.steps;
@@ -265,12 +328,16 @@ pub fn run<B: Backend>(
                     .collect::<Vec<_>>(),
             )
         };
+        let mut training = std::collections::BTreeMap::new();
+        let mut greedy = std::collections::BTreeMap::new();
+        for &metric in metric_names {
+            training.insert(metric.to_string(), of(&|s| s.training[metric]));
+            greedy.insert(metric.to_string(), of(&|s| s.greedy[metric]));
+        }
         methods.push(MethodSummary {
             label: label.clone(),
-            collective_return: of(&|s| s.collective_return),
-            equality: of(&|s| s.equality),
-            greedy_collective_return: of(&|s| s.greedy_collective_return),
-            greedy_equality: of(&|s| s.greedy_equality),
+            training,
+            greedy,
         });
     }
     // "—" where no episode ended within the budget.
@@ -281,21 +348,23 @@ pub fn run<B: Backend>(
             "—".to_string()
         }
     };
+    let digits = |metric: &str| if metric == "collective_return" { 1 } else { 3 };
     let rows: Vec<Vec<String>> = methods
         .iter()
         .map(|m| {
-            vec![
-                m.label.clone(),
-                show(&m.collective_return, 1),
-                show(&m.equality, 3),
-                show(&m.greedy_collective_return, 1),
-                show(&m.greedy_equality, 3),
-            ]
+            let mut row = vec![m.label.clone()];
+            row.extend(
+                metric_names
+                    .iter()
+                    .map(|&k| show(&m.training[k], digits(k))),
+            );
+            row.extend(metric_names.iter().map(|&k| show(&m.greedy[k], digits(k))));
+            row
         })
         .collect();
     let title = format!(
         "{} — preset {}: {} policy, {} env steps per run, {} seed{} per method, lr {} ({backend} {dtype})\n\n",
-        kind.name(),
+        name,
         preset.name,
         preset.policy,
         preset.steps,
@@ -303,21 +372,24 @@ pub fn run<B: Backend>(
         if preset.seeds == 1 { "" } else { "s" },
         preset.lr
     );
-    let table = title
-        + &markdown_table(
-            &[
-                "method",
-                "collective return (training, last 10%)",
-                "equality (training, last 10%)",
-                "collective return (greedy)",
-                "equality (greedy)",
-            ],
-            &rows,
-        );
+    let label = |k: &str| k.replace('_', " ");
+    let mut header = vec!["method".to_string()];
+    header.extend(
+        metric_names
+            .iter()
+            .map(|k| format!("{} (training, last 10%)", label(k))),
+    );
+    header.extend(
+        metric_names
+            .iter()
+            .map(|k| format!("{} (greedy)", label(k))),
+    );
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let table = title + &markdown_table(&header, &rows);
     let mut files = Vec::new();
     #[derive(Serialize)]
     struct Summary<'a> {
-        env: &'static str,
+        env: &'a str,
         preset: &'a Preset,
         backend: &'a str,
         dtype: &'a str,
@@ -328,7 +400,7 @@ pub fn run<B: Backend>(
         &options.out,
         "summary.json",
         &Summary {
-            env: kind.name(),
+            env: &name,
             preset: &preset,
             backend,
             dtype,
@@ -337,7 +409,7 @@ pub fn run<B: Backend>(
         },
     )?);
     let mut table = table;
-    for metric in ["collective_return", "equality", "reward_per_step"] {
+    for metric in metric_names.iter().copied().chain(["reward_per_step"]) {
         let mut bands = Vec::new();
         for m in &methods {
             let curves = summaries
@@ -356,7 +428,7 @@ pub fn run<B: Backend>(
         let path = options.out.join(format!("{metric}.png"));
         plot::bands(
             &path,
-            &format!("{}: {metric} (mean ± std over seeds)", kind.name()),
+            &format!("{name}: {metric} (mean ± std over seeds)"),
             ("environment steps", metric),
             &bands,
         )

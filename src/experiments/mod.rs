@@ -59,6 +59,10 @@ pub const EXPERIMENTS: &[(&str, &str)] = &[
         "harvest",
         "PPO agents in Harvest with every method of the paper over seeds (--full: paper scale)",
     ),
+    (
+        "mmm2",
+        "Selfish-MMM2: MAPPO-style agents with every method over seeds, win rate (--full: 10^7 steps)",
+    ),
 ];
 
 /// Options shared by every experiment. `None` means the experiment's documented default.
@@ -538,8 +542,15 @@ pub fn run_experiment<B: Backend>(
         "ipd" => shaping::run::<B>(shaping::ShapingGame::Ipd, options),
         "matching-pennies" => shaping::run::<B>(shaping::ShapingGame::MatchingPennies, options),
         "tandem" => shaping::run::<B>(shaping::ShapingGame::Tandem, options),
+        "mmm2" => marl::run::<B>(
+            crate::training::RunEnv::Battle(aga_envs::BattleConfig::mmm2()),
+            options,
+        ),
         other => match other.parse::<aga_envs::EnvKind>() {
-            Ok(kind) => marl::run::<B>(kind, options),
+            Ok(kind) => marl::run::<B>(
+                crate::training::RunEnv::Ssd(aga_envs::EnvConfig::of(kind)),
+                options,
+            ),
             Err(_) => Err(ExperimentError::BadOption(format!(
                 "unknown experiment `{other}` (expected one of: {})",
                 EXPERIMENTS
