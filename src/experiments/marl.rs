@@ -90,12 +90,12 @@ impl Preset {
     }
 
     /// Selfish-MMM2's default budget: the MLP (MAPPO-style: masked actions, the collective
-    /// critic on the global state), 2·10⁵ steps, two seeds, lr 5·10⁻⁴ (MAPPO's), the methods
+    /// critic on the global state), 3·10⁵ steps, two seeds, lr 5·10⁻⁴ (MAPPO's), the methods
     /// of the default budget (measured time: docs/marl.md).
     pub fn mmm2_default() -> Self {
         Self {
             name: "default",
-            steps: 200_000,
+            steps: 300_000,
             lr: 5e-4,
             ..Self::default_budget()
         }
