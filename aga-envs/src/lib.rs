@@ -1,7 +1,10 @@
-//! Sequential social dilemmas in Rust: **Cleanup** (a public-goods dilemma) and **Harvest** (a
-//! commons dilemma), with the rules and constants of the SSD reference (Vinitsky et al.,
-//! `sequential_social_dilemma_games`; `shared/docs/ENVS.md` in the project) as defaults and the
-//! Melting Pot / SocialJax variants as configuration.
+//! Multi-agent environments in Rust: the sequential social dilemmas **Cleanup** (a
+//! public-goods dilemma) and **Harvest** (a commons dilemma), with the rules and constants of
+//! the SSD reference (Vinitsky et al., `sequential_social_dilemma_games`; `shared/docs/ENVS.md`
+//! in the project) as defaults and the Melting Pot / SocialJax variants as configuration; and
+//! **Selfish-MMM2**, SMAC's MMM2 battle with a selfish reward per unit ([`Mmm2`],
+//! [`BattleConfig`]: SMAX's world model, SC2's units, SMAC's actions, observation and state,
+//! SMAClite's enemy script).
 //!
 //! * [`EnvConfig`]: the map, the number of agents, regrowth, beams, fines or removal, waste,
 //!   view size — serde, with the reference as default ([`EnvConfig::harvest`],
@@ -20,6 +23,10 @@
 //!   sustainability, peace) and the environment's counters;
 //! * [`Policy`]: scripted policies (`random`, `stay`, `greedy`, `clean-and-harvest`) that make the
 //!   dilemmas visible without learning.
+//! * [`Mmm2`]: a battle as a [`MultiAgentEnv`] (action masks, SMAC's global state), its
+//!   [`BattleConfig`] (unit types, squads, rules, reward weights; presets `mmm2`, `mmm`, `3m`,
+//!   `2s3z-like`, `smax-3m`), [`BattleMetrics`] (win rate, returns, equality, damage, healing)
+//!   and [`BattlePolicy`] (`random`, `heuristic`, `stop`).
 #![warn(missing_docs)]
 
 mod config;
