@@ -289,7 +289,7 @@ pub fn lines(path: &Path, title: &str, axes: (&str, &str), series: &[Series]) ->
         ),
         |(a, b, c, d), &(x, y)| (a.min(x), b.max(x), c.min(y), d.max(y)),
     );
-    let pad = ((y1 - y0) * 0.05).max(1e-9);
+    let pad = y_pad(y0, y1);
     let root = BitMapBackend::new(path, (900, 600)).into_drawing_area();
     let mut chart = new_chart(&root, title, (x0, x1.max(x0 + 1.0)), (y0 - pad, y1 + pad))?;
     draw_axes(&mut chart, axes, true)?;
@@ -320,6 +320,17 @@ pub struct Band {
     pub band: Vec<(f64, f64, f64)>,
 }
 
+/// The margin above and below `[y0, y1]`: 5% of the range, or, for a flat metric (every run
+/// at one value, e.g. a win rate of 0), a readable range around the value instead of one of
+/// width 1e-9 whose ticks all print the same.
+fn y_pad(y0: f64, y1: f64) -> f64 {
+    if y1 - y0 > 1e-12 * y0.abs().max(1.0) {
+        (y1 - y0) * 0.05
+    } else {
+        0.5 * y0.abs().max(1.0)
+    }
+}
+
 /// Curves with shaded bands and a legend.
 pub fn bands(path: &Path, title: &str, axes: (&str, &str), series: &[Band]) -> PlotResult {
     let xs = series.iter().flat_map(|s| s.band.iter().map(|p| p.0));
@@ -336,7 +347,7 @@ pub fn bands(path: &Path, title: &str, axes: (&str, &str), series: &[Band]) -> P
     if !(x0.is_finite() && y0.is_finite()) {
         return Err("nothing to plot: no run has a finite value of this metric yet".into());
     }
-    let pad = ((y1 - y0) * 0.05).max(1e-9);
+    let pad = y_pad(y0, y1);
     let root = BitMapBackend::new(path, (900, 600)).into_drawing_area();
     let mut chart = new_chart(&root, title, (x0, x1.max(x0 + 1.0)), (y0 - pad, y1 + pad))?;
     draw_axes(&mut chart, axes, true)?;
