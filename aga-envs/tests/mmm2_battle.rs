@@ -85,7 +85,7 @@ fn a_move_step_covers_speed_times_half_a_second_and_walls_clamp() {
     assert_eq!(env2.position(0)[0], 32.0);
     let inner = env2.position(1)[0];
     assert!(
-        inner <= 31.25 + 0.55 / 256.0 + 1e-5 && inner >= 31.25 - 1e-5,
+        (31.25 - 1e-5..=31.25 + 0.55 / 256.0 + 1e-5).contains(&inner),
         "{inner}"
     );
 }
