@@ -426,7 +426,7 @@ fn the_harvest_experiment_runs_every_method_and_resumes() {
     assert_eq!(ok(&args), first);
     fails(
         &["experiment", "toy", "--full"],
-        "--full applies to the cleanup and harvest",
+        "--full applies to the cleanup, harvest and mmm2",
     );
     fails(
         &[
