@@ -87,6 +87,51 @@ fn mlp_hvps_on_flex_f64_match_finite_differences() {
     assert_close(&hv, &nd_hv, 1e-12);
 }
 
+/// A game large enough (hidden activations 128 × 64) for `Dual`'s fused kernels on Flex
+/// (`tanh`, products: 4096 elements and up), against central differences and against the
+/// ndarray engine, whose `Dual` composes ndarray's own ops.
+#[test]
+fn fused_dual_kernels_keep_flex_f64_hvps_exact() {
+    use_f64_on_flex().unwrap();
+    let game = MlpGame::new(2, 8, 64, 128, 5).unwrap();
+    let engine = Derivatives::<Flex, _>::new(&game, Default::default()).unwrap();
+    let nd = Derivatives::<aga_burn::backends::CpuF64, _>::new(&game, Default::default()).unwrap();
+    let w0 = game.init();
+    let v: Vec<f64> = (0..w0.len())
+        .map(|k| ((k * 37 % 11) as f64 - 5.0) / 7.0)
+        .collect();
+    let (w, fv) = (engine.point(&w0).unwrap(), engine.vector("v", &v).unwrap());
+    let (nd_w, nd_v) = (nd.point(&w0).unwrap(), nd.vector("v", &v).unwrap());
+    let hv = engine.hvp(&w, &fv).unwrap().to_vec();
+    let hcv = engine.hvp_collective(&w, &fv).unwrap().to_vec();
+    let htv = engine.hvp_transpose(&w, &fv).unwrap().to_vec();
+    assert_close(&hv, &nd.hvp(&nd_w, &nd_v).unwrap().to_vec(), 1e-12);
+    assert_close(
+        &hcv,
+        &nd.hvp_collective(&nd_w, &nd_v).unwrap().to_vec(),
+        1e-12,
+    );
+    assert_close(
+        &htv,
+        &nd.hvp_transpose(&nd_w, &nd_v).unwrap().to_vec(),
+        1e-12,
+    );
+    let h = 1e-5;
+    let at = |s: f64| {
+        let p: Vec<f64> = w0.iter().zip(&v).map(|(a, b)| a + s * b).collect();
+        nd.first_order(&nd.point(&p).unwrap()).unwrap()
+    };
+    let (plus, minus) = (at(h), at(-h));
+    let fd: Vec<f64> = plus
+        .xi_c
+        .to_vec()
+        .iter()
+        .zip(minus.xi_c.to_vec())
+        .map(|(a, b)| (a - b) / (2.0 * h))
+        .collect();
+    assert!(rel_err(&hcv, &fd) < 1e-7, "H_c v: {:e}", rel_err(&hcv, &fd));
+}
+
 #[test]
 fn the_command_line_runs_on_flex_f64_as_on_ndarray() {
     let run = |backend: &str| {

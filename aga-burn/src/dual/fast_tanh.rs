@@ -21,7 +21,7 @@ use burn_backend::{tensor::FloatTensor, Backend, TensorData, TensorMetadata};
 use burn_std::{DType, Shape};
 
 /// Below this many elements the backend's own `tanh` costs about as much as the hand-over.
-const MIN_ELEMENTS: usize = 4096;
+pub(super) const MIN_ELEMENTS: usize = 4096;
 
 /// `x·P(x²)/Q(x²)`: Eigen's `generic_fast_tanh_float` (numerator odd, degree 13).
 const ALPHA: [f64; 7] = [
@@ -78,7 +78,7 @@ fn rational<B: Backend>(x: FloatTensor<B>) -> FloatTensor<B> {
 /// rounded once (in f32 arithmetic the rounding of the two Horner sums reaches 4.7e-7 relative
 /// error near |x| = 6); `tanh(x) = x` to f32 precision below |x| = 4e-4, as in Eigen.
 #[inline]
-fn tanh_f32(x: f32) -> f32 {
+pub(super) fn tanh_f32(x: f32) -> f32 {
     if x.abs() < 4e-4 {
         return x;
     }

@@ -154,6 +154,16 @@ impl<B: Backend> FloatTensorOps<Self> for Dual<B> {
     fn float_mul(lhs: D<B>, rhs: D<B>) -> D<B> {
         let (a, ta) = lhs.into_parts();
         let (b, tb) = rhs.into_parts();
+        // One pass for primal and tangent where the buffers allow (`fused`).
+        let fused = match (&ta, &tb) {
+            (None, None) => None,
+            (Some(ta), None) => super::fused::mul_left::<B>(&a, ta, &b),
+            (None, Some(tb)) => super::fused::mul_right::<B>(&a, &b, tb),
+            (Some(ta), Some(tb)) => super::fused::mul_both::<B>(&a, ta, &b, tb),
+        };
+        if let Some((y, dy)) = fused {
+            return D::new(y, Some(dy));
+        }
         // ẏ = ȧ b + a ḃ
         let dy = match (ta, tb) {
             (None, None) => None,
@@ -225,7 +235,10 @@ impl<B: Backend> FloatTensorOps<Self> for Dual<B> {
     fn float_matmul(lhs: D<B>, rhs: D<B>) -> D<B> {
         let (a, ta) = lhs.into_parts();
         let (b, tb) = rhs.into_parts();
-        // ẏ = ȧ b + a ḃ
+        // ẏ = ȧ b + a ḃ: three products. One product twice as tall (`[a; ȧ]·b`) or twice as
+        // wide (`a·[b, ḃ]`) was measured no faster on Flex or ndarray at the MLP sizes — the
+        // concatenation costs what the larger product saves (docs/performance.md, "Dual
+        // products"; `cargo bench --bench dual_kernels`).
         let dy = match (ta, tb) {
             (None, None) => None,
             (Some(ta), None) => Some(B::float_matmul(ta, b.clone())),
@@ -542,6 +555,11 @@ impl<B: Backend> FloatTensorOps<Self> for Dual<B> {
     // ----- elementwise unary ------------------------------------------------------------------
 
     fn float_exp(tensor: D<B>) -> D<B> {
+        if let Some(t) = &tensor.tangent {
+            if let Some((y, dy)) = super::fused::exp::<B>(&tensor.primal, t) {
+                return D::new(y, Some(dy));
+            }
+        }
         // ẏ = y ẋ
         unary(tensor, B::float_exp, |_, y, t| B::float_mul(y, t))
     }
@@ -642,6 +660,11 @@ impl<B: Backend> FloatTensorOps<Self> for Dual<B> {
     }
 
     fn float_tanh(tensor: D<B>) -> D<B> {
+        if let Some(t) = &tensor.tangent {
+            if let Some((y, dy)) = super::fused::tanh::<B>(&tensor.primal, t) {
+                return D::new(y, Some(dy));
+            }
+        }
         // ẏ = (1 − y²) ẋ
         // f32 on a CPU backend: a vectorised rational approximation (see `fast_tanh`).
         unary(tensor, super::fast_tanh::tanh::<B>, |_, y, t| {

@@ -19,6 +19,7 @@ mod activation;
 mod bool;
 mod fast_tanh;
 mod float;
+mod fused;
 mod int;
 mod module;
 mod qtensor;
