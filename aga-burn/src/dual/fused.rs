@@ -7,12 +7,13 @@
 //! (`y`, `ẏ = (1 − y²)ẋ`: five passes before) and `exp` (`ẏ = yẋ`).
 //!
 //! These kernels run only where they can borrow the inputs' buffers without a copy: Flex
-//! tensors (`FlexTensor::as_slice`, contiguous, same shape, no broadcasting) in f32 or f64, of
-//! at least [`MIN_ELEMENTS`] elements (below that the op's fixed cost dominates either way).
-//! Everything else — ndarray, GPU backends, broadcasts, strided views — takes `Dual`'s generic
-//! path, which composes `B`'s own ops. Results are the same arithmetic in the same order as the
-//! generic path (`ȧ·b + a·ḃ`, `(1 − y·y)·ẋ`), so f64 results are bit-identical to it
-//! (`tests/dual_fused.rs`); f32 `tanh` uses the same rational approximation as `fast_tanh`.
+//! tensors (`FlexTensor::as_slice`) and ndarray tensors (`ArrayView::to_slice`), contiguous,
+//! of one shape (no broadcasting), in f32 or f64, of at least 4096 elements (`fast_tanh`'s
+//! threshold; below it the op's fixed cost dominates either way). Everything else — GPU
+//! backends, broadcasts, strided views — takes `Dual`'s generic path, which composes `B`'s own
+//! ops. Results are the same arithmetic in the same order as the generic path (`ȧ·b + a·ḃ`,
+//! `(1 − y·y)·ẋ`), so f64 results are bit-identical to it (`tests/dual_fused.rs`); f32 `tanh`
+//! uses the same rational approximation as `fast_tanh`.
 
 /// Whether the fused kernels run: yes, unless the environment
 /// variable `AGA_DUAL_GENERIC` is set (read once per process), which keeps `Dual`'s generic
@@ -22,9 +23,10 @@ pub(crate) fn enabled() -> bool {
     *ENABLED.get_or_init(|| std::env::var_os("AGA_DUAL_GENERIC").is_none())
 }
 
-#[cfg(feature = "flex")]
-mod flex {
+mod host {
+    #[cfg(feature = "flex")]
     use burn::backend::flex::FlexTensor;
+    use burn::backend::ndarray::NdArrayTensor;
     use burn_backend::{tensor::FloatTensor, Backend, TensorData, TensorMetadata};
     use burn_std::DType;
     use std::any::Any;
@@ -33,16 +35,32 @@ mod flex {
     /// keeps the backend's own, as in `fast_tanh`: the same threshold).
     use super::super::fast_tanh::MIN_ELEMENTS;
 
-    /// Flex's tensor behind `t`, when `B` is Flex.
-    fn as_flex<B: Backend>(t: &FloatTensor<B>) -> Option<&FlexTensor> {
-        (t as &dyn Any).downcast_ref::<FlexTensor>()
+    /// The contiguous host buffer behind `t`, when `B` is Flex or ndarray.
+    fn host_slice<B: Backend, E: Real>(t: &FloatTensor<B>) -> Option<&[E]> {
+        let any = t as &dyn Any;
+        #[cfg(feature = "flex")]
+        if let Some(flex) = any.downcast_ref::<FlexTensor>() {
+            return flex.as_slice::<E>();
+        }
+        E::ndarray_slice(any.downcast_ref::<NdArrayTensor>()?)
     }
 
-    /// A Flex tensor as `B`'s float tensor; only called after `as_flex` showed `B` is Flex.
-    fn into_backend<B: Backend>(t: FlexTensor) -> FloatTensor<B> {
+    /// A host buffer as a tensor of `like`'s backend and shape (`like` is Flex or ndarray:
+    /// `host_slice` succeeded on it).
+    fn from_host<B: Backend, E: Real>(like: &FloatTensor<B>, values: Vec<E>) -> FloatTensor<B> {
+        let data = TensorData::new(values, like.shape());
+        #[cfg(feature = "flex")]
+        if (like as &dyn Any).is::<FlexTensor>() {
+            return into_backend::<B, _>(FlexTensor::from_data(data));
+        }
+        into_backend::<B, _>(NdArrayTensor::from_data(data))
+    }
+
+    /// A backend's own tensor as `B`'s float tensor; only called where `B`'s is that type.
+    fn into_backend<B: Backend, T: Any>(t: T) -> FloatTensor<B> {
         *(Box::new(t) as Box<dyn Any>)
             .downcast::<FloatTensor<B>>()
-            .expect("the inputs were Flex tensors, so B is Flex")
+            .expect("the inputs were this backend's tensors, so B is this backend")
     }
 
     /// The element types the kernels run on.
@@ -51,6 +69,8 @@ mod flex {
         fn fadd(self, o: Self) -> Self;
         fn fsub(self, o: Self) -> Self;
         fn dual_exp(self) -> Self;
+        /// The contiguous buffer of an ndarray tensor of this dtype.
+        fn ndarray_slice(t: &NdArrayTensor) -> Option<&[Self]>;
         /// `tanh`: f32 by `fast_tanh`'s rational approximation (the kernels run only on
         /// tensors at least as large as its threshold), f64 exactly.
         fn dual_tanh(self) -> Self;
@@ -77,6 +97,12 @@ mod flex {
         fn dual_tanh(self) -> Self {
             super::super::fast_tanh::tanh_f32(self)
         }
+        fn ndarray_slice(t: &NdArrayTensor) -> Option<&[Self]> {
+            match t {
+                NdArrayTensor::F32(storage) => storage.view().to_slice(),
+                _ => None,
+            }
+        }
         const ONE: Self = 1.0;
     }
     impl Real for f64 {
@@ -100,10 +126,16 @@ mod flex {
         fn dual_tanh(self) -> Self {
             f64::tanh(self)
         }
+        fn ndarray_slice(t: &NdArrayTensor) -> Option<&[Self]> {
+            match t {
+                NdArrayTensor::F64(storage) => storage.view().to_slice(),
+                _ => None,
+            }
+        }
         const ONE: Self = 1.0;
     }
 
-    /// The contiguous buffers of `ts` (Flex, one dtype, one shape, ≥ `MIN_ELEMENTS`), or `None`.
+    /// The contiguous host buffers of `ts` (one dtype, one shape, ≥ `MIN_ELEMENTS`), or `None`.
     fn buffers<'a, B: Backend, E: Real, const N: usize>(
         ts: [&'a FloatTensor<B>; N],
     ) -> Option<[&'a [E]; N]> {
@@ -120,7 +152,7 @@ mod flex {
             if t.shape() != shape {
                 return None;
             }
-            *slot = as_flex::<B>(t)?.as_slice::<E>()?;
+            *slot = host_slice::<B, E>(t)?;
         }
         Some(out)
     }
@@ -137,11 +169,7 @@ mod flex {
         for ((i, y), dy) in (0..len).zip(y.iter_mut()).zip(dy.iter_mut()) {
             (*y, *dy) = f(i);
         }
-        let shape = like.shape();
-        (
-            into_backend::<B>(FlexTensor::from_data(TensorData::new(y, shape.clone()))),
-            into_backend::<B>(FlexTensor::from_data(TensorData::new(dy, shape))),
-        )
+        (from_host::<B, E>(like, y), from_host::<B, E>(like, dy))
     }
 
     macro_rules! by_dtype {
@@ -252,44 +280,4 @@ mod flex {
     }
 }
 
-#[cfg(feature = "flex")]
-pub(crate) use flex::{exp, mul_both, mul_left, mul_right, tanh};
-
-#[cfg(not(feature = "flex"))]
-mod none {
-    use burn_backend::{tensor::FloatTensor, Backend};
-
-    type Pair<B> = Option<(FloatTensor<B>, FloatTensor<B>)>;
-
-    pub(crate) fn mul_both<B: Backend>(
-        _: &FloatTensor<B>,
-        _: &FloatTensor<B>,
-        _: &FloatTensor<B>,
-        _: &FloatTensor<B>,
-    ) -> Pair<B> {
-        None
-    }
-    pub(crate) fn mul_left<B: Backend>(
-        _: &FloatTensor<B>,
-        _: &FloatTensor<B>,
-        _: &FloatTensor<B>,
-    ) -> Pair<B> {
-        None
-    }
-    pub(crate) fn mul_right<B: Backend>(
-        _: &FloatTensor<B>,
-        _: &FloatTensor<B>,
-        _: &FloatTensor<B>,
-    ) -> Pair<B> {
-        None
-    }
-    pub(crate) fn tanh<B: Backend>(_: &FloatTensor<B>, _: &FloatTensor<B>) -> Pair<B> {
-        None
-    }
-    pub(crate) fn exp<B: Backend>(_: &FloatTensor<B>, _: &FloatTensor<B>) -> Pair<B> {
-        None
-    }
-}
-
-#[cfg(not(feature = "flex"))]
-pub(crate) use none::{exp, mul_both, mul_left, mul_right, tanh};
+pub(crate) use host::{exp, mul_both, mul_left, mul_right, tanh};
