@@ -136,9 +136,7 @@ mod host {
     }
 
     /// The contiguous host buffers of `ts` (one dtype, one shape, ≥ `MIN_ELEMENTS`), or `None`.
-    fn buffers<'a, B: Backend, E: Real, const N: usize>(
-        ts: [&'a FloatTensor<B>; N],
-    ) -> Option<[&'a [E]; N]> {
+    fn buffers<B: Backend, E: Real, const N: usize>(ts: [&FloatTensor<B>; N]) -> Option<[&[E]; N]> {
         let first = ts[0];
         if !super::enabled()
             || first.shape().num_elements() < MIN_ELEMENTS
