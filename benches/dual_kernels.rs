@@ -44,8 +44,8 @@ fn products<B: Backend>(c: &mut Criterion, backend: &str) {
         group.bench_function(format!("stacked/{size}"), |bench| {
             bench.iter(|| {
                 let both = Tensor::cat(vec![a.clone(), ta.clone()], 0).matmul(b.clone());
-                let y = both.clone().slice([0..rows]);
-                let dy = both.slice([rows..2 * rows]) + a.clone().matmul(tb.clone());
+                let y = both.clone().slice([0..rows, 0..cols]);
+                let dy = both.slice([rows..2 * rows, 0..cols]) + a.clone().matmul(tb.clone());
                 sync(&dy);
                 black_box((y, dy))
             })
