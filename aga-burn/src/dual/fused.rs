@@ -222,23 +222,14 @@ mod host {
         by_dtype!(a.dtype(), go)
     }
 
-    /// `(ab, aḃ)` in one pass (`a` without tangent).
+    /// `(ab, aḃ)` in one pass (`a` without tangent): `mul_left` with the factors swapped
+    /// (IEEE products commute, so the bits are the same).
     pub(crate) fn mul_right<B: Backend>(
         a: &FloatTensor<B>,
         b: &FloatTensor<B>,
         tb: &FloatTensor<B>,
     ) -> Option<(FloatTensor<B>, FloatTensor<B>)> {
-        macro_rules! go {
-            ($e:ty) => {{
-                let [a_, b_, tb_] = buffers::<B, $e, 3>([a, b, tb])?;
-                let n = a_.len();
-                let (b_, tb_) = (&b_[..n], &tb_[..n]);
-                Some(two_outputs::<B, $e>(a, a_.len(), |i| {
-                    (a_[i].fmul(b_[i]), a_[i].fmul(tb_[i]))
-                }))
-            }};
-        }
-        by_dtype!(a.dtype(), go)
+        mul_left::<B>(b, tb, a)
     }
 
     /// `(tanh x, (1 − y·y)·ẋ)` in one pass; f32 with `fast_tanh`'s rational approximation.
