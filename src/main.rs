@@ -5,6 +5,11 @@
 
 use std::process::ExitCode;
 
+/// mimalloc instead of glibc's allocator: every Burn op allocates its output, and on small games
+/// the allocator was a fifth of the process (docs/performance.md, "The command line").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // Unlocked handles: progress bars draw on stderr from worker threads (rollouts and
     // experiments run inside rayon pools), and a lock held here for the whole command would
