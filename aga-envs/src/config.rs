@@ -263,8 +263,9 @@ impl EnvConfig {
         }
     }
 
-    /// A configuration from JSON that sets any subset of the fields: the reference configuration
-    /// of the file's `kind` (else `kind`, else Harvest) with the file's fields on top. Unknown
+    /// A configuration from JSON that sets any subset of the fields, at any depth: the reference
+    /// configuration of the file's `kind` (else `kind`, else Harvest) with the file's fields on
+    /// top (`{"zap": {"fine": 0}}` changes the fine and keeps the reference's cost). Unknown
     /// fields and a `kind` that contradicts `kind` are errors.
     pub fn from_json(text: &str, kind: Option<EnvKind>) -> Result<Self, EnvError> {
         let bad = |m: String| EnvError::BadParameter(m);
@@ -291,10 +292,7 @@ impl EnvConfig {
         }
         let base = Self::of(file_kind.or(kind).unwrap_or(EnvKind::Harvest));
         let mut merged = serde_json::to_value(base).expect("a config serialises");
-        let object = merged.as_object_mut().expect("a config is an object");
-        for (key, value) in patch {
-            object.insert(key, value);
-        }
+        merge(&mut merged, serde_json::Value::Object(patch));
         let config: Self =
             serde_json::from_value(merged).map_err(|e| bad(format!("config: {e}")))?;
         config.validate()?;
@@ -355,5 +353,22 @@ impl EnvConfig {
             return bad(format!("at most {MAX_AGENTS} agents, got {}", self.agents));
         }
         Ok(())
+    }
+}
+
+/// Lay `patch` over `base`: objects merge key by key, at every depth; anything else replaces.
+fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
+    match (base, patch) {
+        (serde_json::Value::Object(base), serde_json::Value::Object(patch)) => {
+            for (key, value) in patch {
+                match base.get_mut(&key) {
+                    Some(slot) => merge(slot, value),
+                    None => {
+                        base.insert(key, value);
+                    }
+                }
+            }
+        }
+        (slot, value) => *slot = value,
     }
 }

@@ -38,8 +38,8 @@ pub struct EpisodeMetrics {
     pub equality: f64,
     /// `S = mean_i mean{t : r_i^t > 0}` over the agents that had a positive reward (0 if none).
     pub sustainability: f64,
-    /// `P = (N T − tagged agent-steps) / T`: every hit by a penalty beam counts one tagged
-    /// agent-step, and every step an agent spends removed (removal variant) one more.
+    /// `P = (N T − tagged agent-steps) / T`: an agent-step is tagged when the agent is hit by a
+    /// penalty beam in it or spends it off the map (removal variant); each counts once.
     pub peace: f64,
     /// Apples eaten.
     pub apples_eaten: f64,
@@ -105,8 +105,11 @@ impl EpisodeTracker {
         }
     }
 
-    /// Record one step; `removed` counts the agents off the map during it.
-    pub fn record(&mut self, step: &StepResult, removed: usize) {
+    /// Record one step. `removed[i]` says that agent `i` is off the map at the end of the step
+    /// (the removal variant; pass an empty slice where agents are never removed). An agent-step
+    /// counts as tagged once when the agent was hit in it or is off the map after it, so the step
+    /// of the hit that removes an agent is not counted twice.
+    pub fn record(&mut self, step: &StepResult, removed: &[bool]) {
         let t = self.steps as f64;
         for (i, r) in step.rewards.iter().enumerate() {
             self.returns[i] += r;
@@ -115,8 +118,12 @@ impl EpisodeTracker {
                 self.positive_count[i] += 1;
             }
         }
-        let hits = step.tagged.iter().filter(|&&x| x).count();
-        self.tagged_steps += (hits + removed) as u64;
+        let tagged = (0..step.tagged.len().max(removed.len()))
+            .filter(|&i| {
+                step.tagged.get(i).copied().unwrap_or(false) || removed.get(i).copied().unwrap_or(false)
+            })
+            .count();
+        self.tagged_steps += tagged as u64;
         self.steps += 1;
         self.counters = step.info;
     }

@@ -5,14 +5,16 @@
 use crate::env::{Cell, Env, Facing};
 use crate::EnvError;
 
-/// Agent colours 1–9 of the SSD reference (RGB); agent `k` uses colour `k mod 9`.
+/// Agent colours 1–9 (RGB); agent `k` uses colour `k mod 9`. The SSD reference's, except agent
+/// 6: the reference gives it the clean beam's 100,255,255, so with six or more agents a beam and
+/// an agent looked the same; here it is 255,120,170, a colour nothing else uses.
 pub const AGENT_COLOURS: [[u8; 3]; 9] = [
     [0, 0, 255],
     [2, 81, 154],
     [204, 0, 204],
     [216, 30, 54],
     [254, 151, 0],
-    [100, 255, 255],
+    [255, 120, 170],
     [99, 99, 255],
     [250, 204, 255],
     [238, 223, 16],

@@ -32,6 +32,12 @@ impl Ssd {
         &self.env
     }
 
+    /// The underlying environment, for scripted set-ups and tests (placing agents, setting
+    /// cells); the episode's tracker keeps counting.
+    pub fn env_mut(&mut self) -> &mut Env {
+        &mut self.env
+    }
+
     /// The environment's configuration.
     pub fn config(&self) -> &EnvConfig {
         self.env.config()
@@ -74,13 +80,13 @@ impl MultiAgentEnv for Ssd {
 
     fn step(&mut self, actions: &[u8], rewards: &mut [f32]) -> Result<StepOutcome, EnvError> {
         let result = self.env.step(actions)?;
-        let removed = self
+        let removed: Vec<bool> = self
             .env
             .agents()
             .iter()
-            .filter(|x| x.removed_for > 0)
-            .count();
-        self.tracker.record(&result, removed);
+            .map(|x| x.removed_for > 0)
+            .collect();
+        self.tracker.record(&result, &removed);
         for (dst, src) in rewards.iter_mut().zip(&result.rewards) {
             *dst = *src as f32;
         }
