@@ -120,7 +120,8 @@ impl EpisodeTracker {
         }
         let tagged = (0..step.tagged.len().max(removed.len()))
             .filter(|&i| {
-                step.tagged.get(i).copied().unwrap_or(false) || removed.get(i).copied().unwrap_or(false)
+                step.tagged.get(i).copied().unwrap_or(false)
+                    || removed.get(i).copied().unwrap_or(false)
             })
             .count();
         self.tagged_steps += tagged as u64;

@@ -3,8 +3,7 @@
 //! Expected values are ENVS.md's numbers or probabilities worked out by hand.
 
 use aga_envs::{
-    Action, Cell, Env, EnvConfig, EnvKind, Facing, MultiAgentEnv, ObsKind, Ssd, Zap,
-    AGENT_COLOURS,
+    Action, Cell, Env, EnvConfig, EnvKind, Facing, MultiAgentEnv, ObsKind, Ssd, Zap, AGENT_COLOURS,
 };
 
 /// ENVS.md's colours, copied from the document (not from the crate).
@@ -135,10 +134,7 @@ fn resets_draw_distinct_spawn_cells_and_facings_uniformly() {
         assert_eq!(cells.len(), 5, "agents on distinct cells (seed {seed})");
     }
     let p = 5.0 / s as f64;
-    let (mean, sd) = (
-        trials as f64 * p,
-        (trials as f64 * p * (1.0 - p)).sqrt(),
-    );
+    let (mean, sd) = (trials as f64 * p, (trials as f64 * p * (1.0 - p)).sqrt());
     for (j, &n) in per_cell.iter().enumerate() {
         assert!(
             (n as f64 - mean).abs() < 5.0 * sd,

@@ -32,7 +32,8 @@ pub use policy::{
 };
 pub use rollout::{explained_variance, Rollout};
 pub use surrogate::{
-    normalise_advantage_rows, normalise_advantages, ppo_surrogate, ppo_surrogate_rows,
+    kl_and_clipped, normalise_advantage_rows, normalise_advantages, ppo_surrogate,
+    ppo_surrogate_rows,
 };
 pub use svo::svo_shaped;
 pub use trainer::{PpoMetrics, RuleMetrics, Trainer, UpdateMetrics};

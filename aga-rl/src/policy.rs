@@ -226,6 +226,25 @@ pub struct StackedTorso<B: Backend> {
 }
 
 impl<B: Backend> StackedTorso<B> {
+    /// The torso's parameters and then `head`'s, layer by layer, as host vectors (in f64, exact
+    /// for f32 and f64 backends).
+    fn values(&self, head: &StackedLinear<B>) -> Vec<(Vec<f64>, Vec<f64>)> {
+        fn host<B: Backend, const D: usize>(p: &Param<Tensor<B, D>>) -> Vec<f64> {
+            p.val()
+                .into_data()
+                .convert::<f64>()
+                .to_vec::<f64>()
+                .expect("a float tensor reads back")
+        }
+        let convs = self.convs.iter().map(|c| (host(&c.weight), host(&c.bias)));
+        let dense = self
+            .dense
+            .iter()
+            .chain(std::iter::once(head))
+            .map(|l| (host(&l.weight), host(&l.bias)));
+        convs.chain(dense).collect()
+    }
+
     /// `[agents, batch, obs_len]` observations (as [`NetShape::push_features`] lays them out)
     /// to `[agents, batch, HIDDEN]` features.
     pub fn forward(&self, obs: Tensor<B, 3>) -> Tensor<B, 3> {
@@ -289,6 +308,26 @@ impl<B: Backend> Actors<B> {
         Self { torso, logits }
     }
 
+    /// Actors with the given parameters: per layer (torso in order, then the logits layer)
+    /// `(weights, biases)` of every agent, agent-major, in the layouts of [`StackedLinear`] and
+    /// [`StackedConv2d`] (a dense weight is `[inputs, outputs]`, `y = x W + b`; a convolution's
+    /// `[out, in, k, k]`), converted to the backend's float type. For loading networks trained
+    /// elsewhere, and for reference tests.
+    pub fn from_values(
+        shape: NetShape,
+        values: Vec<(Vec<f64>, Vec<f64>)>,
+        agents: usize,
+        device: &B::Device,
+    ) -> Result<Self, ConfigError> {
+        let (torso, logits) = torso_and_head_from(shape, values, agents, device)?;
+        Ok(Self { torso, logits })
+    }
+
+    /// Every parameter, in the order and layout [`Actors::from_values`] takes.
+    pub fn parameter_values(&self) -> Vec<(Vec<f64>, Vec<f64>)> {
+        self.torso.values(&self.logits)
+    }
+
     /// Agents in the stack.
     pub fn agents(&self) -> usize {
         self.logits.weight.dims()[0]
@@ -331,6 +370,27 @@ impl<B: Backend> Critics<B> {
         };
         let (torso, values) = torso_and_head(shape, device, seeds, |_, _| {});
         Self { torso, values }
+    }
+
+    /// Critics with the given parameters (the head has two outputs); the layout of
+    /// [`Actors::from_values`].
+    pub fn from_values(
+        shape: NetShape,
+        values: Vec<(Vec<f64>, Vec<f64>)>,
+        agents: usize,
+        device: &B::Device,
+    ) -> Result<Self, ConfigError> {
+        let shape = NetShape {
+            outputs: 2,
+            ..shape
+        };
+        let (torso, values) = torso_and_head_from(shape, values, agents, device)?;
+        Ok(Self { torso, values })
+    }
+
+    /// Every parameter, in the order and layout [`Actors::from_values`] takes.
+    pub fn parameter_values(&self) -> Vec<(Vec<f64>, Vec<f64>)> {
+        self.torso.values(&self.values)
     }
 
     /// Agents in the stack.
@@ -426,11 +486,50 @@ fn torso_and_head<B: Backend>(
     (torso, heads.pop().expect("a head"))
 }
 
+/// A stack's torso and head from given values (checked against the layers of `shape`).
+fn torso_and_head_from<B: Backend>(
+    shape: NetShape,
+    values: Vec<(Vec<f64>, Vec<f64>)>,
+    agents: usize,
+    device: &B::Device,
+) -> Result<(StackedTorso<B>, StackedLinear<B>), ConfigError> {
+    shape.validate()?;
+    let mut layers = torso_layers(shape);
+    layers.push(Layer::dense(HIDDEN, shape.outputs));
+    if values.len() != layers.len() {
+        return Err(ConfigError::Incompatible(format!(
+            "the network has {} layers, {} were given",
+            layers.len(),
+            values.len()
+        )));
+    }
+    for (j, (layer, (w, b))) in layers.iter().zip(&values).enumerate() {
+        let (wn, bn) = (
+            agents * layer.weight.iter().product::<usize>(),
+            agents * layer.bias,
+        );
+        if w.len() != wn || b.len() != bn {
+            return Err(ConfigError::Incompatible(format!(
+                "layer {j}: expected {wn} weights and {bn} biases for {agents} agents, got {} and {}",
+                w.len(),
+                b.len()
+            )));
+        }
+        if w.iter().chain(b).any(|x| !x.is_finite()) {
+            return Err(ConfigError::Incompatible(format!(
+                "layer {j}: a parameter is not finite"
+            )));
+        }
+    }
+    let (torso, mut heads) = build(shape, &layers, values, agents, device);
+    Ok((torso, heads.pop().expect("a head")))
+}
+
 /// The torso and the remaining dense layers (the heads) from drawn values.
-fn build<B: Backend>(
+fn build<B: Backend, E: burn::tensor::Element>(
     shape: NetShape,
     layers: &[Layer],
-    drawn: Vec<(Vec<f32>, Vec<f32>)>,
+    drawn: Vec<(Vec<E>, Vec<E>)>,
     agents: usize,
     device: &B::Device,
 ) -> (StackedTorso<B>, Vec<StackedLinear<B>>) {

@@ -1,4 +1,4 @@
-//! PPO's clipped surrogate (MATH.md §6), written once for every backend.
+//! PPO's clipped surrogate (MATH.md §6), written once for every backend, and its statistics.
 //!
 //! The advantages and the old log-probabilities are constants of the surrogate — for the
 //! gradient *and* for Hessian-vector products — so both pass through [`stop_gradient`], which
@@ -44,7 +44,9 @@ pub fn ppo_surrogate_rows<B: StopGradient>(
 }
 
 /// Advantages normalised over a minibatch, `(A − mean A) / (std A + 1e-8)` (population
-/// standard deviation, as CleanRL and JaxMARL), as constants. A minibatch of one sample is
+/// standard deviation, as CleanRL's JAX PPO and JaxMARL; CleanRL's PyTorch `ppo.py` divides by
+/// the sample standard deviation, `n − 1`, larger by `√(m/(m − 1))`: 0.2% at `m = 256`), as
+/// constants. A minibatch of one sample is
 /// centred only (its standard deviation is 0).
 pub fn normalise_advantages<B: StopGradient>(advantages: Tensor<B, 1>) -> Tensor<B, 1> {
     let m = advantages.dims()[0];
@@ -58,4 +60,14 @@ pub fn normalise_advantage_rows<B: StopGradient>(advantages: Tensor<B, 2>) -> Te
     let centred = a.clone() - a.mean_dim(1);
     let std = centred.clone().powi_scalar(2).mean_dim(1).sqrt();
     centred / (std + 1e-8)
+}
+
+/// PPO's statistics of one sample, as CleanRL logs them: with `r = log π(a|o) − log π_old(a|o)`
+/// and `ρ = eʳ`, the approximate-KL term `(ρ − 1) − r` (Schulman's unbiased, non-negative
+/// estimator of `KL(π_old ‖ π)`) and whether the sample is clipped, `|ρ − 1| > ε`. Means over
+/// samples give `approx_kl` and the clip fraction.
+pub fn kl_and_clipped(log_prob: f64, old_log_prob: f64, clip: f64) -> (f64, bool) {
+    let log_ratio = log_prob - old_log_prob;
+    let ratio = log_ratio.exp();
+    ((ratio - 1.0) - log_ratio, (ratio - 1.0).abs() > clip)
 }

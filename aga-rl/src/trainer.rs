@@ -7,7 +7,7 @@
 use crate::losses::{CriticLoss, Minibatch, PpoGame};
 use crate::policy::{Actors, Critics, NetShape};
 use crate::rollout::{explained_variance, sample, targets, Rollout, RolloutRewards};
-use crate::{PolicyKind, RlError, TrainConfig, MASKED_LOGIT};
+use crate::{kl_and_clipped, PolicyKind, RlError, TrainConfig, MASKED_LOGIT};
 use aga_burn::{Dual, GameOptimizer, GameOptimizerConfig, HvpBackend, StepDiagnostics};
 use aga_core::Method;
 use aga_envs::{
@@ -872,11 +872,13 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
             for i in 0..n {
                 for (k, s) in (start..end).enumerate() {
                     let row = &lp[(i * rows + k) * a_n..(i * rows + k + 1) * a_n];
-                    let log_ratio = f64::from(row[r.actions[s * n + i] as usize])
-                        - f64::from(r.log_probs[s * n + i]);
-                    let ratio = log_ratio.exp();
-                    kl += (ratio - 1.0) - log_ratio;
-                    clipped += f64::from(u8::from((ratio - 1.0).abs() > clip));
+                    let (kl_term, is_clipped) = kl_and_clipped(
+                        f64::from(row[r.actions[s * n + i] as usize]),
+                        f64::from(r.log_probs[s * n + i]),
+                        clip,
+                    );
+                    kl += kl_term;
+                    clipped += f64::from(u8::from(is_clipped));
                     entropy -= row
                         .iter()
                         .map(|&l| f64::from(l).exp() * f64::from(l))

@@ -1,0 +1,4 @@
+//! Support shared by several test binaries (each uses part of it).
+#![allow(dead_code)]
+
+pub mod cleanrl;
