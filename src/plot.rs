@@ -66,10 +66,83 @@ fn new_chart<'a, 'b>(
     ChartBuilder::on(root)
         .caption(title, ("sans-serif", 24))
         .margin(12)
+        // Room for the last x tick's label, which is centred on the right edge.
+        .margin_right(28)
         .x_label_area_size(45)
-        .y_label_area_size(65)
+        .y_label_area_size(80)
         .build_cartesian_2d(x_range.0..x_range.1, y_range.0..y_range.1)
         .map_err(err)
+}
+
+/// A tick label: integers without a decimal point, other numbers in at most four significant
+/// digits (scientific notation outside `[1e-3, 1e5)`), trailing zeros removed.
+pub fn tick_label(v: f64) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    if v == v.round() && v.abs() < 1e5 {
+        // `-0` prints as `0`.
+        return format!("{}", v as i64);
+    }
+    let a = v.abs();
+    if !(1e-3..1e5).contains(&a) {
+        let text = format!("{v:.2e}");
+        let (mantissa, exponent) = text.split_once('e').expect("scientific notation");
+        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+        return format!("{mantissa}e{exponent}");
+    }
+    let decimals = (3 - a.log10().floor() as i32).clamp(0, 6) as usize;
+    let text = format!("{v:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
+/// Labels of series whose points equal an earlier series' (to 1e-12 relative) get
+/// `" (= that label)"`, since the later curve is drawn exactly over the earlier one.
+pub fn mark_identical(labels: &[String], points: &[&[(f64, f64)]]) -> Vec<String> {
+    let same = |a: &[(f64, f64)], b: &[(f64, f64)]| {
+        a.len() == b.len()
+            && !a.is_empty()
+            && a.iter().zip(b).all(|(p, q)| {
+                p.0 == q.0 && (p.1 - q.1).abs() <= 1e-12 * p.1.abs().max(q.1.abs()).max(1e-300)
+            })
+    };
+    (0..labels.len())
+        .map(|k| match (0..k).find(|&j| same(points[j], points[k])) {
+            Some(j) => format!("{} (= {}, drawn under it)", labels[k], labels[j]),
+            None => labels[k].clone(),
+        })
+        .collect()
+}
+
+/// A legend in its own panel (to the right of the chart, so that it covers no curve): a
+/// coloured line and the label per entry.
+fn legend_panel(area: &Area<'_>, entries: &[(String, RGBColor)]) -> PlotResult {
+    let top = 60;
+    for (k, (label, colour)) in entries.iter().enumerate() {
+        let y = top + 24 * k as i32;
+        area.draw(&PathElement::new(
+            vec![(6, y), (30, y)],
+            colour.stroke_width(3),
+        ))
+        .map_err(err)?;
+        area.draw(&Text::new(
+            label.clone(),
+            (36, y - 9),
+            ("sans-serif", 16).into_font().color(&BLACK),
+        ))
+        .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// The width of a legend panel for these labels (about 8.5 px per character at 16 px).
+fn legend_width(labels: &[String]) -> u32 {
+    let chars = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) as u32;
+    (44 + chars * 17 / 2).clamp(120, 420)
 }
 
 /// Axis labels (and the grid, unless `grid` is false).
@@ -80,6 +153,8 @@ fn draw_axes(chart: &mut Chart<'_, '_>, axes: (&str, &str), grid: bool) -> PlotR
     }
     mesh.x_desc(axes.0)
         .y_desc(axes.1)
+        .x_label_formatter(&|v| tick_label(*v))
+        .y_label_formatter(&|v| tick_label(*v))
         .label_style(("sans-serif", 16))
         .draw()
         .map_err(err)
@@ -289,10 +364,20 @@ pub fn lines(path: &Path, title: &str, axes: (&str, &str), series: &[Series]) ->
         ),
         |(a, b, c, d), &(x, y)| (a.min(x), b.max(x), c.min(y), d.max(y)),
     );
+    if !(x0.is_finite() && y0.is_finite()) {
+        return Err("nothing to plot: no curve has a finite value".into());
+    }
+    let labels: Vec<String> = series.iter().map(|s| s.label.clone()).collect();
+    let points: Vec<&[(f64, f64)]> = series.iter().map(|s| s.points.as_slice()).collect();
+    let labels = mark_identical(&labels, &points);
     let pad = y_pad(y0, y1);
-    let root = BitMapBackend::new(path, (900, 600)).into_drawing_area();
-    let mut chart = new_chart(&root, title, (x0, x1.max(x0 + 1.0)), (y0 - pad, y1 + pad))?;
+    let width = legend_width(&labels);
+    let root = BitMapBackend::new(path, (900 + width, 600)).into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let (left, right) = root.split_horizontally(900);
+    let mut chart = new_chart(&left, title, (x0, x1.max(x0 + 1.0)), (y0 - pad, y1 + pad))?;
     draw_axes(&mut chart, axes, true)?;
+    let mut entries = Vec::new();
     for (k, s) in series.iter().enumerate() {
         let colour = PALETTE[k % PALETTE.len()];
         chart
@@ -300,13 +385,11 @@ pub fn lines(path: &Path, title: &str, axes: (&str, &str), series: &[Series]) ->
                 s.points.iter().copied().filter(|p| p.1.is_finite()),
                 colour.stroke_width(2),
             ))
-            .map_err(err)?
-            .label(s.label.clone())
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(3))
-            });
+            .map_err(err)?;
+        entries.push((labels[k].clone(), colour));
     }
-    finish(&mut chart, &root, SeriesLabelPosition::UpperRight)
+    legend_panel(&right, &entries)?;
+    root.present().map_err(err)
 }
 
 /// A curve with a shaded band around it (e.g. a mean ± one standard deviation).
@@ -347,12 +430,20 @@ pub fn bands(path: &Path, title: &str, axes: (&str, &str), series: &[Band]) -> P
     if !(x0.is_finite() && y0.is_finite()) {
         return Err("nothing to plot: no run has a finite value of this metric yet".into());
     }
+    let labels: Vec<String> = series.iter().map(|s| s.label.clone()).collect();
+    let points: Vec<&[(f64, f64)]> = series.iter().map(|s| s.mean.as_slice()).collect();
+    let labels = mark_identical(&labels, &points);
     let pad = y_pad(y0, y1);
-    let root = BitMapBackend::new(path, (900, 600)).into_drawing_area();
-    let mut chart = new_chart(&root, title, (x0, x1.max(x0 + 1.0)), (y0 - pad, y1 + pad))?;
+    let width = legend_width(&labels);
+    let root = BitMapBackend::new(path, (900 + width, 600)).into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let (left, right) = root.split_horizontally(900);
+    let mut chart = new_chart(&left, title, (x0, x1.max(x0 + 1.0)), (y0 - pad, y1 + pad))?;
     draw_axes(&mut chart, axes, true)?;
+    let mut entries = Vec::new();
     for (k, s) in series.iter().enumerate() {
         let colour = PALETTE[k % PALETTE.len()];
+        entries.push((labels[k].clone(), colour));
         let mut outline: Vec<(f64, f64)> = s.band.iter().map(|p| (p.0, p.2)).collect();
         outline.extend(s.band.iter().rev().map(|p| (p.0, p.1)));
         chart
@@ -366,13 +457,10 @@ pub fn bands(path: &Path, title: &str, axes: (&str, &str), series: &[Band]) -> P
                 s.mean.iter().copied(),
                 colour.stroke_width(2),
             ))
-            .map_err(err)?
-            .label(s.label.clone())
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(3))
-            });
+            .map_err(err)?;
     }
-    finish(&mut chart, &root, SeriesLabelPosition::LowerRight)
+    legend_panel(&right, &entries)?;
+    root.present().map_err(err)
 }
 
 /// Groups of points in a fixed box, one colour per group, with a legend.
@@ -404,7 +492,40 @@ pub fn scatter(
 
 #[cfg(test)]
 mod tests {
-    use super::clip_polyline;
+    use super::{clip_polyline, mark_identical, tick_label};
+
+    #[test]
+    fn tick_labels_drop_trailing_zeros_and_use_scientific_notation_at_the_extremes() {
+        let cases = [
+            (0.0, "0"),
+            (-0.0, "0"),
+            (100.0, "100"),
+            (20.0, "20"),
+            (-3.0, "-3"),
+            (0.5, "0.5"),
+            (0.25, "0.25"),
+            (1.2345678, "1.235"),
+            (-2500.7, "-2501"),
+            (12345.6, "12346"),
+            (1.5e6, "1.5e6"),
+            (2.0e-4, "2e-4"),
+            (-7.25e-5, "-7.25e-5"),
+        ];
+        for (v, expected) in cases {
+            assert_eq!(tick_label(v), expected, "{v}");
+        }
+    }
+
+    #[test]
+    fn identical_curves_are_named_in_the_legend() {
+        let a = vec![(0.0, 1.0), (1.0, 2.0)];
+        let b = vec![(0.0, 1.0), (1.0, 2.5)];
+        let labels = ["simgd", "sga", "aga"].map(String::from).to_vec();
+        let out = mark_identical(&labels, &[&a, &a, &b]);
+        assert_eq!(out[0], "simgd");
+        assert_eq!(out[1], "sga (= simgd, drawn under it)");
+        assert_eq!(out[2], "aga");
+    }
 
     #[test]
     fn clipping_keeps_inside_parts_and_cuts_at_the_border() {

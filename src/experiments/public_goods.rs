@@ -62,6 +62,9 @@ struct Compute {
 struct Summary {
     experiment: &'static str,
     seed: u64,
+    /// The backend and float precision the runs used.
+    backend: String,
+    dtype: String,
     players: usize,
     multiplier: f64,
     #[serde(flatten)]
@@ -215,6 +218,8 @@ pub fn run<B: burn::tensor::backend::Backend>(
     let summary = Summary {
         experiment: "public-goods",
         seed: options.seed,
+        backend: options.backend.clone(),
+        dtype: options.dtype.clone(),
         players: game.players(),
         multiplier: game.multiplier(),
         settings,

@@ -184,6 +184,9 @@ struct RuleSummary {
 struct Summary {
     experiment: &'static str,
     seed: u64,
+    /// The backend and float precision the runs used.
+    backend: String,
+    dtype: String,
     /// In the SOS reference's units (its loss is ours divided by `loss_scale`).
     #[serde(flatten)]
     settings: Settings,
@@ -244,18 +247,21 @@ pub fn run<B: burn::tensor::backend::Backend>(
     bar.finish_and_clear();
     let results: Vec<Run> = results.into_iter().collect::<Result<_, _>>()?;
 
-    // Curves: mean metric per step over the runs still going.
+    // Curves: mean metric per step over the runs that did not diverge (a diverged run's last
+    // finite values would set the plot's range and hide every other curve); the legend says
+    // how many runs each curve leaves out.
     let mut curve_rows = Vec::new();
     let mut summaries = Vec::new();
     let mut series = Vec::new();
     let mut run_rows = Vec::new();
     for (k, spec) in specs.iter().enumerate() {
         let group = &results[k * runs..(k + 1) * runs];
+        let diverged_runs = group.iter().filter(|r| r.diverged).count();
         let mut curve = Vec::with_capacity(steps + 1);
         for step in 0..=steps {
             let values: Vec<f64> = group
                 .iter()
-                .filter(|r| step < r.points.len())
+                .filter(|r| !r.diverged && step < r.points.len())
                 .map(|r| which.metric(&r.points[step], &r.losses[step]))
                 .collect();
             if values.is_empty() {
@@ -271,7 +277,11 @@ pub fn run<B: burn::tensor::backend::Backend>(
             curve.push(mean);
         }
         series.push(Series {
-            label: spec.label.clone(),
+            label: match diverged_runs {
+                0 => spec.label.clone(),
+                d if d == runs => format!("{} (all {runs} runs diverged)", spec.label),
+                d => format!("{} ({d}/{runs} diverged, not drawn)", spec.label),
+            },
             points: curve
                 .iter()
                 .enumerate()
@@ -339,6 +349,8 @@ pub fn run<B: burn::tensor::backend::Backend>(
     let summary = Summary {
         experiment: which.name(),
         seed: options.seed,
+        backend: options.backend.clone(),
+        dtype: options.dtype.clone(),
         settings,
         loss_scale: c,
         start_std,
@@ -401,11 +413,13 @@ fn table(
             let rows = summaries
                 .iter()
                 .map(|s| {
+                    let all_diverged = s.diverged == runs;
+                    let shown = |text: String| if all_diverged { "—".to_string() } else { text };
                     vec![
                         s.label.clone(),
-                        s.final_metric.show_std(3),
-                        probs(&s.final_probabilities[..5]),
-                        probs(&s.final_probabilities[5..]),
+                        shown(s.final_metric.show_std(3)),
+                        shown(probs(&s.final_probabilities[..5])),
+                        shown(probs(&s.final_probabilities[5..])),
                         diverged(s),
                         on_our_loss(s),
                     ]
@@ -430,11 +444,14 @@ fn table(
             let rows = summaries
                 .iter()
                 .map(|s| {
+                    // Every run diverged: no final point to average.
+                    let all_diverged = s.diverged == runs;
+                    let shown = |text: String| if all_diverged { "—".to_string() } else { text };
                     vec![
                         s.label.clone(),
-                        s.final_metric.show_std(3),
-                        format!("{:.3}", coordinate(s, 0)),
-                        format!("{:.3}", coordinate(s, 1)),
+                        shown(s.final_metric.show_std(3)),
+                        shown(format!("{:.3}", coordinate(s, 0))),
+                        shown(format!("{:.3}", coordinate(s, 1))),
                         diverged(s),
                         on_our_loss(s),
                     ]

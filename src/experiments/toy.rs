@@ -106,6 +106,9 @@ struct RuleSummary {
 struct Summary {
     experiment: &'static str,
     seed: u64,
+    /// The backend and float precision the runs used.
+    backend: String,
+    dtype: String,
     #[serde(flatten)]
     settings: Settings,
     showcase: [f64; 2],
@@ -294,6 +297,8 @@ pub fn run<B: burn::tensor::backend::Backend>(
     let summary = Summary {
         experiment: "toy",
         seed: options.seed,
+        backend: options.backend.clone(),
+        dtype: options.dtype.clone(),
         settings,
         showcase: SHOWCASE,
         joint_max_threshold: JOINT_MAX,
