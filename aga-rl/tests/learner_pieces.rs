@@ -81,6 +81,16 @@ fn svo_shaping_by_hand() {
     // Three agents: agent 1 sees the others' mean (2 + 4)/2 = 3.
     let expected = 0.0 - (quarter - 3.0f64.atan2(0.0)).abs();
     assert!((f64::from(svo_shaped(&[0.0, 2.0, 4.0], quarter, 1.0)[0]) - expected).abs() < 1e-6);
+    // Nobody rewarded: the angle is undefined and nothing is charged (atan2(0, 0) = 0 would
+    // charge w·π/4 = 0.785 each).
+    close(&svo_shaped(&[0.0, 0.0, 0.0], quarter, 1.0), &[0.0; 3], 0.0);
+    // Only the others rewarded, or only oneself: shaped as usual.
+    let only_others = -(quarter - 1.0f64.atan2(0.0)).abs();
+    close(
+        &svo_shaped(&[0.0, 1.0, 1.0], quarter, 1.0)[..1],
+        &[only_others],
+        1e-6,
+    );
 }
 
 #[test]
