@@ -414,7 +414,13 @@ fn table(
                 .iter()
                 .map(|s| {
                     let all_diverged = s.diverged == runs;
-                    let shown = |text: String| if all_diverged { "—".to_string() } else { text };
+                    let shown = |text: String| {
+                        if all_diverged {
+                            "—".to_string()
+                        } else {
+                            text
+                        }
+                    };
                     vec![
                         s.label.clone(),
                         shown(s.final_metric.show_std(3)),
@@ -446,7 +452,13 @@ fn table(
                 .map(|s| {
                     // Every run diverged: no final point to average.
                     let all_diverged = s.diverged == runs;
-                    let shown = |text: String| if all_diverged { "—".to_string() } else { text };
+                    let shown = |text: String| {
+                        if all_diverged {
+                            "—".to_string()
+                        } else {
+                            text
+                        }
+                    };
                     vec![
                         s.label.clone(),
                         shown(s.final_metric.show_std(3)),
