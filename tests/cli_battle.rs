@@ -2,53 +2,11 @@
 //! run` (JSON metrics with the win rate), `aga env render` (GIF/PNG), `aga train` (a short run
 //! that resumes bit-identically) and one-line errors for bad input.
 
+mod common;
+
+use common::in_process::{fails, ok, run_json, scratch, write};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-
-fn aga(args: &[&str]) -> (u8, String, String) {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let mut argv = vec!["aga"];
-    argv.extend(args);
-    let code = aga::cli::main_with(&argv, &mut out, &mut err);
-    (
-        code,
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap(),
-    )
-}
-
-fn ok(args: &[&str]) -> String {
-    let (code, out, err) = aga(args);
-    assert_eq!(code, 0, "aga {args:?}: {err}");
-    out
-}
-
-fn fails(args: &[&str], expected: &str) {
-    let (code, out, err) = aga(args);
-    assert_eq!(code, 2, "aga {args:?} should fail");
-    assert!(out.is_empty());
-    assert!(err.starts_with("aga: error: "), "{err}");
-    assert_eq!(err.lines().count(), 1, "one line: {err}");
-    assert!(err.contains(expected), "expected `{expected}` in: {err}");
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("aga-cli-battle-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> String {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path.display().to_string()
-}
-
-fn run_json(args: &[&str]) -> Value {
-    let out = ok(args);
-    serde_json::from_str(out.trim()).expect("one JSON object")
-}
+use std::path::Path;
 
 #[test]
 fn env_run_reports_the_win_rate_and_the_battle_metrics() {

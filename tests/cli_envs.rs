@@ -1,18 +1,9 @@
 //! `aga env run` and `aga env render` from the command line (in-process).
 
-use serde_json::Value;
+mod common;
 
-fn aga(args: &[&str]) -> (u8, String, String) {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let mut argv = vec!["aga"];
-    argv.extend(args);
-    let code = aga::cli::main_with(&argv, &mut out, &mut err);
-    (
-        code,
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap(),
-    )
-}
+use common::in_process::aga;
+use serde_json::Value;
 
 fn metrics(args: &[&str]) -> Value {
     let (code, out, err) = aga(args);

@@ -1,46 +1,10 @@
 //! `aga train`, `aga plot` and `aga env render --checkpoint` from the command line
 //! (in-process, Flex f32: the training default, so every test in this binary shares it).
 
-use std::path::{Path, PathBuf};
+mod common;
 
-fn aga(args: &[&str]) -> (u8, String, String) {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let mut argv = vec!["aga"];
-    argv.extend(args);
-    let code = aga::cli::main_with(&argv, &mut out, &mut err);
-    (
-        code,
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap(),
-    )
-}
-
-fn ok(args: &[&str]) -> String {
-    let (code, out, err) = aga(args);
-    assert_eq!(code, 0, "aga {args:?}: {err}");
-    out
-}
-
-fn fails(args: &[&str], expected: &str) {
-    let (code, _, err) = aga(args);
-    assert_eq!(code, 2, "aga {args:?} should fail");
-    assert!(err.starts_with("aga: error: "), "{err}");
-    assert_eq!(err.lines().count(), 1, "one line: {err}");
-    assert!(err.contains(expected), "expected `{expected}` in: {err}");
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("aga-cli-train-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> String {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path.display().to_string()
-}
+use common::in_process::{fails, ok, scratch, write};
+use std::path::Path;
 
 /// The rows of a metrics file as (header, rows of fields).
 fn read_metrics(dir: &Path) -> (Vec<String>, Vec<Vec<String>>) {

@@ -111,6 +111,9 @@ pub struct StepResult {
     pub info: Counters,
     /// Which agents were hit by a penalty beam this step.
     pub tagged: Vec<bool>,
+    /// Which agents ate an apple this step (their reward's +1, apart from beam costs and
+    /// fines).
+    pub ate: Vec<bool>,
 }
 
 /// One Cleanup or Harvest environment.
@@ -402,6 +405,7 @@ impl Env {
         let n = self.config.agents;
         let mut rewards = vec![0.0; n];
         let mut tagged = vec![false; n];
+        let mut ate = vec![false; n];
         self.clear_beams();
         self.respawn_removed();
         self.move_agents(actions);
@@ -411,6 +415,7 @@ impl Env {
                 if self.cells[i] == Cell::Apple {
                     self.cells[i] = Cell::Empty;
                     *reward += 1.0;
+                    ate[k] = true;
                     self.counters.apples_eaten += 1;
                 }
             }
@@ -460,6 +465,7 @@ impl Env {
             done: self.t >= self.config.horizon,
             info: self.counters,
             tagged,
+            ate,
         })
     }
 

@@ -41,6 +41,20 @@ pub struct EpisodeMetrics {
     /// `P = (N T − tagged agent-steps) / T`: an agent-step is tagged when the agent is hit by a
     /// penalty beam in it or spends it off the map (removal variant); each counts once.
     pub peace: f64,
+    /// Apples eaten by each agent, `A_i` (Perolat et al. define efficiency, equality and
+    /// sustainability on collected apples; the fields above use net rewards, fines included).
+    #[serde(default)]
+    pub apples: Vec<f64>,
+    /// `Σ_i A_i / T`: efficiency on apples.
+    #[serde(default)]
+    pub apple_efficiency: f64,
+    /// `1 − Gini(A)`: equality on apples ([`equality`]).
+    #[serde(default)]
+    pub apple_equality: f64,
+    /// `mean_i mean{t : agent i ate at t}` over the agents that ate (0 if none):
+    /// sustainability on apples.
+    #[serde(default)]
+    pub apple_sustainability: f64,
     /// Apples eaten.
     pub apples_eaten: f64,
     /// Apples on the map at the end.
@@ -71,6 +85,12 @@ impl EpisodeMetrics {
             equality: avg(&|m| m.equality),
             sustainability: avg(&|m| m.sustainability),
             peace: avg(&|m| m.peace),
+            apples: (0..first.apples.len())
+                .map(|i| avg(&|m| m.apples[i]))
+                .collect(),
+            apple_efficiency: avg(&|m| m.apple_efficiency),
+            apple_equality: avg(&|m| m.apple_equality),
+            apple_sustainability: avg(&|m| m.apple_sustainability),
             apples_eaten: avg(&|m| m.apples_eaten),
             apples_remaining: avg(&|m| m.apples_remaining),
             waste_cleaned: avg(&|m| m.waste_cleaned),
@@ -87,6 +107,12 @@ pub struct EpisodeTracker {
     returns: Vec<f64>,
     positive_time_sum: Vec<f64>,
     positive_count: Vec<u64>,
+    // Default: checkpoints written before these fields existed load (with no apples counted
+    // for the episode in progress).
+    #[serde(default)]
+    apples: Vec<f64>,
+    #[serde(default)]
+    apple_time_sum: Vec<f64>,
     tagged_steps: u64,
     steps: usize,
     counters: Counters,
@@ -99,6 +125,8 @@ impl EpisodeTracker {
             returns: vec![0.0; agents],
             positive_time_sum: vec![0.0; agents],
             positive_count: vec![0; agents],
+            apples: vec![0.0; agents],
+            apple_time_sum: vec![0.0; agents],
             tagged_steps: 0,
             steps: 0,
             counters: Counters::default(),
@@ -116,6 +144,16 @@ impl EpisodeTracker {
             if *r > 0.0 {
                 self.positive_time_sum[i] += t;
                 self.positive_count[i] += 1;
+            }
+        }
+        if self.apples.len() < step.ate.len() {
+            self.apples.resize(step.ate.len(), 0.0);
+            self.apple_time_sum.resize(step.ate.len(), 0.0);
+        }
+        for (i, &ate) in step.ate.iter().enumerate() {
+            if ate {
+                self.apples[i] += 1.0;
+                self.apple_time_sum[i] += t;
             }
         }
         let tagged = (0..step.tagged.len().max(removed.len()))
@@ -154,6 +192,23 @@ impl EpisodeTracker {
                 sustained.iter().sum::<f64>() / sustained.len() as f64
             },
             peace: (n * t - self.tagged_steps as f64) / t,
+            apples: self.apples.clone(),
+            apple_efficiency: self.apples.iter().sum::<f64>() / t,
+            apple_equality: equality(&self.apples),
+            apple_sustainability: {
+                let eaters: Vec<f64> = self
+                    .apples
+                    .iter()
+                    .zip(&self.apple_time_sum)
+                    .filter(|(&a, _)| a > 0.0)
+                    .map(|(a, s)| s / a)
+                    .collect();
+                if eaters.is_empty() {
+                    0.0
+                } else {
+                    eaters.iter().sum::<f64>() / eaters.len() as f64
+                }
+            },
             apples_eaten: c.apples_eaten as f64,
             apples_remaining: c.apples_remaining as f64,
             waste_cleaned: c.waste_cleaned as f64,

@@ -128,11 +128,20 @@ impl EpisodeSummary for EpisodeMetrics {
                 .map(|(i, &r)| (format!("return_agent_{i}"), r)),
         );
         out.extend(
+            self.apples
+                .iter()
+                .enumerate()
+                .map(|(i, &a)| (format!("apples_agent_{i}"), a)),
+        );
+        out.extend(
             [
                 ("efficiency", self.efficiency),
                 ("equality", self.equality),
                 ("sustainability", self.sustainability),
                 ("peace", self.peace),
+                ("apple_efficiency", self.apple_efficiency),
+                ("apple_equality", self.apple_equality),
+                ("apple_sustainability", self.apple_sustainability),
                 ("apples_eaten", self.apples_eaten),
                 ("apples_remaining", self.apples_remaining),
                 ("waste_cleaned", self.waste_cleaned),

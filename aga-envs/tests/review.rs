@@ -277,3 +277,43 @@ fn a_config_file_may_set_part_of_a_nested_object() {
     assert!(e.to_string().contains("fien"), "{e}");
     assert!(EnvConfig::from_json(r#"{"zap": 3}"#, None).is_err());
 }
+
+#[test]
+fn apple_metrics_count_apples_where_reward_metrics_count_fines() {
+    // Agent 0 steps onto the apple ahead of it while agent 1, behind it, fires up and hits it:
+    // rewards (1 − 50, −1), apples (1, 0). On net rewards E = 1 − 2·48/(2·2·50) = 0.52; on apples
+    // E = 1 − 2·1/(2·2·1) = 0.5, efficiency 1 apple per step, sustainability t = 0.
+    let config = EnvConfig {
+        map: "\
+@@@@@
+@ A @
+@ P @
+@ P @
+@   @
+@@@@@"
+            .to_string(),
+        agents: 2,
+        regrowth: aga_envs::Regrowth {
+            radius_sq: 2,
+            rates: vec![0.0],
+        },
+        ..EnvConfig::harvest()
+    };
+    let mut ssd = Ssd::new(config, ObsKind::Rgb).unwrap();
+    ssd.env_mut()
+        .place_agents(&[(2, 2, Facing::Up), (3, 2, Facing::Up)]);
+    let mut rewards = [0.0f32; 2];
+    ssd.step(
+        &[Action::MoveForward as u8, Action::Fire as u8],
+        &mut rewards,
+    )
+    .unwrap();
+    assert_eq!(rewards, [1.0 - 50.0, -1.0]);
+    let m = ssd.episode_metrics();
+    assert_eq!(m.returns, vec![-49.0, -1.0]);
+    assert_eq!(m.apples, vec![1.0, 0.0]);
+    assert_eq!(m.apple_efficiency, 1.0);
+    assert_eq!(m.apple_equality, 0.5);
+    assert_eq!(m.apple_sustainability, 0.0);
+    assert!((m.equality - 0.52).abs() < 1e-12, "{}", m.equality);
+}

@@ -469,6 +469,7 @@ fn metrics_on_hand_made_returns() {
     let mut t = EpisodeTracker::new(2);
     let info = aga_envs::Counters::default();
     let step = |rewards: Vec<f64>, tagged: Vec<bool>| aga_envs::StepResult {
+        ate: rewards.iter().map(|&r| r == 1.0).collect(),
         rewards,
         done: false,
         info,
@@ -484,6 +485,12 @@ fn metrics_on_hand_made_returns() {
     assert_eq!(m.efficiency, -49.0 / 4.0);
     assert_eq!(m.sustainability, 2.0); // mean of {1, 3}; agent 1 had no positive reward
     assert_eq!(m.peace, (2.0 * 4.0 - 1.0) / 4.0);
+    // On apples (agent 0 ate at t = 1 and 3, agent 1 never): A = (2, 0), efficiency 2/4,
+    // equality 1 − 2·2/(2·2·2) = 0.5, sustainability mean{1, 3} = 2 over the one eater.
+    assert_eq!(m.apples, vec![2.0, 0.0]);
+    assert_eq!(m.apple_efficiency, 0.5);
+    assert_eq!(m.apple_equality, 0.5);
+    assert_eq!(m.apple_sustainability, 2.0);
     assert!((m.equality - (1.0 - 2.0 * 51.0 / (2.0 * 2.0 * 51.0))).abs() < 1e-15);
 }
 

@@ -203,6 +203,17 @@ fn run(args: EnvRunArgs, out: &mut dyn Write) -> Result<(), CliError> {
         format!("sustainability     {:.1}", m.sustainability),
         format!("peace              {:.3}", m.peace),
         format!(
+            "on apples          per agent {}; efficiency {:.4}, equality {:.4}, sustainability {:.1}",
+            m.apples
+                .iter()
+                .map(|a| format!("{a:.1}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            m.apple_efficiency,
+            m.apple_equality,
+            m.apple_sustainability
+        ),
+        format!(
             "apples eaten {:.1}, remaining {:.1}; waste cleaned {:.1}, density {:.3}; beams {:.1}, tagged {:.1}",
             m.apples_eaten, m.apples_remaining, m.waste_cleaned, m.waste_density, m.beams_fired, m.agents_tagged
         ),

@@ -393,6 +393,11 @@ fn table(
     runs: usize,
 ) -> (Vec<String>, Vec<Vec<String>>) {
     let diverged = |s: &RuleSummary| format!("{}/{}", s.diverged, runs);
+    // A rule whose every run diverged has no final point to average: "—", not NaN.
+    let shown = |s: &RuleSummary, text: String| match s.diverged == runs {
+        true => "—".to_string(),
+        false => text,
+    };
     let on_our_loss = |s: &RuleSummary| constants(&s.rule, s.learning_rate);
     match which {
         ShapingGame::Ipd => {
@@ -413,19 +418,11 @@ fn table(
             let rows = summaries
                 .iter()
                 .map(|s| {
-                    let all_diverged = s.diverged == runs;
-                    let shown = |text: String| {
-                        if all_diverged {
-                            "—".to_string()
-                        } else {
-                            text
-                        }
-                    };
                     vec![
                         s.label.clone(),
-                        shown(s.final_metric.show_std(3)),
-                        shown(probs(&s.final_probabilities[..5])),
-                        shown(probs(&s.final_probabilities[5..])),
+                        shown(s, s.final_metric.show_std(3)),
+                        shown(s, probs(&s.final_probabilities[..5])),
+                        shown(s, probs(&s.final_probabilities[5..])),
                         diverged(s),
                         on_our_loss(s),
                     ]
@@ -450,20 +447,11 @@ fn table(
             let rows = summaries
                 .iter()
                 .map(|s| {
-                    // Every run diverged: no final point to average.
-                    let all_diverged = s.diverged == runs;
-                    let shown = |text: String| {
-                        if all_diverged {
-                            "—".to_string()
-                        } else {
-                            text
-                        }
-                    };
                     vec![
                         s.label.clone(),
-                        shown(s.final_metric.show_std(3)),
-                        shown(format!("{:.3}", coordinate(s, 0))),
-                        shown(format!("{:.3}", coordinate(s, 1))),
+                        shown(s, s.final_metric.show_std(3)),
+                        shown(s, format!("{:.3}", coordinate(s, 0))),
+                        shown(s, format!("{:.3}", coordinate(s, 1))),
                         diverged(s),
                         on_our_loss(s),
                     ]

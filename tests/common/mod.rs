@@ -7,6 +7,7 @@ use aga_burn::FlatTensor;
 pub use aga_testing::{assert_close, rel_err};
 
 pub mod cli;
+pub mod in_process;
 
 /// Closed-form derivatives of the toy game (MATH.md §5).
 pub mod toy {
