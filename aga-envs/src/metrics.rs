@@ -172,13 +172,7 @@ impl EpisodeTracker {
         let n = self.returns.len() as f64;
         let t = self.steps.max(1) as f64;
         let collective: f64 = self.returns.iter().sum();
-        let sustained: Vec<f64> = self
-            .positive_time_sum
-            .iter()
-            .zip(&self.positive_count)
-            .filter(|(_, &c)| c > 0)
-            .map(|(s, &c)| s / c as f64)
-            .collect();
+        let positive_counts: Vec<f64> = self.positive_count.iter().map(|&c| c as f64).collect();
         let c = self.counters;
         EpisodeMetrics {
             steps: self.steps,
@@ -186,29 +180,12 @@ impl EpisodeTracker {
             returns: self.returns.clone(),
             efficiency: collective / t,
             equality: equality(&self.returns),
-            sustainability: if sustained.is_empty() {
-                0.0
-            } else {
-                sustained.iter().sum::<f64>() / sustained.len() as f64
-            },
+            sustainability: mean_event_time(&self.positive_time_sum, &positive_counts),
             peace: (n * t - self.tagged_steps as f64) / t,
             apples: self.apples.clone(),
             apple_efficiency: self.apples.iter().sum::<f64>() / t,
             apple_equality: equality(&self.apples),
-            apple_sustainability: {
-                let eaters: Vec<f64> = self
-                    .apples
-                    .iter()
-                    .zip(&self.apple_time_sum)
-                    .filter(|(&a, _)| a > 0.0)
-                    .map(|(a, s)| s / a)
-                    .collect();
-                if eaters.is_empty() {
-                    0.0
-                } else {
-                    eaters.iter().sum::<f64>() / eaters.len() as f64
-                }
-            },
+            apple_sustainability: mean_event_time(&self.apple_time_sum, &self.apples),
             apples_eaten: c.apples_eaten as f64,
             apples_remaining: c.apples_remaining as f64,
             waste_cleaned: c.waste_cleaned as f64,
@@ -216,5 +193,21 @@ impl EpisodeTracker {
             beams_fired: c.beams_fired as f64,
             agents_tagged: c.agents_tagged as f64,
         }
+    }
+}
+
+/// Sustainability's average: over the agents with at least one event (`counts[i] > 0`), the
+/// mean of each agent's mean event time `time_sums[i] / counts[i]`; 0 when no agent had one.
+fn mean_event_time(time_sums: &[f64], counts: &[f64]) -> f64 {
+    let means: Vec<f64> = time_sums
+        .iter()
+        .zip(counts)
+        .filter(|(_, &c)| c > 0.0)
+        .map(|(s, c)| s / c)
+        .collect();
+    if means.is_empty() {
+        0.0
+    } else {
+        means.iter().sum::<f64>() / means.len() as f64
     }
 }

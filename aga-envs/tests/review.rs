@@ -1,9 +1,10 @@
 //! Rules that a review found untested or wrong: colours against ENVS.md, where resets put agents,
-//! where Cleanup's waste appears, peace in the removal variant, partial nested config files.
+//! where Cleanup's waste appears, metrics on apples, partial nested config files (peace in the
+//! removal variant is tested in `rules.rs`, beside the removal rule).
 //! Expected values are ENVS.md's numbers or probabilities worked out by hand.
 
 use aga_envs::{
-    Action, Cell, Env, EnvConfig, EnvKind, Facing, MultiAgentEnv, ObsKind, Ssd, Zap, AGENT_COLOURS,
+    Action, Cell, Env, EnvConfig, EnvKind, Facing, MultiAgentEnv, ObsKind, Ssd, AGENT_COLOURS,
 };
 
 /// ENVS.md's colours, copied from the document (not from the crate).
@@ -218,45 +219,6 @@ fn cleanup_waste_appears_only_on_clean_river_cells_uniformly() {
         chi2.is_finite() && chi2 < dof + 5.0 * (2.0 * dof).sqrt(),
         "chi-square {chi2:.1} over {dof} degrees of freedom"
     );
-}
-
-#[test]
-fn peace_counts_each_removed_agent_step_once() {
-    // The removal variant with 3 steps: agent 1 is hit at step 0 and is off the map for steps 1
-    // and 2, back at step 3. Tagged agent-steps: 3 (steps 0, 1, 2). Over T = 6 steps with N = 2:
-    // P = (2·6 − 3)/6 = 1.5.
-    let config = EnvConfig {
-        map: "\
-@@@@@@@@@
-@PPPPPPP@
-@       @
-@       @
-@       @
-@       @
-@@@@@@@@@"
-            .to_string(),
-        agents: 2,
-        zap: Zap {
-            cost: 0.0,
-            fine: 0.0,
-            removal_steps: Some(3),
-        },
-        ..EnvConfig::harvest()
-    };
-    let mut ssd = Ssd::new(config, ObsKind::Rgb).unwrap();
-    ssd.env_mut().place_agent(0, 5, 4, Facing::Up);
-    ssd.env_mut().place_agent(1, 3, 4, Facing::Up);
-    let mut rewards = [0.0f32; 2];
-    let stay = Action::Stay as u8;
-    ssd.step(&[Action::Fire as u8, stay], &mut rewards).unwrap();
-    assert!(ssd.env().position(1).is_none(), "removed by the hit");
-    for _ in 0..5 {
-        ssd.step(&[stay, stay], &mut rewards).unwrap();
-    }
-    assert!(ssd.env().position(1).is_some(), "back on the map");
-    let m = ssd.episode_metrics();
-    assert_eq!(m.steps, 6);
-    assert_eq!(m.peace, (2.0 * 6.0 - 3.0) / 6.0);
 }
 
 #[test]

@@ -1,8 +1,8 @@
 //! The rules of ENVS.md on small hand-made maps, with expected values worked out by hand.
 
 use aga_envs::{
-    equality, Action, Cell, Env, EnvConfig, EnvError, EnvKind, EpisodeTracker, Facing, ObsKind,
-    Policy, Regrowth, VecEnv, Zap, AGENT_COLOURS,
+    equality, Action, Cell, Env, EnvConfig, EnvError, EnvKind, EpisodeTracker, Facing,
+    MultiAgentEnv, ObsKind, Policy, Regrowth, Ssd, VecEnv, Zap, AGENT_COLOURS,
 };
 
 /// A Harvest on `map` with `agents` agents and no regrowth (unless set).
@@ -189,6 +189,37 @@ fn removal_variant_takes_the_hit_agent_off_the_map_and_respawns_it() {
     env.step(&[act(Action::Stay), act(Action::Stay)]).unwrap();
     let back = env.position(1).expect("respawned after 3 steps");
     assert_eq!(back / 9, 1, "on a spawn cell (row 1)");
+}
+
+#[test]
+fn peace_counts_each_removed_agent_step_once() {
+    // The removal variant with 3 steps: agent 1 is hit at step 0 and is off the map for steps 1
+    // and 2, back at step 3. Tagged agent-steps: 3 (steps 0, 1, 2). Over T = 6 steps with N = 2:
+    // P = (2·6 − 3)/6 = 1.5.
+    let config = EnvConfig {
+        map: OPEN.to_string(),
+        agents: 2,
+        zap: Zap {
+            cost: 0.0,
+            fine: 0.0,
+            removal_steps: Some(3),
+        },
+        ..EnvConfig::harvest()
+    };
+    let mut ssd = Ssd::new(config, ObsKind::Rgb).unwrap();
+    ssd.env_mut().place_agent(0, 5, 4, Facing::Up);
+    ssd.env_mut().place_agent(1, 3, 4, Facing::Up);
+    let mut rewards = [0.0f32; 2];
+    let stay = Action::Stay as u8;
+    ssd.step(&[Action::Fire as u8, stay], &mut rewards).unwrap();
+    assert!(ssd.env().position(1).is_none(), "removed by the hit");
+    for _ in 0..5 {
+        ssd.step(&[stay, stay], &mut rewards).unwrap();
+    }
+    assert!(ssd.env().position(1).is_some(), "back on the map");
+    let m = ssd.episode_metrics();
+    assert_eq!(m.steps, 6);
+    assert_eq!(m.peace, (2.0 * 6.0 - 3.0) / 6.0);
 }
 
 #[test]

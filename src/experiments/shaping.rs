@@ -325,7 +325,7 @@ pub fn run<B: burn::tensor::backend::Backend>(
                         / finite.len().max(1) as f64
                 })
                 .collect(),
-            diverged: group.len() - finite.len(),
+            diverged: diverged_runs,
             curve,
         });
     }
