@@ -6,7 +6,8 @@
 //! one float dtype per CPU device per process, so the two dtypes are two runs): `gradient` (ξ_c, one reverse pass of l_c), `xi` (ξ: the shared forward
 //! pass where the game offers one), `xi_ncopy` (ξ from the general n-copy pass),
 //! `hvp_collective` (H_c v), `hvp_transpose` (Hᵀ v), and `aga_direction` (ξ, ξ_c, H_c ξ_c and
-//! the sign rule, from a fresh point). Groups are `<game>/<backend>_<dtype>`, e.g.
+//! the sign rule, from a fresh point); `curvature` (ξ_c and H_c ξ_c through the primal tape),
+//! and `aga_direction_untaped` / `curvature_untaped`, the same with the tape off. Groups are `<game>/<backend>_<dtype>`, e.g.
 //! `mlp_h256/flex_f32`. Plus `cli/toy_aga_2000_steps`: the whole `aga run` process.
 //!
 //! `cargo bench --bench derivatives` runs everything (several minutes on 2 cores);
@@ -50,6 +51,22 @@ fn bench_game<B: Backend>(group: &mut Group<'_>, game: &dyn Game<HvpBackend<B>>,
             let mut oracle = engine.oracle(w.clone()).unwrap();
             black_box(direction(&rule, &mut oracle).unwrap())
         })
+    });
+    // A/B of the primal tape (docs/performance.md): the same quantities with it off.
+    let untaped = Derivatives::<B, _>::new(game, Default::default())
+        .unwrap()
+        .with_primal_tape(false);
+    group.bench_function("aga_direction_untaped", |b| {
+        b.iter(|| {
+            let mut oracle = untaped.oracle(w.clone()).unwrap();
+            black_box(direction(&rule, &mut oracle).unwrap())
+        })
+    });
+    group.bench_function("curvature", |b| {
+        b.iter(|| black_box(engine.collective_curvature(&w).unwrap().hvp))
+    });
+    group.bench_function("curvature_untaped", |b| {
+        b.iter(|| black_box(untaped.collective_curvature(&w).unwrap().hvp))
     });
 }
 

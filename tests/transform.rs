@@ -189,6 +189,26 @@ fn adam_sees_the_adjusted_direction_not_the_gradient() {
     assert_eq!(adjusted.diagnostics.sos_p, None);
 }
 
+/// With `diagnostics` off, a rule that does not need `ξ_c` still reports `‖ξ_c‖` and
+/// `cos(ξ, ξ_c)` where `ξ_c` comes free with `ξ` (the toy game's per-loss pass), against the
+/// closed form.
+#[test]
+fn free_xi_c_diagnostics_are_reported_without_the_diagnostics_pass() {
+    let (adjusted, _) = adjusted_matches_direction(
+        RuleConfig::new(Method::Simgd),
+        GameOptimizerConfig::new(Method::Simgd).with_diagnostics(false),
+    );
+    let (xi, xi_c) = common::toy::xi(0.3, -0.8);
+    let norm = |v: &[f64; 2]| (v[0] * v[0] + v[1] * v[1]).sqrt();
+    let cos = (xi[0] * xi_c[0] + xi[1] * xi_c[1]) / (norm(&xi) * norm(&xi_c));
+    let d = &adjusted.diagnostics;
+    assert!(
+        (d.xi_c_norm - norm(&xi_c)).abs() <= 1e-12 * norm(&xi_c),
+        "{d:?}"
+    );
+    assert!((d.cos_xi_xi_c - cos).abs() <= 1e-12, "{d:?}");
+}
+
 #[test]
 fn sos_reports_its_p_and_matches_the_vector_level_rule() {
     let (adjusted, d) = adjusted_matches_direction(

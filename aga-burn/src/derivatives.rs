@@ -11,6 +11,7 @@
 //!
 //! No Hessian is ever formed: a Hessian-vector product costs a small multiple of a gradient.
 
+use crate::dual::tape::ReplayStats;
 use crate::dual::{Dual, DualTensor};
 use crate::{Game, GameError, ParamLayout, Params};
 use aga_core::{GameOracle, GameVector};
@@ -174,6 +175,18 @@ pub struct Derivatives<'g, B: Backend, G: ?Sized> {
     /// Whether the game offers outputs, learnt on the first pass (a game answers the same way
     /// at every point), so a game without them never pays for the question again.
     offers_outputs: std::sync::OnceLock<bool>,
+    /// Keep the primal of the `ξ_c` pass for the `H_c ξ_c` pass ([`crate::dual::tape`]).
+    primal_tape: bool,
+}
+
+/// `ξ_c` and `H_c ξ_c` at one point ([`Derivatives::collective_curvature`]).
+pub struct CollectiveCurvature<B: Backend> {
+    /// `ξ_c = ∇ l_c`.
+    pub xi_c: FlatTensor<B>,
+    /// `H_c ξ_c = ∇²l_c · ξ_c`.
+    pub hvp: FlatTensor<B>,
+    /// What the replay of the primal tape did (`None`: the tape was off).
+    pub replay: Option<ReplayStats>,
 }
 
 /// The most values (`players × parameters`) the per-loss pass may hold: 10⁸, 800 MB in f64
@@ -205,7 +218,17 @@ where
             device,
             shared_forward: true,
             offers_outputs: std::sync::OnceLock::new(),
+            primal_tape: crate::dual::tape::enabled_by_default(),
         })
+    }
+
+    /// The same engine with the primal tape turned on (the default, unless the environment
+    /// variable `AGA_NO_PRIMAL_TAPE` is set) or off: on,
+    /// [`Derivatives::collective_curvature`] keeps the primal values of its `ξ_c` pass and the
+    /// `H_c ξ_c` pass runs only the tangent channel. Off is for A/B measurements and tests.
+    pub fn with_primal_tape(mut self, on: bool) -> Self {
+        self.primal_tape = on;
+        self
     }
 
     /// The same engine with the shared forward pass ([`Game::player_outputs`]) turned on
@@ -418,6 +441,37 @@ where
         Ok(FlatTensor(Tensor::cat(tangent_blocks(&result).clone(), 0)))
     }
 
+    /// `ξ_c` and `H_c ξ_c` — what AgA needs — in two collective passes, the second taking
+    /// every expensive primal value from the first ([`crate::dual::tape`]): its dual matrix
+    /// products cost two products instead of three, its element-wise ops one pass instead of
+    /// two. Exact: the same values as [`Derivatives::xi_c`] then
+    /// [`Derivatives::hvp_collective`] (bit for bit in `f64`).
+    pub fn collective_curvature(
+        &self,
+        w: &FlatTensor<B>,
+    ) -> Result<CollectiveCurvature<B>, GameError> {
+        self.check_len("w", w)?;
+        if !self.primal_tape {
+            let xi_c = self.xi_c(w)?;
+            let hvp = self.hvp_collective(w, &xi_c)?;
+            return Ok(CollectiveCurvature {
+                xi_c,
+                hvp,
+                replay: None,
+            });
+        }
+        let (first, tape) = crate::dual::tape::record(|| self.collective(w, self.no_seed(), true));
+        let xi_c = FlatTensor(Tensor::cat(first?.grad, 0));
+        let (second, stats) =
+            crate::dual::tape::replay(&tape, || self.collective(w, self.full_seed(&xi_c.0), false));
+        let hvp = FlatTensor(Tensor::cat(tangent_blocks(&second?).clone(), 0));
+        Ok(CollectiveCurvature {
+            xi_c,
+            hvp,
+            replay: Some(stats),
+        })
+    }
+
     /// `∇²l_i · v`, the full Hessian-vector product of one player's loss.
     pub fn loss_hvp(
         &self,
@@ -455,6 +509,8 @@ where
             first: None,
             own: None,
             blocks: None,
+            xi_c: None,
+            replay: None,
         })
     }
 
@@ -483,6 +539,7 @@ where
             device: self.device.clone(),
             shared_forward: false,
             offers_outputs: std::sync::OnceLock::new(),
+            primal_tape: self.primal_tape,
         };
         let reference = general.first_order(w)?;
         let hv = general.hvp(w, v)?;
@@ -1031,11 +1088,17 @@ pub struct Oracle<'e, 'g, B: Backend, G: ?Sized> {
     engine: &'e Derivatives<'g, B, G>,
     w: FlatTensor<B>,
     first: Option<FirstOrder<B>>,
-    /// Losses and `ξ` alone, for games whose `ξ_c` costs a pass of its own (a collective loss
-    /// of their own): a rule that never asks for `ξ_c` never pays for it.
+    /// Losses and `ξ` from a pass that skips `ξ_c` where skipping it saves work (a collective
+    /// loss of the game's own, the shared forward pass): a rule that never asks for `ξ_c`
+    /// never pays for it.
     own: Option<(Vec<f64>, FlatTensor<B>)>,
     /// The per-loss gradient blocks of the cached first-order pass.
     blocks: Option<PerLossBlocks<B>>,
+    /// `ξ_c` alone, from the collective pass of [`GameOracle::collective_curvature`] (then `ξ`
+    /// comes from a pass that skips `ξ_c`).
+    xi_c: Option<FlatTensor<B>>,
+    /// What the primal tape's replay did in `collective_curvature`, if it ran.
+    replay: Option<ReplayStats>,
 }
 
 impl<B, G> Oracle<'_, '_, B, G>
@@ -1046,11 +1109,18 @@ where
     /// Losses, `ξ` and `ξ_c` (computed once).
     pub fn first_order(&mut self) -> Result<&FirstOrder<B>, GameError> {
         if self.first.is_none() {
-            let first = match self.own.take() {
+            if self.xi_c.is_some() {
+                // `ξ_c` came alone (`collective_curvature`): `ξ` from a pass without it.
+                self.own()?;
+            }
+            let first = match self.own.clone() {
                 Some((losses, xi)) => FirstOrder {
                     losses,
                     xi,
-                    xi_c: self.engine.xi_c(&self.w)?,
+                    xi_c: match self.free_xi_c() {
+                        Some(xi_c) => xi_c,
+                        None => self.engine.xi_c(&self.w)?,
+                    },
                 },
                 None => {
                     let (first, blocks) = self.engine.first_order_cached(&self.w)?;
@@ -1065,17 +1135,33 @@ where
 
     /// `ξ_c` if it has been computed (or came free with `ξ`), without computing it.
     pub fn computed_xi_c(&self) -> Option<&FlatTensor<B>> {
-        self.first.as_ref().map(|f| &f.xi_c)
+        self.first.as_ref().map(|f| &f.xi_c).or(self.xi_c.as_ref())
     }
 
-    /// Losses and `ξ`: from the first-order pass where `ξ_c` comes with it for free, else
-    /// from a pass that skips `ξ_c` (computed once).
+    /// `ξ_c` where what is cached already holds it: computed, or — for a game without a
+    /// collective loss of its own — `ξ` itself (separable games) or the sum of the per-loss
+    /// gradient blocks (then kept). `None` where it needs a pass of its own (never runs one).
+    pub fn free_xi_c(&mut self) -> Option<FlatTensor<B>> {
+        if let Some(xi_c) = self.computed_xi_c() {
+            return Some(xi_c.clone());
+        }
+        if self.engine.game.has_collective_loss() {
+            return None;
+        }
+        let (_, xi) = self.own.as_ref()?;
+        let xi_c = match self.engine.game.is_separable() {
+            true => xi.clone(),
+            false => FlatTensor(self.engine.summed_blocks(self.blocks.as_ref()?.iter())),
+        };
+        self.xi_c = Some(xi_c.clone());
+        Some(xi_c)
+    }
+
+    /// Losses and `ξ` from the cheapest pass that gives them — the separable pass, the shared
+    /// forward pass without `ξ_c`, or the per-loss pass (whose blocks give `ξ_c` for free) —
+    /// unless the first-order quantities are cached (computed once).
     fn own(&mut self) -> Result<(Vec<f64>, FlatTensor<B>), GameError> {
         if let Some(first) = &self.first {
-            return Ok((first.losses.clone(), first.xi.clone()));
-        }
-        if !self.engine.game.has_collective_loss() {
-            let first = self.first_order()?;
             return Ok((first.losses.clone(), first.xi.clone()));
         }
         if self.own.is_none() {
@@ -1084,6 +1170,12 @@ where
             self.own = Some((losses, xi));
         }
         Ok(self.own.clone().expect("just computed"))
+    }
+
+    /// What the primal tape's replay did for `H_c ξ_c` at this point (`None`: no replay ran —
+    /// the tape is off, or `ξ_c` came free with `ξ`).
+    pub fn replay_stats(&self) -> Option<ReplayStats> {
+        self.replay
     }
 
     /// The point.
@@ -1105,6 +1197,9 @@ where
     }
 
     fn xi_c(&mut self) -> Result<FlatTensor<B>, GameError> {
+        if let Some(xi_c) = self.free_xi_c() {
+            return Ok(xi_c);
+        }
         Ok(self.first_order()?.xi_c.clone())
     }
 
@@ -1118,6 +1213,28 @@ where
 
     fn hvp_collective(&mut self, v: &FlatTensor<B>) -> Result<FlatTensor<B>, GameError> {
         self.engine.hvp_collective(&self.w, v)
+    }
+
+    /// For a game with a collective loss of its own, where `ξ_c` costs a pass of its own: one
+    /// collective pass for `ξ_c` whose primal values the `H_c ξ_c` pass replays
+    /// ([`Derivatives::collective_curvature`]). Otherwise `ξ_c` comes with `ξ` — `ξ` itself
+    /// (separable games), the per-loss blocks, or the shared pass's tangent channel, which was
+    /// measured cheaper than a recorded pass of its own (docs/performance.md) — and one plain
+    /// `H_c ξ_c` pass follows.
+    fn collective_curvature(&mut self) -> Result<(FlatTensor<B>, FlatTensor<B>), GameError> {
+        if self.free_xi_c().is_none()
+            && !(self.engine.primal_tape && self.engine.game.has_collective_loss())
+        {
+            self.first_order()?;
+        }
+        if let Some(xi_c) = self.free_xi_c() {
+            let hvp = self.engine.hvp_collective(&self.w, &xi_c)?;
+            return Ok((xi_c, hvp));
+        }
+        let curvature = self.engine.collective_curvature(&self.w)?;
+        self.xi_c = Some(curvature.xi_c.clone());
+        self.replay = curvature.replay;
+        Ok((curvature.xi_c, curvature.hvp))
     }
 
     fn num_players(&self) -> usize {

@@ -20,8 +20,10 @@ mod stop_gradient;
 mod transform;
 
 pub use derivatives::{
-    relative_error, Derivatives, FirstOrder, FlatTensor, HvpBackend, Oracle, MAX_PER_LOSS_VALUES,
+    relative_error, CollectiveCurvature, Derivatives, FirstOrder, FlatTensor, HvpBackend, Oracle,
+    MAX_PER_LOSS_VALUES,
 };
+pub use dual::tape::{PrimalTape, ReplayStats};
 pub use dual::{Dual, DualTensor};
 pub use error::GameError;
 pub use game::{Game, IdentityOutputs, ParamLayout, Params};

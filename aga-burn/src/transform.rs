@@ -278,7 +278,7 @@ impl<O> GameOptimizer<O> {
             (first.losses, first.xi, Some(first.xi_c))
         } else {
             let (losses, xi) = (oracle.losses()?, oracle.xi()?);
-            (losses, xi, oracle.computed_xi_c().cloned())
+            (losses, xi, oracle.free_xi_c())
         };
         let layout = engine.layout();
         // Each agent's slice of ξ̃ as rows: a player's whole block as one row (one agent), or

@@ -26,6 +26,14 @@ pub trait GameOracle {
     fn hvp_transpose(&mut self, v: &Self::Vector) -> Result<Self::Vector, Self::Error>;
     /// `H_c v`, the collective Hessian `∇² l_c` times `v`.
     fn hvp_collective(&mut self, v: &Self::Vector) -> Result<Self::Vector, Self::Error>;
+    /// `ξ_c` and `H_c ξ_c` together, what AgA needs. The default asks for one, then the other;
+    /// an oracle that can share work between the two passes overrides it (`aga-burn`'s keeps
+    /// the primal values of the `ξ_c` pass for the Hessian-vector product).
+    fn collective_curvature(&mut self) -> Result<(Self::Vector, Self::Vector), Self::Error> {
+        let xi_c = self.xi_c()?;
+        let hc_xi_c = self.hvp_collective(&xi_c)?;
+        Ok((xi_c, hc_xi_c))
+    }
 
     /// The number of players `n`.
     fn num_players(&self) -> usize;

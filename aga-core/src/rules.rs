@@ -156,10 +156,11 @@ pub fn sga<O: GameOracle>(
 /// `∇ℋ_c = H_c ξ_c` and `sgn(0) = +1`: the step is pulled toward stable fixed points of the
 /// collective loss and pushed away from unstable ones.
 pub fn aga<O: GameOracle>(o: &mut O, lambda: f64, align: bool) -> Result<O::Vector, O::Error> {
+    // ∇ℋ_c = H_c ξ_c, asked for first: an oracle can then share the passes of ξ_c and H_c ξ_c,
+    // and compute ξ without ξ_c.
+    let (xi_c, grad_hc) = o.collective_curvature().map_err(RuleError::Oracle)?;
     let xi = o.xi().map_err(RuleError::Oracle)?;
-    let xi_c = o.xi_c().map_err(RuleError::Oracle)?;
-    let grad_hc = o.hvp_collective(&xi_c).map_err(RuleError::Oracle)?; // ∇ℋ_c = H_c ξ_c
-                                                                       // One read-back for the three inner products.
+    // One read-back for the three inner products.
     let dots = grad_hc.dots(&[&xi_c, &xi, &grad_hc]);
     let grad_hc_sq = dots[2];
     let (first, second) = (dots[0], dots[1] + grad_hc_sq);

@@ -297,6 +297,18 @@ impl<O: GameOracle, S: LossShaping> GameOracle for ShapedOracle<O, S> {
         Ok(total)
     }
 
+    fn collective_curvature(&mut self) -> ShapedResult<(O::Vector, O::Vector), O> {
+        if self.shaping.is_none() {
+            return self
+                .inner
+                .collective_curvature()
+                .map_err(ShapingError::Game);
+        }
+        let xi_c = self.xi_c()?;
+        let hc_xi_c = self.hvp_collective(&xi_c)?;
+        Ok((xi_c, hc_xi_c))
+    }
+
     fn hvp_collective(&mut self, v: &O::Vector) -> ShapedResult<O::Vector, O> {
         if self.shaping.is_none() {
             return self.inner.hvp_collective(v).map_err(ShapingError::Game);

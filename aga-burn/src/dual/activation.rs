@@ -11,10 +11,13 @@ type D<B> = DualTensor<B>;
 impl<B: Backend> ActivationOps<Self> for Dual<B> {
     fn sigmoid(tensor: D<B>) -> D<B> {
         // y = 1 / (1 + e^{−x}) in the tensor's own precision; ẏ = y (1 − y) ẋ.
-        let y = B::float_recip(B::float_add_scalar(
-            B::float_exp(B::float_neg(tensor.primal)),
-            1f64.into(),
-        ));
+        let site = super::tape::Site::new::<B>("sigmoid", &[&tensor.primal]);
+        let y = site.primal::<B>(|| {
+            B::float_recip(B::float_add_scalar(
+                B::float_exp(B::float_neg(tensor.primal)),
+                1f64.into(),
+            ))
+        });
         let dy = tensor.tangent.map(|t| {
             let one_minus_y = B::float_add_scalar(B::float_neg(y.clone()), 1f64.into());
             B::float_mul(t, B::float_mul(y.clone(), one_minus_y))

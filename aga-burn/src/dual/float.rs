@@ -3,6 +3,7 @@
 //! Notation in the comments: `x` is the input, `ẋ` its tangent, `y` the output, `ẏ` the output's
 //! tangent. Linear ops apply themselves to the tangent.
 
+use super::tape::Site;
 use super::{expand_to, no_rule, zeros_like, Dual, DualTensor};
 use burn_backend::{
     get_device_settings,
@@ -21,20 +22,50 @@ fn linear<B: Backend>(x: D<B>, f: impl Fn(P<B>) -> P<B>) -> D<B> {
     D::new(f(x.primal), tangent)
 }
 
-/// A unary op `y = f(x)` whose tangent `ẏ = df(x, y, ẋ)` may use the input and the output.
-fn unary<B: Backend>(
+/// [`unary`] for an op with fused kernels (`super::fused`): `both(x, ẋ)` computes `(y, ẏ)` in
+/// one loop, `tangent(y, ẋ)` only `ẏ` when the primal comes from the tape; either may decline
+/// (`None`: not a host buffer it can borrow), and then `df` composes `B`'s ops.
+fn unary_fused<B: Backend, F: FnOnce(P<B>) -> P<B>>(
     x: D<B>,
-    f: impl FnOnce(P<B>) -> P<B>,
+    f: F,
+    both: impl FnOnce(&P<B>, &P<B>) -> Option<(P<B>, P<B>)>,
+    tangent: impl FnOnce(&P<B>, &P<B>) -> Option<P<B>>,
     df: impl FnOnce(P<B>, P<B>, P<B>) -> P<B>,
 ) -> D<B> {
-    match x.tangent {
-        None => D::constant(f(x.primal)),
-        Some(t) => {
-            let y = f(x.primal.clone());
-            let dy = df(x.primal, y.clone(), t);
-            D::new(y, Some(dy))
-        }
+    let site = Site::new::<B>(core::any::type_name::<F>(), &[&x.primal]);
+    let Some(t) = x.tangent else {
+        return D::constant(site.primal::<B>(|| f(x.primal)));
+    };
+    if let Some(y) = site.take::<B>() {
+        let dy = tangent(&y, &t).unwrap_or_else(|| df(x.primal, y.clone(), t));
+        return D::new(y, Some(dy));
     }
+    if let Some((y, dy)) = both(&x.primal, &t) {
+        site.keep::<B>(&y);
+        return D::new(y, Some(dy));
+    }
+    let y = site.primal::<B>(|| f(x.primal.clone()));
+    let dy = df(x.primal, y.clone(), t);
+    D::new(y, Some(dy))
+}
+
+/// A linear op whose primal is kept on the primal tape ([`super::tape`]): the element-wise
+/// and reducing ones, worth not recomputing (views and copies are not taped).
+fn taped_linear<B: Backend>(op: &'static str, x: D<B>, f: impl Fn(P<B>) -> P<B>) -> D<B> {
+    let tangent = x.tangent.map(&f);
+    let site = Site::new::<B>(op, &[&x.primal]);
+    let y = site.primal::<B>(|| f(x.primal));
+    D::new(y, tangent)
+}
+
+/// A unary op `y = f(x)` whose tangent `ẏ = df(x, y, ẋ)` may use the input and the output.
+/// The primal is taped under `f`'s type name (unique per op).
+fn unary<B: Backend, F: FnOnce(P<B>) -> P<B>>(
+    x: D<B>,
+    f: F,
+    df: impl FnOnce(P<B>, P<B>, P<B>) -> P<B>,
+) -> D<B> {
+    unary_fused(x, f, |_, _| None, |_, _| None, df)
 }
 
 /// Tangent of an op that is linear in each of two arguments separately, such as `a + b` or
@@ -68,6 +99,8 @@ impl<B: Backend> FloatTensorOps<Self> for Dual<B> {
         device: &Device<Self>,
         dtype: FloatDType,
     ) -> D<B> {
+        // Random numbers make a pass non-deterministic: no primal tape for it.
+        super::tape::random_op();
         D::constant(B::float_random(shape, distribution, device, dtype))
     }
 
@@ -120,7 +153,8 @@ impl<B: Backend> FloatTensorOps<Self> for Dual<B> {
     // ----- arithmetic -------------------------------------------------------------------------
 
     fn float_add(lhs: D<B>, rhs: D<B>) -> D<B> {
-        let y = B::float_add(lhs.primal, rhs.primal);
+        let site = Site::new::<B>("add", &[&lhs.primal, &rhs.primal]);
+        let y = site.primal::<B>(|| B::float_add(lhs.primal, rhs.primal));
         // ẏ = ȧ + ḃ (broadcast to the output's shape).
         let dy = match (lhs.tangent, rhs.tangent) {
             (None, None) => None,
@@ -132,7 +166,8 @@ impl<B: Backend> FloatTensorOps<Self> for Dual<B> {
     }
 
     fn float_sub(lhs: D<B>, rhs: D<B>) -> D<B> {
-        let y = B::float_sub(lhs.primal, rhs.primal);
+        let site = Site::new::<B>("sub", &[&lhs.primal, &rhs.primal]);
+        let y = site.primal::<B>(|| B::float_sub(lhs.primal, rhs.primal));
         // ẏ = ȧ − ḃ
         let dy = match (lhs.tangent, rhs.tangent) {
             (None, None) => None,
@@ -144,50 +179,66 @@ impl<B: Backend> FloatTensorOps<Self> for Dual<B> {
     }
 
     fn float_add_scalar(lhs: D<B>, rhs: Scalar) -> D<B> {
-        D::new(B::float_add_scalar(lhs.primal, rhs), lhs.tangent)
+        let site = Site::new::<B>("add_scalar", &[&lhs.primal]);
+        let y = site.primal::<B>(|| B::float_add_scalar(lhs.primal, rhs));
+        D::new(y, lhs.tangent)
     }
 
     fn float_sub_scalar(lhs: D<B>, rhs: Scalar) -> D<B> {
-        D::new(B::float_sub_scalar(lhs.primal, rhs), lhs.tangent)
+        let site = Site::new::<B>("sub_scalar", &[&lhs.primal]);
+        let y = site.primal::<B>(|| B::float_sub_scalar(lhs.primal, rhs));
+        D::new(y, lhs.tangent)
     }
 
     fn float_mul(lhs: D<B>, rhs: D<B>) -> D<B> {
         let (a, ta) = lhs.into_parts();
         let (b, tb) = rhs.into_parts();
-        // One pass for primal and tangent where the buffers allow (`fused`).
-        let fused = match (&ta, &tb) {
-            (None, None) => None,
-            (Some(ta), None) => super::fused::mul_left::<B>(&a, ta, &b),
-            (None, Some(tb)) => super::fused::mul_right::<B>(&a, &b, tb),
-            (Some(ta), Some(tb)) => super::fused::mul_both::<B>(&a, ta, &b, tb),
-        };
-        if let Some((y, dy)) = fused {
-            return D::new(y, Some(dy));
+        let site = Site::new::<B>("mul", &[&a, &b]);
+        let replayed = site.take::<B>();
+        if replayed.is_none() {
+            // One pass for primal and tangent where the buffers allow (`fused`).
+            let fused = match (&ta, &tb) {
+                (None, None) => None,
+                (Some(ta), None) => super::fused::mul_left::<B>(&a, ta, &b),
+                (None, Some(tb)) => super::fused::mul_right::<B>(&a, &b, tb),
+                (Some(ta), Some(tb)) => super::fused::mul_both::<B>(&a, ta, &b, tb),
+            };
+            if let Some((y, dy)) = fused {
+                site.keep::<B>(&y);
+                return D::new(y, Some(dy));
+            }
         }
-        // ẏ = ȧ b + a ḃ
+        // ẏ = ȧ b + a ḃ (one loop where the buffers allow: only when replaying, since the
+        // fused kernel above took every such case otherwise)
         let dy = match (ta, tb) {
             (None, None) => None,
             (Some(ta), None) => Some(B::float_mul(ta, b.clone())),
             (None, Some(tb)) => Some(B::float_mul(a.clone(), tb)),
-            (Some(ta), Some(tb)) => Some(B::float_add(
-                B::float_mul(ta, b.clone()),
-                B::float_mul(a.clone(), tb),
-            )),
+            (Some(ta), Some(tb)) => Some(
+                super::fused::mul_both_tangent::<B>(&a, &ta, &b, &tb).unwrap_or_else(|| {
+                    B::float_add(B::float_mul(ta, b.clone()), B::float_mul(a.clone(), tb))
+                }),
+            ),
         };
-        D::new(B::float_mul(a, b), dy)
+        let y = match replayed {
+            Some(y) => y,
+            None => site.primal::<B>(|| B::float_mul(a, b)),
+        };
+        D::new(y, dy)
     }
 
     fn float_mul_scalar(lhs: D<B>, rhs: Scalar) -> D<B> {
-        linear(lhs, |t| B::float_mul_scalar(t, rhs))
+        taped_linear("mul_scalar", lhs, |t| B::float_mul_scalar(t, rhs))
     }
 
     fn float_div(lhs: D<B>, rhs: D<B>) -> D<B> {
         let (a, ta) = lhs.into_parts();
         let (b, tb) = rhs.into_parts();
+        let site = Site::new::<B>("div", &[&a, &b]);
         if ta.is_none() && tb.is_none() {
-            return D::constant(B::float_div(a, b));
+            return D::constant(site.primal::<B>(|| B::float_div(a, b)));
         }
-        let y = B::float_div(a, b.clone());
+        let y = site.primal::<B>(|| B::float_div(a, b.clone()));
         // ẏ = (ȧ − y ḃ) / b
         let dy = match (ta, tb) {
             (None, None) => None,
@@ -202,7 +253,7 @@ impl<B: Backend> FloatTensorOps<Self> for Dual<B> {
     }
 
     fn float_div_scalar(lhs: D<B>, rhs: Scalar) -> D<B> {
-        linear(lhs, |t| B::float_div_scalar(t, rhs))
+        taped_linear("div_scalar", lhs, |t| B::float_div_scalar(t, rhs))
     }
 
     fn float_remainder(lhs: D<B>, rhs: D<B>) -> D<B> {
@@ -248,7 +299,10 @@ impl<B: Backend> FloatTensorOps<Self> for Dual<B> {
                 B::float_matmul(a.clone(), tb),
             )),
         };
-        D::new(B::float_matmul(a, b), dy)
+        // Replaying the primal tape, the product `ab` is not computed again: two products.
+        let site = Site::new::<B>("matmul", &[&a, &b]);
+        let y = site.primal::<B>(|| B::float_matmul(a, b));
+        D::new(y, dy)
     }
 
     fn float_cross(lhs: D<B>, rhs: D<B>, dim: usize) -> D<B> {
@@ -268,7 +322,7 @@ impl<B: Backend> FloatTensorOps<Self> for Dual<B> {
     }
 
     fn float_neg(tensor: D<B>) -> D<B> {
-        linear(tensor, B::float_neg)
+        taped_linear("neg", tensor, B::float_neg)
     }
 
     fn float_recip(tensor: D<B>) -> D<B> {
@@ -392,14 +446,18 @@ impl<B: Backend> FloatTensorOps<Self> for Dual<B> {
             value.tangent,
             |t, v| B::float_mask_where(t, mask.clone(), v),
         );
-        D::new(B::float_mask_where(tensor.primal, mask, value.primal), dy)
+        let site = Site::new::<B>("mask_where", &[&tensor.primal, &value.primal]);
+        let y = site.primal::<B>(|| B::float_mask_where(tensor.primal, mask, value.primal));
+        D::new(y, dy)
     }
 
     fn float_mask_fill(tensor: D<B>, mask: BoolTensor<Self>, value: Scalar) -> D<B> {
         let dy = tensor
             .tangent
             .map(|t| B::float_mask_fill(t, mask.clone(), 0f64.into()));
-        D::new(B::float_mask_fill(tensor.primal, mask, value), dy)
+        let site = Site::new::<B>("mask_fill", &[&tensor.primal]);
+        let y = site.primal::<B>(|| B::float_mask_fill(tensor.primal, mask, value));
+        D::new(y, dy)
     }
 
     fn float_cat(tensors: Vec<D<B>>, dim: usize) -> D<B> {
@@ -471,19 +529,19 @@ impl<B: Backend> FloatTensorOps<Self> for Dual<B> {
     // ----- reductions -------------------------------------------------------------------------
 
     fn float_sum(tensor: D<B>) -> D<B> {
-        linear(tensor, B::float_sum)
+        taped_linear("sum", tensor, B::float_sum)
     }
 
     fn float_sum_dim(tensor: D<B>, dim: usize) -> D<B> {
-        linear(tensor, |t| B::float_sum_dim(t, dim))
+        taped_linear("sum_dim", tensor, |t| B::float_sum_dim(t, dim))
     }
 
     fn float_mean(tensor: D<B>) -> D<B> {
-        linear(tensor, B::float_mean)
+        taped_linear("mean", tensor, B::float_mean)
     }
 
     fn float_mean_dim(tensor: D<B>, dim: usize) -> D<B> {
-        linear(tensor, |t| B::float_mean_dim(t, dim))
+        taped_linear("mean_dim", tensor, |t| B::float_mean_dim(t, dim))
     }
 
     fn float_prod(tensor: D<B>) -> D<B> {
@@ -555,13 +613,14 @@ impl<B: Backend> FloatTensorOps<Self> for Dual<B> {
     // ----- elementwise unary ------------------------------------------------------------------
 
     fn float_exp(tensor: D<B>) -> D<B> {
-        if let Some(t) = &tensor.tangent {
-            if let Some((y, dy)) = super::fused::exp::<B>(&tensor.primal, t) {
-                return D::new(y, Some(dy));
-            }
-        }
         // ẏ = y ẋ
-        unary(tensor, B::float_exp, |_, y, t| B::float_mul(y, t))
+        unary_fused(
+            tensor,
+            B::float_exp,
+            super::fused::exp::<B>,
+            |_, _| None,
+            |_, y, t| B::float_mul(y, t),
+        )
     }
 
     fn float_log(tensor: D<B>) -> D<B> {
@@ -660,17 +719,21 @@ impl<B: Backend> FloatTensorOps<Self> for Dual<B> {
     }
 
     fn float_tanh(tensor: D<B>) -> D<B> {
-        if let Some(t) = &tensor.tangent {
-            if let Some((y, dy)) = super::fused::tanh::<B>(&tensor.primal, t) {
-                return D::new(y, Some(dy));
-            }
-        }
-        // ẏ = (1 − y²) ẋ
-        // f32 on a CPU backend: a vectorised rational approximation (see `fast_tanh`).
-        unary(tensor, super::fast_tanh::tanh::<B>, |_, y, t| {
-            let one_minus_y2 =
-                B::float_add_scalar(B::float_neg(B::float_mul(y.clone(), y)), 1f64.into());
-            B::float_mul(t, one_minus_y2)
+        // Burn's backward calls `tanh` again on the forward's input: remembered (`memo`).
+        super::memo::tanh(tensor, |tensor| {
+            // ẏ = (1 − y²) ẋ
+            // f32 on a CPU backend: a vectorised rational approximation (see `fast_tanh`).
+            unary_fused(
+                tensor,
+                super::fast_tanh::tanh::<B>,
+                super::fused::tanh::<B>,
+                super::fused::tanh_tangent::<B>,
+                |_, y, t| {
+                    let one_minus_y2 =
+                        B::float_add_scalar(B::float_neg(B::float_mul(y.clone(), y)), 1f64.into());
+                    B::float_mul(t, one_minus_y2)
+                },
+            )
         })
     }
 

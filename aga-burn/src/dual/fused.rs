@@ -45,6 +45,19 @@ mod host {
         E::ndarray_slice(any.downcast_ref::<NdArrayTensor>()?)
     }
 
+    /// Where `t`'s contiguous host buffer starts, when `B` is Flex or ndarray and `t` holds at
+    /// least `MIN_ELEMENTS` f32 or f64 values: the identity of the memory, for [`super::super::memo`].
+    pub(crate) fn buffer_address<B: Backend>(t: &FloatTensor<B>) -> Option<usize> {
+        if !super::enabled() || t.shape().num_elements() < MIN_ELEMENTS {
+            return None;
+        }
+        match t.dtype() {
+            DType::F32 => host_slice::<B, f32>(t).map(|s| s.as_ptr() as usize),
+            DType::F64 => host_slice::<B, f64>(t).map(|s| s.as_ptr() as usize),
+            _ => None,
+        }
+    }
+
     /// A host buffer as a tensor of `like`'s backend and shape (`like` is Flex or ndarray:
     /// `host_slice` succeeded on it).
     fn from_host<B: Backend, E: Real>(like: &FloatTensor<B>, values: Vec<E>) -> FloatTensor<B> {
@@ -170,6 +183,17 @@ mod host {
         (from_host::<B, E>(like, y), from_host::<B, E>(like, dy))
     }
 
+    /// One output of `like`'s shape from one pass `f(i) -> ẏ_i`, `i < len`.
+    #[inline(always)]
+    fn one_output<B: Backend, E: Real>(
+        like: &FloatTensor<B>,
+        len: usize,
+        f: impl Fn(usize) -> E,
+    ) -> FloatTensor<B> {
+        let dy: Vec<E> = (0..len).map(f).collect();
+        from_host::<B, E>(like, dy)
+    }
+
     macro_rules! by_dtype {
         ($dtype:expr, $body:ident) => {
             match $dtype {
@@ -201,6 +225,43 @@ mod host {
             }};
         }
         by_dtype!(a.dtype(), go)
+    }
+
+    /// `ȧb + aḃ` in one pass (the primal `ab` came from the primal tape).
+    pub(crate) fn mul_both_tangent<B: Backend>(
+        a: &FloatTensor<B>,
+        ta: &FloatTensor<B>,
+        b: &FloatTensor<B>,
+        tb: &FloatTensor<B>,
+    ) -> Option<FloatTensor<B>> {
+        macro_rules! go {
+            ($e:ty) => {{
+                let [a_, ta_, b_, tb_] = buffers::<B, $e, 4>([a, ta, b, tb])?;
+                let n = a_.len();
+                let (ta_, b_, tb_) = (&ta_[..n], &b_[..n], &tb_[..n]);
+                Some(one_output::<B, $e>(a, n, |i| {
+                    ta_[i].fmul(b_[i]).fadd(a_[i].fmul(tb_[i]))
+                }))
+            }};
+        }
+        by_dtype!(a.dtype(), go)
+    }
+
+    /// `(1 − y·y)·ẋ` in one pass (`y = tanh x` came from the primal tape).
+    pub(crate) fn tanh_tangent<B: Backend>(
+        y: &FloatTensor<B>,
+        tx: &FloatTensor<B>,
+    ) -> Option<FloatTensor<B>> {
+        macro_rules! go {
+            ($e:ty) => {{
+                let [y_, tx_] = buffers::<B, $e, 2>([y, tx])?;
+                let tx_ = &tx_[..y_.len()];
+                Some(one_output::<B, $e>(y, y_.len(), |i| {
+                    tx_[i].fmul(<$e>::ONE.fsub(y_[i].fmul(y_[i])))
+                }))
+            }};
+        }
+        by_dtype!(y.dtype(), go)
     }
 
     /// `(ab, ȧb)` in one pass (`b` without tangent).
@@ -269,4 +330,6 @@ mod host {
     }
 }
 
-pub(crate) use host::{exp, mul_both, mul_left, mul_right, tanh};
+pub(crate) use host::{
+    buffer_address, exp, mul_both, mul_both_tangent, mul_left, mul_right, tanh, tanh_tangent,
+};

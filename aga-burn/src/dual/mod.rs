@@ -14,6 +14,9 @@
 //! matmul), activations, and module ops (convolutions, pooling, interpolation). An op with no rule
 //! delegates the primal and panics with the op's name *only if* a tangent would be needed, so a
 //! missing rule can never produce a silently wrong tangent.
+//!
+//! [`tape`] keeps one pass's primal values so that a second pass at the same point (the
+//! `H_c ξ_c` pass after the `ξ_c` pass) computes only tangents.
 
 mod activation;
 mod bool;
@@ -21,8 +24,10 @@ mod fast_tanh;
 mod float;
 mod fused;
 mod int;
+mod memo;
 mod module;
 mod qtensor;
+pub mod tape;
 mod transaction;
 
 use burn_backend::{

@@ -22,7 +22,9 @@ type D<B> = DualTensor<B>;
 type P<B> = FloatTensor<B>;
 
 /// JVP of a convolution-like op `conv(x, w, b)`, bilinear in `(x, w)` and linear in `b`.
+/// The primal is taped under `op` ([`super::tape`]).
 fn conv_like<B: Backend>(
+    op: &'static str,
     x: D<B>,
     weight: D<B>,
     bias: Option<D<B>>,
@@ -32,7 +34,10 @@ fn conv_like<B: Backend>(
         Some(b) => (Some(b.primal), b.tangent),
         None => (None, None),
     };
-    let y = conv(x.primal.clone(), weight.primal.clone(), bias_p);
+    let mut inputs = vec![&x.primal, &weight.primal];
+    inputs.extend(bias_p.as_ref());
+    let site = super::tape::Site::new::<B>(op, &inputs);
+    let y = site.primal::<B>(|| conv(x.primal.clone(), weight.primal.clone(), bias_p.clone()));
     let mut dy: Option<P<B>> = None;
     let mut add = |term: P<B>| {
         dy = Some(match dy.take() {
@@ -63,13 +68,13 @@ fn linear_in<B: Backend>(x: D<B>, f: impl Fn(P<B>) -> P<B>) -> D<B> {
 
 impl<B: Backend> ModuleOps<Self> for Dual<B> {
     fn conv2d(x: D<B>, weight: D<B>, bias: Option<D<B>>, options: ConvOptions<2>) -> D<B> {
-        conv_like(x, weight, bias, |x, w, b| {
+        conv_like("conv2d", x, weight, bias, |x, w, b| {
             B::conv2d(x, w, b, options.clone())
         })
     }
 
     fn conv3d(x: D<B>, weight: D<B>, bias: Option<D<B>>, options: ConvOptions<3>) -> D<B> {
-        conv_like(x, weight, bias, |x, w, b| {
+        conv_like("conv3d", x, weight, bias, |x, w, b| {
             B::conv3d(x, w, b, options.clone())
         })
     }
@@ -80,7 +85,7 @@ impl<B: Backend> ModuleOps<Self> for Dual<B> {
         bias: Option<D<B>>,
         options: ConvTransposeOptions<2>,
     ) -> D<B> {
-        conv_like(x, weight, bias, |x, w, b| {
+        conv_like("conv_transpose2d", x, weight, bias, |x, w, b| {
             B::conv_transpose2d(x, w, b, options.clone())
         })
     }
@@ -91,7 +96,7 @@ impl<B: Backend> ModuleOps<Self> for Dual<B> {
         bias: Option<D<B>>,
         options: ConvTransposeOptions<3>,
     ) -> D<B> {
-        conv_like(x, weight, bias, |x, w, b| {
+        conv_like("conv_transpose3d", x, weight, bias, |x, w, b| {
             B::conv_transpose3d(x, w, b, options.clone())
         })
     }
