@@ -123,11 +123,19 @@ impl RunRecord {
         }
     }
 
-    /// The run's label in plots and tables: the method, with `λ` where it has one.
+    /// The run's label in plots and tables: the method, with `λ` where it has one and the
+    /// surrogate where it is not PPO's (`sga (λ=1, dice)`).
     pub fn label(&self) -> String {
-        match self.train.effective_lambda() {
-            Some(l) => format!("{} (λ={l})", self.train.method),
-            None => self.train.method.to_string(),
+        let mut notes = Vec::new();
+        if let Some(l) = self.train.effective_lambda() {
+            notes.push(format!("λ={l}"));
+        }
+        if self.train.surrogate != aga_rl::Surrogate::Ppo {
+            notes.push(self.train.surrogate.to_string());
+        }
+        match notes.is_empty() {
+            true => self.train.method.to_string(),
+            false => format!("{} ({})", self.train.method, notes.join(", ")),
         }
     }
 

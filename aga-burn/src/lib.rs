@@ -7,6 +7,7 @@
 //!   `Autodiff<Dual<B>>`, never forming a Hessian; its [`Oracle`] feeds the rules of `aga-core`;
 //! * [`stop_gradient`]: a stop-gradient that is a constant at every order (Burn's `detach` is
 //!   not, under `Autodiff<Dual<B>>`);
+//! * [`stacking`]: agents stacked in one module, split into one player each and back;
 //! * [`backends`]: the backends `aga` is tested on (ndarray f64/f32; wgpu behind a feature).
 #![warn(missing_docs)]
 
@@ -16,6 +17,7 @@ pub mod dual;
 mod error;
 mod game;
 mod modules;
+pub mod stacking;
 mod stop_gradient;
 mod transform;
 

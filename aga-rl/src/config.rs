@@ -70,6 +70,54 @@ impl FromStr for RlMethod {
     }
 }
 
+/// The actors' surrogate objective: what each agent's loss `l_i` (and the collective `l_c`) is
+/// on a minibatch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Surrogate {
+    /// PPO's clipped surrogate of each agent's own probability ratio: `l_i` depends on agent
+    /// `i`'s parameters only, so the game is separable and every Hessian block diagonal (SGA
+    /// is simul-ind; consensus and LOLA-style shaping see no interaction). All agents form one
+    /// stacked player ([`crate::PpoGame`]).
+    #[default]
+    Ppo,
+    /// The joint (DiCE) surrogate: each agent's advantage weighted by the probability ratio of
+    /// the *joint* action, DiCE's magic box of every agent's log-probabilities, clipped as
+    /// PPO's. `∂²l_i/∂w_i∂w_j ≠ 0`: the rules see the agents' interactions. One player per
+    /// agent ([`crate::DiceGame`]).
+    Dice,
+}
+
+impl Surrogate {
+    /// Both surrogates, PPO's first.
+    pub const ALL: [Surrogate; 2] = [Surrogate::Ppo, Surrogate::Dice];
+
+    /// The name on the command line and in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Surrogate::Ppo => "ppo",
+            Surrogate::Dice => "dice",
+        }
+    }
+}
+
+impl fmt::Display for Surrogate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Surrogate {
+    type Err = ConfigError;
+
+    fn from_str(s: &str) -> Result<Self, ConfigError> {
+        Surrogate::ALL
+            .into_iter()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| ConfigError::UnknownSurrogate(s.to_string()))
+    }
+}
+
 /// PPO's hyperparameters. Defaults: the ones the issue fixes (GAE γ = 0.99, λ = 0.95, clip 0.2,
 /// Adam with linear annealing, global gradient-norm clipping 0.5) and CleanRL's PPO defaults for
 /// the rest (learning rate 2.5e-4, value coefficient 0.5, entropy coefficient 0.01, 4 epochs of
@@ -166,6 +214,9 @@ pub struct TrainConfig {
     /// default: those diagnostics are then NaN (empty in `metrics.csv`) for those methods.
     #[serde(default)]
     pub diagnostics: bool,
+    /// The actors' surrogate (default: PPO's, per agent).
+    #[serde(default)]
+    pub surrogate: Surrogate,
     /// PPO's hyperparameters.
     #[serde(default)]
     pub ppo: PpoConfig,
@@ -221,6 +272,9 @@ pub enum ConfigError {
         /// Samples per rollout and agent.
         samples: usize,
     },
+    /// A surrogate name that is not `ppo` or `dice`.
+    #[error("unknown surrogate `{0}` (expected ppo or dice)")]
+    UnknownSurrogate(String),
     /// A policy name that is not `cnn` or `mlp`.
     #[error("unknown policy `{0}` (expected cnn or mlp)")]
     UnknownPolicy(String),
@@ -260,6 +314,7 @@ impl TrainConfig {
             policy: default_policy(),
             centralised_critic: false,
             diagnostics: false,
+            surrogate: Surrogate::Ppo,
             ppo: PpoConfig::default(),
             steps,
             seed: 0,

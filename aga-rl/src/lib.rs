@@ -8,6 +8,8 @@
 //! * [`svo_shaped`]: social-value-orientation reward shaping, the paper's SVO baseline;
 //! * [`ppo_surrogate`] and [`normalise_advantages`]: PPO's clipped surrogate with advantages
 //!   and old log-probabilities that are constants at every order;
+//! * [`dice_surrogate_rows`] and [`DiceGame`]: the joint (DiCE) surrogate, whose Hessians couple
+//!   the agents ([`Surrogate`]);
 //! * [`TrainConfig`]: every hyperparameter of a training run, validated before anything runs,
 //!   with the method ([`RlMethod`]) and its `λ`.
 #![warn(missing_docs)]
@@ -22,18 +24,18 @@ mod surrogate;
 mod svo;
 mod trainer;
 
-pub use config::{ConfigError, PpoConfig, RlMethod, TrainConfig};
+pub use config::{ConfigError, PpoConfig, RlMethod, Surrogate, TrainConfig};
 pub use error::RlError;
 pub use gae::{gae, Advantages};
-pub use losses::{CriticLoss, Minibatch, PpoGame};
+pub use losses::{CriticLoss, DiceGame, Minibatch, PpoGame};
 pub use policy::{
     Actors, Critics, NetShape, PolicyKind, StackedConv2d, StackedLinear, StackedTorso, CHANNELS,
     HIDDEN, MASKED_LOGIT,
 };
 pub use rollout::{explained_variance, Rollout};
 pub use surrogate::{
-    kl_and_clipped, normalise_advantage_rows, normalise_advantages, ppo_surrogate,
-    ppo_surrogate_rows,
+    dice_surrogate_rows, kl_and_clipped, normalise_advantage_rows, normalise_advantages,
+    ppo_surrogate, ppo_surrogate_rows,
 };
 pub use svo::svo_shaped;
 pub use trainer::{PpoMetrics, RuleMetrics, Trainer, UpdateMetrics};

@@ -1,7 +1,10 @@
 //! The game the update rules see on one minibatch (MATH.md §6), and the critics' regression,
 //! each over every agent at once (the networks are stacked along a leading agent axis).
 
-use crate::{normalise_advantage_rows, ppo_surrogate_rows, Actors, Critics};
+use crate::{
+    dice_surrogate_rows, normalise_advantage_rows, ppo_surrogate_rows, Actors, Critics, Surrogate,
+};
+use aga_burn::stacking::stack_agents;
 use aga_burn::{HvpBackend, ModuleLosses, StopGradient};
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor};
@@ -75,32 +78,116 @@ impl<B: Backend + StopGradient> PpoGame<B> {
     /// Per agent `L(w_i; Â) − c_H H(π_i)`, `[k]`, with the individual or the collective
     /// advantages.
     pub fn agent_losses(&self, actors: &Actors<B>, collective: bool) -> Tensor<B, 1> {
-        let batch = &self.batch;
-        let [k, m, _] = batch.obs.dims();
-        let log_probs = actors.masked_log_probs(batch.obs.clone(), batch.masks.clone());
-        let taken = log_probs
-            .clone()
-            .gather(2, batch.actions.clone())
-            .reshape([k, m]);
-        let advantages = if collective {
-            batch.collective_advantages.clone()
-        } else {
-            batch.advantages.clone()
-        };
-        let surrogate = ppo_surrogate_rows(
-            taken,
-            batch.old_log_probs.clone(),
-            normalise_advantage_rows(advantages),
+        surrogate_losses(
+            &self.batch,
+            actors,
+            collective,
             self.clip,
-        );
-        if self.entropy_coef == 0.0 {
-            return surrogate;
-        }
-        let entropy = -(log_probs.clone().exp() * log_probs)
-            .sum_dim(2)
-            .mean_dim(1)
-            .reshape([k]);
-        surrogate - entropy.mul_scalar(self.entropy_coef)
+            self.entropy_coef,
+            Surrogate::Ppo,
+        )
+    }
+}
+
+/// Per agent surrogate minus `c_H` times the mean policy entropy, `[k]`, of the stack
+/// `actors` on `batch`, with the individual or the collective advantages (normalised per agent
+/// over the minibatch).
+fn surrogate_losses<B: Backend + StopGradient>(
+    batch: &Minibatch<B>,
+    actors: &Actors<B>,
+    collective: bool,
+    clip: f64,
+    entropy_coef: f64,
+    surrogate: Surrogate,
+) -> Tensor<B, 1> {
+    let [k, m, _] = batch.obs.dims();
+    let log_probs = actors.masked_log_probs(batch.obs.clone(), batch.masks.clone());
+    let taken = log_probs
+        .clone()
+        .gather(2, batch.actions.clone())
+        .reshape([k, m]);
+    let advantages = if collective {
+        batch.collective_advantages.clone()
+    } else {
+        batch.advantages.clone()
+    };
+    let rows = match surrogate {
+        Surrogate::Ppo => ppo_surrogate_rows,
+        Surrogate::Dice => dice_surrogate_rows,
+    };
+    let surrogate = rows(
+        taken,
+        batch.old_log_probs.clone(),
+        normalise_advantage_rows(advantages),
+        clip,
+    );
+    if entropy_coef == 0.0 {
+        return surrogate;
+    }
+    let entropy = -(log_probs.clone().exp() * log_probs)
+        .sum_dim(2)
+        .mean_dim(1)
+        .reshape([k]);
+    surrogate - entropy.mul_scalar(entropy_coef)
+}
+
+/// The agents' game under the joint (DiCE) surrogate on one minibatch ([`Surrogate::Dice`]):
+/// `l_i = D(w; Â_i) − c_H H(π_i)` and `l_c = Σ_i [D(w; Â_c,i) − c_H H(π_i)]`, with `D` the
+/// surrogate of [`dice_surrogate_rows`] — every agent's loss depends on every agent's policy
+/// through the joint action's probability ratio.
+///
+/// The game is not separable, so each agent is a player of its own: a module of one agent
+/// ([`aga_burn::stacking::split_agents`] of the trainer's stack). Every loss re-stacks the
+/// players' parameters ([`aga_burn::stacking::stack_agents`], differentiable) and runs the
+/// batched forward pass of all agents once; the engine takes `∇_{w_i} l_i`, `H v`, `Hᵀ v` and
+/// `H_c v` over the players' blocks as for any game.
+pub struct DiceGame<B: Backend> {
+    /// The minibatch, every agent's rows.
+    pub batch: Minibatch<B>,
+    /// The clipping `ε` of the joint ratio.
+    pub clip: f64,
+    /// Entropy coefficient `c_H`.
+    pub entropy_coef: f64,
+    /// The stack the players were split from (its structure and ids).
+    pub template: Actors<B>,
+}
+
+impl<B: Backend + StopGradient> DiceGame<B> {
+    /// Per agent `D(w; Â) − c_H H(π_i)`, `[k]`, of the stacked actors, with the individual or
+    /// the collective advantages.
+    pub fn agent_losses(&self, actors: &Actors<B>, collective: bool) -> Tensor<B, 1> {
+        surrogate_losses(
+            &self.batch,
+            actors,
+            collective,
+            self.clip,
+            self.entropy_coef,
+            Surrogate::Dice,
+        )
+    }
+
+    /// The players (one agent each) stacked again, as a function of their parameters.
+    fn stacked(&self, players: &[Actors<B>]) -> Actors<B> {
+        stack_agents(&self.template, players, false)
+    }
+}
+
+impl<B: Backend> ModuleLosses<HvpBackend<B>, Actors<HvpBackend<B>>> for DiceGame<HvpBackend<B>> {
+    fn losses(&self, players: &[Actors<HvpBackend<B>>]) -> Vec<Tensor<HvpBackend<B>, 1>> {
+        let k = players.len();
+        let losses = self.agent_losses(&self.stacked(players), false);
+        (0..k).map(|i| losses.clone().slice(i..i + 1)).collect()
+    }
+
+    fn has_collective_loss(&self) -> bool {
+        true
+    }
+
+    fn collective_loss(
+        &self,
+        players: &[Actors<HvpBackend<B>>],
+    ) -> Option<Tensor<HvpBackend<B>, 1>> {
+        Some(self.agent_losses(&self.stacked(players), true).sum())
     }
 }
 

@@ -43,6 +43,38 @@ pub fn ppo_surrogate_rows<B: StopGradient>(
     -unclipped.min_pair(clipped).mean_dim(1).reshape([k])
 }
 
+/// The joint (DiCE) surrogate of every row of `[k, m]` inputs (row `i` agent `i`'s
+/// log-probabilities of its actions, the rollout's, and its advantages): `[k]`,
+///
+/// `l_i = −mean_t min(□_t A_{i,t}, clip(□_t, 1 − ε, 1 + ε) A_{i,t})`,
+/// `□_t = exp(Σ_j (log π_j(a_{j,t}) − log π_j^old(a_{j,t})))`.
+///
+/// `□_t` is the probability ratio of the step's *joint* action. At the rollout's policy it is
+/// DiCE's magic box of every agent's log-probabilities (Foerster et al. 2018): value 1,
+/// `∇□ = □ ∇ Σ_j log π_j`, `∇²□ = □ (∇Σ log π ∇Σ log πᵀ + ∇² Σ log π)`; after the first steps of
+/// an update it is the joint importance weight, as PPO's ratio continues REINFORCE, and it is
+/// clipped as PPO's is. The advantage is DiCE's baseline form `□(R − b) + b` with `b` the
+/// critic's value (the constant `b` has no derivative). So
+/// `∂²l_i/∂w_i∂w_j = −mean_t □_t A_{i,t} ∇log π_i ∇log π_jᵀ` (where unclipped) is not zero:
+/// agent `i`'s gradient depends on the other agents' policies. With one agent it is
+/// [`ppo_surrogate_rows`].
+pub fn dice_surrogate_rows<B: StopGradient>(
+    log_probs: Tensor<B, 2>,
+    old_log_probs: Tensor<B, 2>,
+    advantages: Tensor<B, 2>,
+    clip: f64,
+) -> Tensor<B, 1> {
+    let [k, m] = log_probs.dims();
+    let advantages = stop_gradient(advantages);
+    let magic_box = (log_probs - stop_gradient(old_log_probs))
+        .sum_dim(0)
+        .exp()
+        .expand([k, m]);
+    let unclipped = magic_box.clone() * advantages.clone();
+    let clipped = magic_box.clamp(1.0 - clip, 1.0 + clip) * advantages;
+    -unclipped.min_pair(clipped).mean_dim(1).reshape([k])
+}
+
 /// Advantages normalised over a minibatch, `(A − mean A) / (std A + 1e-8)` (population
 /// standard deviation, as CleanRL's JAX PPO and JaxMARL; CleanRL's PyTorch `ppo.py` divides by
 /// the sample standard deviation, `n − 1`, larger by `√(m/(m − 1))`: 0.2% at `m = 256`), as

@@ -4,10 +4,11 @@
 //! [`GameOptimizer`] with the run's rule. Data flows one way: environment → rollout →
 //! surrogates → derivatives → rule → optimiser.
 
-use crate::losses::{CriticLoss, Minibatch, PpoGame};
+use crate::losses::{CriticLoss, DiceGame, Minibatch, PpoGame};
 use crate::policy::{Actors, Critics, NetShape};
 use crate::rollout::{explained_variance, sample, targets, Rollout, RolloutRewards};
-use crate::{kl_and_clipped, PolicyKind, RlError, TrainConfig, MASKED_LOGIT};
+use crate::{kl_and_clipped, PolicyKind, RlError, Surrogate, TrainConfig, MASKED_LOGIT};
+use aga_burn::stacking::{split_agents, stack_agents};
 use aga_burn::{Dual, GameOptimizer, GameOptimizerConfig, HvpBackend, StepDiagnostics};
 use aga_core::Method;
 use aga_envs::{
@@ -77,7 +78,8 @@ pub struct PpoMetrics {
     /// `mean((ρ − 1) − log ρ)` over the rollout after the update, `ρ = π_new / π_old` of the
     /// actions taken (Schulman's low-variance estimator of KL(π_old ‖ π_new)).
     pub approx_kl: f64,
-    /// Share of the rollout's samples with `|ρ − 1| > ε` after the update.
+    /// Share of the rollout's samples with `|ρ − 1| > ε` after the update (under the joint
+    /// surrogate, `ρ` is the joint action's ratio `□`, shared by the step's agents).
     pub clip_fraction: f64,
     /// Mean entropy of the policies on the rollout's observations, after the update.
     pub entropy: f64,
@@ -118,6 +120,9 @@ struct RunState<E: MultiAgentEnv> {
     envs: VecEnv<E>,
     /// The networks' parameter shapes (actors, critics), checked before loading them.
     shapes: (Vec<Vec<usize>>, Vec<Vec<usize>>),
+    /// The actors' surrogate (checkpoints before it was recorded are PPO's).
+    #[serde(default)]
+    surrogate: Surrogate,
 }
 
 /// A training run: the agents' actors and critics, their optimisers and the environments.
@@ -206,10 +211,15 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
         let actors = Actors::new(shape, &device, &seeds(0xAC7));
         let critics = Critics::new(shape, &device, &seeds(0xC417));
         // One Adam for each stack (Adam's state is per parameter element: the same as one per
-        // agent); gradient clipping stays per agent (`ModuleLosses::stacked_agents`).
+        // agent); gradient clipping stays per agent (`ModuleLosses::stacked_agents`). Under the
+        // joint surrogate every agent is a player of its own, with an Adam of its own.
+        let players = match config.surrogate {
+            Surrogate::Ppo => 1,
+            Surrogate::Dice => agents,
+        };
         let actor_opt = config
             .rule()
-            .init(vec![adam().init()])
+            .init((0..players).map(|_| adam().init()).collect())
             .map_err(RlError::Transform)?;
         let critic_optimizer = || {
             GameOptimizerConfig::new(Method::Simgd)
@@ -225,6 +235,7 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
             )),
             false => None,
         };
+        let surrogate = config.surrogate;
         let envs = VecEnv::from_env(env.clone(), config.ppo.envs, config.seed)?;
         let mut obs = vec![E::Obs::default(); envs.obs_batch_len()];
         envs.observe(&mut obs)?;
@@ -246,6 +257,7 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
                 last_episode: None,
                 envs,
                 shapes: (Vec::new(), Vec::new()),
+                surrogate,
             },
             obs,
             pending: false,
@@ -276,6 +288,11 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
     /// side, with the views' divisor), when the run has one.
     pub fn central_critic_input(&self) -> Option<NetShape> {
         self.central.as_ref().map(|_| self.central_shape)
+    }
+
+    /// Every agent's actor (one stack along the agent axis), as trained so far.
+    pub fn actors(&self) -> &Actors<AD<B>> {
+        &self.actors
     }
 
     /// Agents in the environment.
@@ -815,24 +832,44 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
         let rows =
             Tensor::<AD<B>, 1, Int>::from_data(TensorData::new(rows, [idx.len()]), &self.device);
         let batch = data.agents.select(&rows);
-        let game = PpoGame {
-            batch: batch.clone(),
-            clip: p.clip,
-            entropy_coef: p.entropy_coef,
+        // The networks are cloned (cheap: tensors are shared) so that a failed step leaves
+        // the trainer as it was.
+        let step = match self.config.surrogate {
+            Surrogate::Ppo => {
+                let game = PpoGame {
+                    batch: batch.clone(),
+                    clip: p.clip,
+                    entropy_coef: p.entropy_coef,
+                };
+                self.actor_opt
+                    .step::<B, _, _>(lr, vec![self.actors.clone()], &game)
+                    .map_err(RlError::Transform)?
+            }
+            Surrogate::Dice => {
+                // One player per agent, under ids derived from the stack's (Adam's state
+                // follows them from step to step); the trained agents are stacked again.
+                let game = DiceGame {
+                    batch: batch.clone(),
+                    clip: p.clip,
+                    entropy_coef: p.entropy_coef,
+                    template: self.actors.clone(),
+                };
+                let mut step = self
+                    .actor_opt
+                    .step::<B, _, _>(lr, split_agents(&self.actors), &game)
+                    .map_err(RlError::Transform)?;
+                let stacked = stack_agents(&self.actors, &step.players, true);
+                step.players = vec![stacked];
+                step
+            }
         };
+        self.actors = step.players.into_iter().next().expect("one stack");
+        sums.add(&step.diagnostics, &step.losses_before, n);
         let critic_loss = CriticLoss {
             batch,
             value_coef: p.value_coef,
             clip: p.clip_value.then_some(p.clip),
         };
-        // The networks are cloned (cheap: tensors are shared) so that a failed step leaves
-        // the trainer as it was.
-        let step = self
-            .actor_opt
-            .step::<B, _, _>(lr, vec![self.actors.clone()], &game)
-            .map_err(RlError::Transform)?;
-        self.actors = step.players.into_iter().next().expect("one stack");
-        sums.add(&step.diagnostics, &step.losses_before, n);
         let step = self
             .critic_opt
             .step::<B, _, _>(lr, vec![self.critics.clone()], &critic_loss)
@@ -869,22 +906,36 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
             let x = obs.clone().slice([0..n, start..end]);
             let mask = masks.clone().map(|m| m.slice([0..n, start..end]));
             let lp = to_f32(actors.masked_log_probs(x, mask));
+            // The joint surrogate clips the joint action's ratio: its log is the sum of the
+            // agents' log-ratios of the step.
+            let mut joint_log_ratio = vec![0.0f64; rows];
             for i in 0..n {
                 for (k, s) in (start..end).enumerate() {
                     let row = &lp[(i * rows + k) * a_n..(i * rows + k + 1) * a_n];
-                    let (kl_term, is_clipped) = kl_and_clipped(
+                    let (new, old) = (
                         f64::from(row[r.actions[s * n + i] as usize]),
                         f64::from(r.log_probs[s * n + i]),
-                        clip,
                     );
+                    let (kl_term, is_clipped) = kl_and_clipped(new, old, clip);
                     kl += kl_term;
-                    clipped += f64::from(u8::from(is_clipped));
+                    joint_log_ratio[k] += new - old;
+                    if self.config.surrogate == Surrogate::Ppo {
+                        clipped += f64::from(u8::from(is_clipped));
+                    }
                     entropy -= row
                         .iter()
                         .map(|&l| f64::from(l).exp() * f64::from(l))
                         .filter(|x| x.is_finite())
                         .sum::<f64>();
                 }
+            }
+            if self.config.surrogate == Surrogate::Dice {
+                // Every agent's row of the step is clipped together.
+                let steps_clipped = joint_log_ratio
+                    .iter()
+                    .filter(|&&l| (l.exp() - 1.0).abs() > clip)
+                    .count();
+                clipped += (steps_clipped * n) as f64;
             }
         }
         let count = (samples * n).max(1) as f64;
@@ -968,6 +1019,12 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
             return Err(RlError::Checkpoint(
                 "the checkpoint's networks do not have the configuration's shapes".into(),
             ));
+        }
+        if state.surrogate != fresh.config.surrogate {
+            return Err(RlError::Checkpoint(format!(
+                "the checkpoint was trained with the {} surrogate, the configuration asks for {}",
+                state.surrogate, fresh.config.surrogate
+            )));
         }
         if state.envs.envs().len() != fresh.config.ppo.envs
             || state.envs.num_agents() != fresh.agents

@@ -79,12 +79,17 @@ const TRAIN_HELP: &str = "Methods (MATH.md §6; each agent is a player, its PPO 
   simul-co    each agent descends the collective-advantage surrogate
   svo         simul-ind on SVO-shaped rewards (--config: svo_angle, svo_weight)
   consensus   xi + lambda H^T xi
-  sga         xi + lambda A^T xi (A = 0 here: per-agent surrogates give a symmetric H)
+  sga         xi + lambda A^T xi (A = 0 under --surrogate ppo: block-diagonal, symmetric H)
   aga         xi_c + lambda (xi + H_c xi_c), sign rule
+
+Surrogates (--surrogate): ppo (default) gives each agent PPO's clipped surrogate of its own
+ratio, so the game is separable (H block diagonal: sga = simul-ind, consensus sees no
+interaction); dice weights each agent's advantage by the joint action's ratio (DiCE's magic box
+of every agent's log-probabilities), so the agents' Hessians couple and every rule sees them.
 
 --config FILE is JSON with any fields of the training configuration, e.g.
   {\"policy\": \"mlp\", \"ppo\": {\"lr\": 0.0005, \"envs\": 16, \"rollout_steps\": 128}}
-(fields: lambda, svo_angle, svo_weight, policy, centralised_critic, diagnostics, seed, and ppo:
+(fields: lambda, svo_angle, svo_weight, policy, centralised_critic, diagnostics, surrogate, seed, and ppo:
 lr, anneal_lr, anneal_steps, gamma, gae_lambda, clip, value_coef, entropy_coef, epochs,
 minibatches, max_grad_norm, rollout_steps, envs, clip_value, bootstrap_truncation); --env-config FILE sets environment fields as for
 `aga env run`. Command-line options override the files.
@@ -121,7 +126,7 @@ pub(crate) struct TrainArgs {
     /// Seed of everything random in the run.
     #[arg(long)]
     pub(crate) seed: Option<u64>,
-    /// Output folder (default runs/ENV-METHOD-seedS).
+    /// Output folder (default runs/ENV-METHOD-seedS; runs/ENV-METHOD-dice-seedS with --surrogate dice).
     #[arg(long)]
     pub(crate) out: Option<std::path::PathBuf>,
     /// Policy network: cnn (default, SocialJax's IPPO CNN on RGB) or mlp (one-hot, faster).
@@ -141,6 +146,10 @@ pub(crate) struct TrainArgs {
     /// Adam's learning rate (default 2.5e-4, annealed linearly).
     #[arg(long, allow_hyphen_values = true)]
     pub(crate) lr: Option<f64>,
+    /// The actors' surrogate: ppo (default; per agent, separable) or dice (the joint action's
+    /// ratio: the agents' Hessians couple).
+    #[arg(long)]
+    pub(crate) surrogate: Option<String>,
     /// Continue the run saved in this folder.
     #[arg(long)]
     pub(crate) resume: Option<std::path::PathBuf>,
@@ -342,6 +351,10 @@ pub(crate) struct ExperimentArgs {
     /// cleanup, harvest: the paper-scale preset (CNN, 10^7 steps, 3 seeds, the lambda sweep).
     #[arg(long)]
     pub(crate) full: bool,
+    /// cleanup, harvest, mmm2: the actors' surrogate, ppo (default) or dice (the joint
+    /// action's ratio; the runs go to their own folders).
+    #[arg(long)]
+    pub(crate) surrogate: Option<String>,
     /// Where to compute (the documented game results are ndarray f64; cleanup and harvest
     /// default to f32).
     #[command(flatten)]

@@ -665,9 +665,15 @@ fn experiment_command(
     err: &mut dyn Write,
 ) -> Result<(), CliError> {
     let options = ExperimentOptions {
-        out: args
-            .out
-            .unwrap_or_else(|| PathBuf::from("results").join(&args.name)),
+        // The joint surrogate's experiment has its own folder (its table and curves would
+        // otherwise replace PPO's).
+        out: args.out.clone().unwrap_or_else(|| {
+            let suffix = match args.surrogate.as_deref() {
+                Some("dice") => "-dice",
+                _ => "",
+            };
+            PathBuf::from("results").join(format!("{}{suffix}", args.name))
+        }),
         seed: args.seed,
         runs: args.runs,
         steps: args.steps,
@@ -677,6 +683,12 @@ fn experiment_command(
         threads: args.threads,
         progress: !args.quiet,
         full: args.full,
+        surrogate: args
+            .surrogate
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(|e: aga_rl::ConfigError| CliError::BadValue(e.to_string()))?,
         backend: String::new(),
         dtype: String::new(),
     };
@@ -685,6 +697,11 @@ fn experiment_command(
     if args.full && !rl {
         return Err(CliError::BadValue(
             "--full applies to the cleanup, harvest and mmm2 experiments".into(),
+        ));
+    }
+    if options.surrogate.is_some() && !rl {
+        return Err(CliError::BadValue(
+            "--surrogate applies to the cleanup, harvest and mmm2 experiments".into(),
         ));
     }
     let mut compute_args = super::args::BackendArgs {

@@ -122,6 +122,9 @@ fn new_record(args: &TrainArgs, backend: &str, dtype: &str) -> Result<RunRecord,
     if let Some(lr) = args.lr {
         train.ppo.lr = lr;
     }
+    if let Some(s) = &args.surrogate {
+        train.surrogate = s.parse().map_err(bad)?;
+    }
     train.validate().map_err(bad)?;
     let env = match kind {
         None => RunEnv::Battle(battle_config(
@@ -189,6 +192,7 @@ pub(crate) fn train_on<B: Backend>(
                 (args.centralised_critic, "--centralised-critic"),
                 (args.diagnostics, "--diagnostics"),
                 (args.lr.is_some(), "--lr"),
+                (args.surrogate.is_some(), "--surrogate"),
             ] {
                 if given {
                     return Err(CliError::BadValue(format!(
@@ -218,8 +222,12 @@ pub(crate) fn train_on<B: Backend>(
         None => {
             let record = new_record(args, backend, dtype)?;
             let dir = args.out.clone().unwrap_or_else(|| {
+                let surrogate = match record.train.surrogate {
+                    aga_rl::Surrogate::Ppo => String::new(),
+                    other => format!("-{other}"),
+                };
                 PathBuf::from("runs").join(format!(
-                    "{}-{}-seed{}",
+                    "{}-{}{surrogate}-seed{}",
                     record.env.name(),
                     record.train.method,
                     record.train.seed

@@ -19,7 +19,7 @@ use crate::training::{
     TrainingError,
 };
 use aga_envs::{EpisodeSummary, Mmm2, MultiAgentEnv, Ssd};
-use aga_rl::{PolicyKind, RlMethod, TrainConfig};
+use aga_rl::{PolicyKind, RlMethod, Surrogate, TrainConfig};
 use burn::tensor::backend::Backend;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -232,6 +232,12 @@ fn run_on<B: Backend, E: MultiAgentEnv>(
                 .into(),
         ));
     }
+    let surrogate = options.surrogate.unwrap_or_default();
+    // PPO's runs keep the folders they always had; the joint surrogate's get their own.
+    let surrogate_suffix = match surrogate {
+        Surrogate::Ppo => String::new(),
+        other => format!("-{other}"),
+    };
     let runs_dir = options.out.join("runs");
     std::fs::create_dir_all(&runs_dir).map_err(|e| ExperimentError::Write {
         path: runs_dir.display().to_string(),
@@ -257,11 +263,16 @@ fn run_on<B: Backend, E: MultiAgentEnv>(
             train.policy = preset.policy;
             train.ppo.lr = preset.lr;
             train.centralised_critic |= battle;
+            train.surrogate = surrogate;
             train
                 .validate()
                 .map_err(|e| ExperimentError::BadOption(e.to_string()))?;
             let record = RunRecord::new(train.clone(), env.clone(), backend, dtype);
-            let dir = runs_dir.join(format!("{}-seed{seed}", slug(method, lambda)));
+            let dir = runs_dir.join(format!(
+                "{}{}-seed{seed}",
+                slug(method, lambda),
+                surrogate_suffix
+            ));
             bar.set_message(format!("{} seed {seed}", record.label()));
             let base = done_steps;
             let run_env = make_env(preset.policy)?;
@@ -311,6 +322,7 @@ fn run_on<B: Backend, E: MultiAgentEnv>(
         let label = RunRecord::new(
             TrainConfig {
                 lambda,
+                surrogate,
                 ..TrainConfig::new(method, 1)
             },
             env.clone(),
@@ -393,6 +405,7 @@ fn run_on<B: Backend, E: MultiAgentEnv>(
         preset: &'a Preset,
         backend: &'a str,
         dtype: &'a str,
+        surrogate: Surrogate,
         methods: &'a [MethodSummary],
         runs: &'a [RunSummary],
     }
@@ -404,6 +417,7 @@ fn run_on<B: Backend, E: MultiAgentEnv>(
             preset: &preset,
             backend,
             dtype,
+            surrogate,
             methods: &methods,
             runs: &summaries,
         },

@@ -88,6 +88,8 @@ pub struct ExperimentOptions {
     pub progress: bool,
     /// Cleanup and Harvest: the paper-scale preset instead of the default budget.
     pub full: bool,
+    /// Cleanup, Harvest and MMM2: the actors' surrogate (default PPO's).
+    pub surrogate: Option<aga_rl::Surrogate>,
     /// The backend's name, as recorded with reinforcement-learning runs.
     pub backend: String,
     /// The float precision's name, as recorded with reinforcement-learning runs.
