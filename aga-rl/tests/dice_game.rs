@@ -106,10 +106,7 @@ fn setup(shift: f64) -> (Actors<AD>, Minibatch<AD>) {
     };
     let batch = Minibatch {
         obs,
-        actions: Tensor::<AD, 3, Int>::from_data(
-            TensorData::new(actions, [AGENTS, M, 1]),
-            &device,
-        ),
+        actions: Tensor::<AD, 3, Int>::from_data(TensorData::new(actions, [AGENTS, M, 1]), &device),
         old_log_probs: rows(old),
         advantages: rows(noise(2.0)),
         collective_advantages: rows(noise(3.0)),
@@ -187,7 +184,10 @@ fn the_losses_are_the_joint_surrogate_by_hand() {
     let got_c = host(game.collective_loss(&players).unwrap());
     let (own, collective) = losses_by_hand(&actors, &batch);
     assert!(rel(&got, &own) < 1e-12, "{got:?} vs {own:?}");
-    assert!(rel(&[got_c], &[collective]) < 1e-12, "{got_c} vs {collective}");
+    assert!(
+        rel(&[got_c], &[collective]) < 1e-12,
+        "{got_c} vs {collective}"
+    );
     // With shifts of up to 0.1 per agent some joint ratios leave the band [0.8, 1.2] only
     // through the sum of both agents' shifts; the losses differ from PPO's per-agent ones.
     let ppo = PpoGame {
@@ -366,7 +366,14 @@ fn sga_differs_from_simul_ind_under_dice_and_not_under_ppo() {
     let mut oracle = engine.oracle(w.clone()).unwrap();
     let xi = rules::simgd(&mut oracle).unwrap().value.to_vec();
     let mut oracle = engine.oracle(w.clone()).unwrap();
-    let sga = rules::sga(&mut oracle, 1.0, true, 0.1, aga_core::AlignDivisor::Dimension).unwrap();
+    let sga = rules::sga(
+        &mut oracle,
+        1.0,
+        true,
+        0.1,
+        aga_core::AlignDivisor::Dimension,
+    )
+    .unwrap();
     let lambda = sga.lambda.unwrap();
     let sga = sga.value.to_vec();
     let adjustment: Vec<f64> = sga.iter().zip(&xi).map(|(s, x)| s - x).collect();
@@ -402,7 +409,14 @@ fn sga_differs_from_simul_ind_under_dice_and_not_under_ppo() {
     let mut oracle = ppo_engine.oracle(w.clone()).unwrap();
     let xi = rules::simgd(&mut oracle).unwrap().value.to_vec();
     let mut oracle = ppo_engine.oracle(w.clone()).unwrap();
-    let sga = rules::sga(&mut oracle, 1.0, true, 0.1, aga_core::AlignDivisor::Dimension).unwrap();
+    let sga = rules::sga(
+        &mut oracle,
+        1.0,
+        true,
+        0.1,
+        aga_core::AlignDivisor::Dimension,
+    )
+    .unwrap();
     assert_eq!(sga.value.to_vec(), xi);
     // Not only the rule's shortcut for separable games: PPO's J is symmetric (Jᵀ v = J v, the
     // agents' blocks do not couple), where the joint surrogate's is not (above).

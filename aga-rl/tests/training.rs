@@ -156,8 +156,7 @@ fn every_method_trains_under_the_joint_surrogate() {
         let mut config = small_config(method, 128 * 2);
         config.surrogate = Surrogate::Dice;
         config.diagnostics = true;
-        let mut t =
-            Trainer::<CpuF32>::new(config, small_harvest(50), Default::default()).unwrap();
+        let mut t = Trainer::<CpuF32>::new(config, small_harvest(50), Default::default()).unwrap();
         let before = t.actors().parameter_values();
         for _ in 0..2 {
             let m = t.update().unwrap();
