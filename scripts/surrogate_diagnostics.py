@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""The rule diagnostics of `scripts/surrogate_compare.sh`'s runs, per method and surrogate.
+
+Reads results/harvest-surrogates-{ppo,dice}/runs/*/metrics.csv and config.json and writes
+docs/marl/surrogates/diagnostics.csv (one row per run) and prints a markdown table of the means
+over seeds (mean ± sample std, n − 1). Columns, each the mean over the run's updates unless said:
+
+- seconds_per_update: the update's wall seconds (the PPO epochs, not the rollout);
+- cos_xi_xi_c: cos(ξ, ξ_c) (empty where the rule does not compute ξ_c);
+- positive_alignment: share of minibatch steps whose alignment sign was +1 (AgA, SGA);
+- lambda_mean: the signed λ averaged over updates (AgA, SGA, consensus);
+- clip_fraction: PPO's clip fraction (of the joint ratio under dice);
+- collective_return_last10: collective return of the training episodes over the last 10% of the
+  updates (at least one update);
+- apples_eaten_last10: apples eaten per episode, same window.
+
+Usage: python3 scripts/surrogate_diagnostics.py
+"""
+import csv
+import json
+import math
+import statistics
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "marl" / "surrogates" / "diagnostics.csv"
+COLUMNS = [
+    "seconds",
+    "cos_xi_xi_c",
+    "positive_alignment",
+    "lambda",
+    "clip_fraction",
+]
+
+
+def mean(values):
+    values = [v for v in values if v is not None and math.isfinite(v)]
+    return statistics.fmean(values) if values else None
+
+
+def number(text):
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def label(train):
+    notes = []
+    if train["method"] in ("consensus", "sga", "aga"):
+        notes.append(f"λ={train.get('lambda') or 1.0:g}")
+    return train["method"] + (f" ({', '.join(notes)})" if notes else "")
+
+
+def main():
+    rows = []
+    for surrogate in ("ppo", "dice"):
+        runs = ROOT / "results" / f"harvest-surrogates-{surrogate}" / "runs"
+        for run in sorted(runs.iterdir()):
+            record = json.loads((run / "config.json").read_text())
+            train = record["train"]
+            assert train.get("surrogate", "ppo") == surrogate, run
+            updates = list(csv.DictReader(open(run / "metrics.csv")))
+            window = updates[-max(1, len(updates) // 10):]
+            row = {
+                "surrogate": surrogate,
+                "method": label(train),
+                "seed": train["seed"],
+                "updates": len(updates),
+            }
+            for column in COLUMNS:
+                name = {"seconds": "seconds_per_update", "lambda": "lambda_mean"}.get(column, column)
+                row[name] = mean(number(u[column]) for u in updates)
+            row["collective_return_last10"] = mean(number(u["collective_return"]) for u in window)
+            row["apples_eaten_last10"] = mean(number(u["apples_eaten"]) for u in window)
+            rows.append(row)
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    with open(OUT, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: ("" if v is None else (f"{v:.6g}" if isinstance(v, float) else v))
+                             for k, v in row.items()})
+    print(f"wrote {OUT.relative_to(ROOT)} ({len(rows)} runs)\n")
+    fields = ["seconds_per_update", "cos_xi_xi_c", "positive_alignment", "lambda_mean",
+              "clip_fraction", "collective_return_last10", "apples_eaten_last10"]
+    print("| method | surrogate | runs | " + " | ".join(fields) + " |")
+    print("|---|---|---|" + "---|" * len(fields))
+    methods = list(dict.fromkeys(r["method"] for r in rows))
+    for method in methods:
+        for surrogate in ("ppo", "dice"):
+            group = [r for r in rows if r["method"] == method and r["surrogate"] == surrogate]
+            cells = []
+            for field in fields:
+                values = [r[field] for r in group if r[field] is not None]
+                if not values:
+                    cells.append("—")
+                elif len(values) == 1:
+                    cells.append(f"{values[0]:.3g}")
+                else:
+                    cells.append(f"{statistics.fmean(values):.3g} ± {statistics.stdev(values):.2g}")
+            print(f"| {method} | {surrogate} | {len(group)} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
