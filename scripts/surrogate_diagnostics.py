@@ -10,8 +10,9 @@ over seeds (mean ± sample std, n − 1). Columns, each the mean over the run's 
 - positive_alignment: share of minibatch steps whose alignment sign was +1 (AgA, SGA);
 - lambda_mean: the signed λ averaged over updates (AgA, SGA, consensus);
 - clip_fraction: PPO's clip fraction (of the joint ratio under dice);
-- collective_return_last10: collective return of the training episodes over the last 10% of the
-  updates (at least one update);
+- collective_return_last10: collective return of the training episodes that ended in the last
+  10% of the updates, the window widened back to at least 16 episodes, each episode counted once
+  (the experiment's table's definition, `late_episodes` in src/experiments/marl.rs);
 - apples_eaten_last10: apples eaten per episode, same window.
 
 Usage: python3 scripts/surrogate_diagnostics.py
@@ -45,6 +46,25 @@ def number(text):
         return None
 
 
+MIN_LATE_EPISODES = 16
+
+
+def late_episodes(updates, column):
+    """The experiment's "last 10%": episodes ended in the last tenth of the updates, widened back
+    to at least MIN_LATE_EPISODES, each update weighted by the episodes that ended in it."""
+    start = len(updates) - min(max(len(updates) // 10, 1), len(updates))
+    total, episodes = 0.0, 0
+    for k in range(len(updates) - 1, -1, -1):
+        if k < start and episodes >= MIN_LATE_EPISODES:
+            break
+        ended = number(updates[k]["episodes_ended"]) or 0.0
+        value = number(updates[k][column])
+        if ended >= 1 and value is not None and math.isfinite(value):
+            total += ended * value
+            episodes += int(ended)
+    return total / episodes if episodes else None
+
+
 def label(train):
     notes = []
     if train["method"] in ("consensus", "sga", "aga"):
@@ -61,7 +81,6 @@ def main():
             train = record["train"]
             assert train.get("surrogate", "ppo") == surrogate, run
             updates = list(csv.DictReader(open(run / "metrics.csv")))
-            window = updates[-max(1, len(updates) // 10):]
             row = {
                 "surrogate": surrogate,
                 "method": label(train),
@@ -71,8 +90,8 @@ def main():
             for column in COLUMNS:
                 name = {"seconds": "seconds_per_update", "lambda": "lambda_mean"}.get(column, column)
                 row[name] = mean(number(u[column]) for u in updates)
-            row["collective_return_last10"] = mean(number(u["collective_return"]) for u in window)
-            row["apples_eaten_last10"] = mean(number(u["apples_eaten"]) for u in window)
+            row["collective_return_last10"] = late_episodes(updates, "collective_return")
+            row["apples_eaten_last10"] = late_episodes(updates, "apples_eaten")
             rows.append(row)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     with open(OUT, "w", newline="") as f:

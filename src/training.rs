@@ -472,9 +472,9 @@ pub fn train_to_end<B: Backend, E: MultiAgentEnv>(
     Ok(())
 }
 
-/// The points `(env_steps, value)` of column `metric` of `dir/metrics.csv` (rows without a
-/// value skipped), or an error naming the columns there are.
-pub fn read_curve(dir: &Path, metric: &str) -> Result<Vec<(f64, f64)>, TrainingError> {
+/// Every row's value of `metric` in `dir/metrics.csv`, in update order (NaN where a cell is
+/// empty: no episode has ended yet, or the rule has no such diagnostic).
+pub fn read_column(dir: &Path, metric: &str) -> Result<Vec<f64>, TrainingError> {
     let path = dir.join("metrics.csv");
     let mut reader = csv::Reader::from_path(&path).map_err(|e| file_error(&path, e))?;
     let headers = reader.headers().map_err(|e| file_error(&path, e))?.clone();
@@ -487,19 +487,27 @@ pub fn read_curve(dir: &Path, metric: &str) -> Result<Vec<(f64, f64)>, TrainingE
             ),
         )
     })?;
-    let mut points = Vec::new();
+    let mut values = Vec::new();
     for row in reader.records() {
         let row = row.map_err(|e| file_error(&path, e))?;
-        let x: f64 = row.get(1).and_then(|v| v.parse().ok()).unwrap_or(f64::NAN);
-        let y: f64 = row
-            .get(column)
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(f64::NAN);
-        if x.is_finite() && y.is_finite() {
-            points.push((x, y));
-        }
+        values.push(
+            row.get(column)
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(f64::NAN),
+        );
     }
-    Ok(points)
+    Ok(values)
+}
+
+/// `(env_steps, metric)` of every row of `dir/metrics.csv` where both are finite.
+pub fn read_curve(dir: &Path, metric: &str) -> Result<Vec<(f64, f64)>, TrainingError> {
+    let values = read_column(dir, metric)?;
+    let steps = read_column(dir, "env_steps")?;
+    Ok(steps
+        .into_iter()
+        .zip(values)
+        .filter(|(x, y)| x.is_finite() && y.is_finite())
+        .collect())
 }
 
 /// Mean and ± std (population) of several runs' curves at the x values they share (runs of

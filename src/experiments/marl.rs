@@ -15,8 +15,8 @@ use super::{
 };
 use crate::plot;
 use crate::training::{
-    mean_band, open_run_with, read_curve, thread_pool, train_to_end, Resume, RunEnv, RunRecord,
-    TrainingError,
+    mean_band, open_run_with, read_column, read_curve, thread_pool, train_to_end, Resume, RunEnv,
+    RunRecord, TrainingError,
 };
 use aga_envs::{EpisodeSummary, Mmm2, MultiAgentEnv, Ssd};
 use aga_rl::{PolicyKind, RlMethod, Surrogate, TrainConfig};
@@ -129,6 +129,8 @@ struct RunSummary {
     seed: u64,
     dir: PathBuf,
     training: std::collections::BTreeMap<String, f64>,
+    /// Per metric, the training episodes its `training` value averages ([`late_episodes`]).
+    training_episodes: std::collections::BTreeMap<String, usize>,
     greedy: std::collections::BTreeMap<String, f64>,
 }
 
@@ -155,15 +157,41 @@ fn slug(method: RlMethod, lambda: Option<f64>) -> String {
     }
 }
 
-/// Mean of `column` over the last tenth of `dir/metrics.csv`'s rows that have a value.
-fn late_mean(dir: &Path, column: &str) -> Result<f64, ExperimentError> {
-    let curve = read_curve(dir, column).map_err(training_error)?;
-    if curve.is_empty() {
-        return Ok(f64::NAN);
+/// The fewest training episodes the "last 10%" columns average per run: the window widens back
+/// over earlier updates until it holds this many (or reaches the run's start).
+pub const MIN_LATE_EPISODES: usize = 16;
+
+/// A metric of the training episodes late in a run, and how many episodes it averages.
+///
+/// `rows` are a run's updates in order, each `(episodes that ended in it, the metric)`; an
+/// update's metric is the mean over the episodes that ended in it, and repeats the last ended
+/// episodes' where none did, so only updates with ended episodes count, each weighted by its
+/// episodes. The window is the last tenth of the updates (at least one), widened back until it
+/// holds `min_episodes` episodes or reaches the start. `(NaN, 0)` when no episode ended.
+fn late_episodes(rows: &[(f64, f64)], min_episodes: usize) -> (f64, usize) {
+    let start = rows.len() - (rows.len() / 10).max(1).min(rows.len());
+    let (mut sum, mut episodes) = (0.0, 0usize);
+    for (k, &(ended, value)) in rows.iter().enumerate().rev() {
+        if k < start && episodes >= min_episodes {
+            break;
+        }
+        if ended >= 1.0 && value.is_finite() {
+            sum += ended * value;
+            episodes += ended as usize;
+        }
     }
-    let tail = (curve.len() / 10).max(1);
-    let late = &curve[curve.len() - tail..];
-    Ok(late.iter().map(|p| p.1).sum::<f64>() / late.len() as f64)
+    match episodes {
+        0 => (f64::NAN, 0),
+        n => (sum / n as f64, n),
+    }
+}
+
+/// [`late_episodes`] of `column` in `dir/metrics.csv`.
+fn late_mean(dir: &Path, column: &str) -> Result<(f64, usize), ExperimentError> {
+    let ended = read_column(dir, "episodes_ended").map_err(training_error)?;
+    let values = read_column(dir, column).map_err(training_error)?;
+    let rows: Vec<(f64, f64)> = ended.into_iter().zip(values).collect();
+    Ok(late_episodes(&rows, MIN_LATE_EPISODES))
 }
 
 /// Run the experiment on `env` with backend `B`.
@@ -296,9 +324,12 @@ fn run_on<B: Backend, E: MultiAgentEnv>(
                 write_json(&dir, "eval.json", &eval)?;
                 let named = eval.named();
                 let mut training = std::collections::BTreeMap::new();
+                let mut training_episodes = std::collections::BTreeMap::new();
                 let mut greedy = std::collections::BTreeMap::new();
                 for &metric in metric_names {
-                    training.insert(metric.to_string(), late_mean(&dir, metric)?);
+                    let (value, episodes) = late_mean(&dir, metric)?;
+                    training.insert(metric.to_string(), value);
+                    training_episodes.insert(metric.to_string(), episodes);
                     let value = named.iter().find(|(n, _)| n == metric).map(|(_, v)| *v);
                     greedy.insert(metric.to_string(), value.unwrap_or(f64::NAN));
                 }
@@ -307,6 +338,7 @@ fn run_on<B: Backend, E: MultiAgentEnv>(
                     seed,
                     dir: dir.clone(),
                     training,
+                    training_episodes,
                     greedy,
                 })
             })?;
@@ -355,7 +387,7 @@ fn run_on<B: Backend, E: MultiAgentEnv>(
     // "—" where no episode ended within the budget.
     let show = |e: &Estimate, digits: usize| {
         if e.mean.is_finite() {
-            e.show_std(digits)
+            e.show_sample_std(digits)
         } else {
             "—".to_string()
         }
@@ -384,6 +416,17 @@ fn run_on<B: Backend, E: MultiAgentEnv>(
         if preset.seeds == 1 { "" } else { "s" },
         preset.lr
     );
+    // How many training episodes the "last 10%" columns average, per run.
+    let counts: Vec<usize> = summaries
+        .iter()
+        .map(|s| s.training_episodes[metric_names[0]])
+        .collect();
+    let title = title
+        + &format!(
+            "Training columns: the mean over the training episodes that ended in the last 10% of each run's updates, the window widened back to at least {MIN_LATE_EPISODES} episodes; {}–{} episodes per run, then mean ± sample std (n − 1) over seeds.\n\n",
+            counts.iter().min().unwrap_or(&0),
+            counts.iter().max().unwrap_or(&0),
+        );
     let label = |k: &str| k.replace('_', " ");
     let mut header = vec!["method".to_string()];
     header.extend(
@@ -454,4 +497,42 @@ fn run_on<B: Backend, E: MultiAgentEnv>(
     }
     files.push(write_text(&options.out, "table.md", &table)?);
     Ok(Report { table, files })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::late_episodes;
+
+    #[test]
+    fn late_episodes_count_each_ended_episode_once() {
+        // Ten updates; episodes end in updates 3 (2 episodes, mean 1.0), 6 (1, 4.0) and 9 (3,
+        // 2.0); the other rows repeat the last ended episodes' value, and the first two have
+        // none. The last tenth is update 10 alone, which has no ended episode: the window
+        // widens back to update 9 (3 episodes), then 6 (4 episodes).
+        let rows = [
+            (0.0, f64::NAN),
+            (0.0, f64::NAN),
+            (2.0, 1.0),
+            (0.0, 1.0),
+            (0.0, 1.0),
+            (1.0, 4.0),
+            (0.0, 4.0),
+            (0.0, 4.0),
+            (3.0, 2.0),
+            (0.0, 2.0),
+        ];
+        let (mean, n) = late_episodes(&rows, 1);
+        assert_eq!((mean, n), (2.0, 3));
+        let (mean, n) = late_episodes(&rows, 4);
+        assert_eq!(n, 4);
+        assert!((mean - (3.0 * 2.0 + 4.0) / 4.0).abs() < 1e-15, "{mean}");
+        // More than the run has: every episode, once each.
+        let (mean, n) = late_episodes(&rows, 100);
+        assert_eq!(n, 6);
+        assert!((mean - (2.0 + 4.0 + 6.0) / 6.0).abs() < 1e-15, "{mean}");
+        // No episode ended: NaN, not a number that looks like a result.
+        let (mean, n) = late_episodes(&[(0.0, f64::NAN); 5], 16);
+        assert!(mean.is_nan() && n == 0);
+        assert!(late_episodes(&[], 16).0.is_nan());
+    }
 }

@@ -2,8 +2,10 @@
 
 use serde::Serialize;
 
-/// A mean with its 95% confidence interval (normal approximation: `±1.96 s/√n`) and the
-/// population standard deviation (as the SOS reference reports, `np.std`).
+/// A mean with its 95% confidence interval (normal approximation: `±1.96 s/√n`), the
+/// population standard deviation (as the SOS reference reports, `np.std`; the games' tables) and
+/// the sample standard deviation (`n − 1`; the reinforcement-learning tables, whose few seeds
+/// make the difference large: `√(3/2)` for three).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Estimate {
     /// Sample mean.
@@ -12,6 +14,9 @@ pub struct Estimate {
     pub ci95: f64,
     /// Standard deviation over the samples, `√(Σ (x − mean)² / n)` (NaN when empty).
     pub std: f64,
+    /// Sample standard deviation, `√(Σ (x − mean)² / (n − 1))` (NaN for fewer than two
+    /// samples).
+    pub sample_std: f64,
     /// Number of samples.
     pub n: usize,
 }
@@ -25,18 +30,25 @@ impl Estimate {
                 mean: f64::NAN,
                 ci95: f64::NAN,
                 std: f64::NAN,
+                sample_std: f64::NAN,
                 n,
             };
         }
         let mean = samples.iter().sum::<f64>() / n as f64;
         let std = (samples.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64).sqrt();
-        let ci95 = if n < 2 {
-            0.0
+        let (ci95, sample_std) = if n < 2 {
+            (0.0, f64::NAN)
         } else {
             let var = samples.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-            1.96 * (var / n as f64).sqrt()
+            (1.96 * (var / n as f64).sqrt(), var.sqrt())
         };
-        Self { mean, ci95, std, n }
+        Self {
+            mean,
+            ci95,
+            std,
+            sample_std,
+            n,
+        }
     }
 
     /// `mean ± ci95` with `digits` decimals.
@@ -47,6 +59,14 @@ impl Estimate {
     /// `mean ± std` with `digits` decimals.
     pub fn show_std(&self, digits: usize) -> String {
         format!("{:.digits$} ± {:.digits$}", self.mean, self.std)
+    }
+
+    /// `mean ± sample std` with `digits` decimals; the mean alone for one sample.
+    pub fn show_sample_std(&self, digits: usize) -> String {
+        match self.n {
+            0 | 1 => format!("{:.digits$}", self.mean),
+            _ => format!("{:.digits$} ± {:.digits$}", self.mean, self.sample_std),
+        }
     }
 }
 
@@ -92,7 +112,13 @@ mod tests {
         assert_eq!(e.mean, 2.5);
         // s² = 5/3, s/√n = √(5/12)
         assert!((e.ci95 - 1.96 * (5.0f64 / 12.0).sqrt()).abs() < 1e-15);
+        // σ² = 5/4 (population), s² = 5/3 (sample).
+        assert!((e.std - 1.25f64.sqrt()).abs() < 1e-15);
+        assert!((e.sample_std - (5.0f64 / 3.0).sqrt()).abs() < 1e-15);
+        assert_eq!(e.show_sample_std(2), "2.50 ± 1.29");
         assert_eq!(Estimate::of(&[7.0]).ci95, 0.0);
+        assert!(Estimate::of(&[7.0]).sample_std.is_nan());
+        assert_eq!(Estimate::of(&[7.0]).show_sample_std(1), "7.0");
         assert!(Estimate::of(&[]).mean.is_nan());
     }
 }
