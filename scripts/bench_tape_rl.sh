@@ -9,15 +9,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="docs/bench/primal_tape_rl_$(date +%F).txt"
+source scripts/ab_env.sh
+bench() {
+    cargo bench --bench rl -- 'harvest_(mlp|cnn)/aga/update' 2>/dev/null | grep -E '^rl/|time:'
+}
 cargo bench --bench rl --no-run >/dev/null 2>&1
 {
     echo "# bash scripts/bench_tape_rl.sh, $(date -Iseconds), $(nproc) CPUs: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)"
-    for round in 1 2; do
-        for mode in tape no_tape; do
-            echo "ROUND $round $mode"
-            if [ "$mode" = no_tape ]; then export AGA_NO_PRIMAL_TAPE=1; else unset AGA_NO_PRIMAL_TAPE; fi
-            cargo bench --bench rl -- 'harvest_(mlp|cnn)/aga/update' 2>/dev/null | grep -E '^rl/|time:'
-        done
-    done
+    ab_env 2 AGA_NO_PRIMAL_TAPE tape no_tape bench
 } > "$out"
 cat "$out"

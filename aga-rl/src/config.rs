@@ -99,6 +99,15 @@ impl Surrogate {
             Surrogate::Dice => "dice",
         }
     }
+
+    /// What run and experiment folders of this surrogate append to their names: nothing for
+    /// PPO's (the folders it always had), `-dice` for the joint one.
+    pub fn folder_suffix(self) -> &'static str {
+        match self {
+            Surrogate::Ppo => "",
+            Surrogate::Dice => "-dice",
+        }
+    }
 }
 
 impl fmt::Display for Surrogate {

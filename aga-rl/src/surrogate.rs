@@ -35,9 +35,19 @@ pub fn ppo_surrogate_rows<B: StopGradient>(
     advantages: Tensor<B, 2>,
     clip: f64,
 ) -> Tensor<B, 1> {
-    let k = log_probs.dims()[0];
-    let advantages = stop_gradient(advantages);
     let ratio = (log_probs - stop_gradient(old_log_probs)).exp();
+    clipped_objective(ratio, advantages, clip)
+}
+
+/// `−mean_t min(ρ_t A_t, clip(ρ_t, 1 − ε, 1 + ε) A_t)` of every row of `[k, m]` ratios and
+/// advantages (made constants here): `[k]`. PPO's and the joint surrogate differ only in `ρ`.
+fn clipped_objective<B: StopGradient>(
+    ratio: Tensor<B, 2>,
+    advantages: Tensor<B, 2>,
+    clip: f64,
+) -> Tensor<B, 1> {
+    let k = ratio.dims()[0];
+    let advantages = stop_gradient(advantages);
     let unclipped = ratio.clone() * advantages.clone();
     let clipped = ratio.clamp(1.0 - clip, 1.0 + clip) * advantages;
     -unclipped.min_pair(clipped).mean_dim(1).reshape([k])
@@ -65,14 +75,11 @@ pub fn dice_surrogate_rows<B: StopGradient>(
     clip: f64,
 ) -> Tensor<B, 1> {
     let [k, m] = log_probs.dims();
-    let advantages = stop_gradient(advantages);
     let magic_box = (log_probs - stop_gradient(old_log_probs))
         .sum_dim(0)
         .exp()
         .expand([k, m]);
-    let unclipped = magic_box.clone() * advantages.clone();
-    let clipped = magic_box.clamp(1.0 - clip, 1.0 + clip) * advantages;
-    -unclipped.min_pair(clipped).mean_dim(1).reshape([k])
+    clipped_objective(magic_box, advantages, clip)
 }
 
 /// Advantages normalised over a minibatch, `(A − mean A) / (std A + 1e-8)` (population

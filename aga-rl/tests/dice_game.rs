@@ -62,6 +62,21 @@ fn axpy(a: f64, x: &[f64], y: &[f64]) -> Vec<f64> {
     x.iter().zip(y).map(|(x, y)| a * x + y).collect()
 }
 
+/// `(f(w + h·dir) − f(w − h·dir)) / 2h`, entry by entry.
+fn central_difference(
+    f: impl Fn(Vec<f64>) -> Vec<f64>,
+    w: &[f64],
+    dir: &[f64],
+    h: f64,
+) -> Vec<f64> {
+    let plus = f(axpy(h, dir, w));
+    let minus = f(axpy(-h, dir, w));
+    plus.iter()
+        .zip(&minus)
+        .map(|(p, m)| (p - m) / (2.0 * h))
+        .collect()
+}
+
 /// Two MLP actors (one stack) and a minibatch with random observations, actions and
 /// advantages. The old log-probabilities are the current ones shifted by `shift` at most, so the
 /// joint ratio stays inside the clipping band (smooth, as finite differences need); `shift = 0`
@@ -268,23 +283,15 @@ fn hessian_vector_products_match_finite_differences_and_couple_the_agents() {
         };
         let vi = only(&v);
         let loss = |x: Vec<f64>| engine.losses(&engine.point(&x).unwrap()).unwrap()[i];
-        let slope = (loss(axpy(h, &vi, &w)) - loss(axpy(-h, &vi, &w))) / (2.0 * h);
+        let slope = central_difference(|x| vec![loss(x)], &w, &vi, h)[0];
         let err = rel(&[dot(&xi, &vi)], &[slope]);
         assert!(err < 1e-7, "⟨ξ_{i}, v_{i}⟩: {err:e}");
     }
 
     // J v (the game Jacobian, H's rows ∇_{w_i} of ξ_i) against central differences of ξ.
-    let fd = |f: &dyn Fn(Vec<f64>) -> Vec<f64>, dir: &[f64]| -> Vec<f64> {
-        let plus = f(axpy(h, dir, &w));
-        let minus = f(axpy(-h, dir, &w));
-        plus.iter()
-            .zip(&minus)
-            .map(|(p, m)| (p - m) / (2.0 * h))
-            .collect()
-    };
     let xi_at = |x: Vec<f64>| engine.xi(&engine.point(&x).unwrap()).unwrap().to_vec();
     let jv = engine.hvp(&point, &vector(&v)).unwrap().to_vec();
-    let jv_fd = fd(&xi_at, &v);
+    let jv_fd = central_difference(xi_at, &w, &v, h);
     let err = rel(&jv, &jv_fd);
     println!("d = {d}: J v against central differences {err:.2e}");
     assert!(err < 1e-7, "J v: {err:e}");
@@ -297,7 +304,7 @@ fn hessian_vector_products_match_finite_differences_and_couple_the_agents() {
     // H_c v against central differences of ξ_c.
     let xi_c_at = |x: Vec<f64>| engine.xi_c(&engine.point(&x).unwrap()).unwrap().to_vec();
     let hcv = engine.hvp_collective(&point, &vector(&v)).unwrap().to_vec();
-    let err = rel(&hcv, &fd(&xi_c_at, &v));
+    let err = rel(&hcv, &central_difference(xi_c_at, &w, &v, h));
     assert!(err < 1e-7, "H_c v: {err:e}");
 
     // The agents couple: a direction on agent 1 alone moves agent 0's gradient, and J is not
@@ -382,14 +389,7 @@ fn sga_differs_from_simul_ind_under_dice_and_not_under_ppo() {
     // Jacobian products from central differences of ξ.
     let h = 1e-5;
     let xi_at = |x: Vec<f64>| engine.xi(&engine.point(&x).unwrap()).unwrap().to_vec();
-    let jac = |dir: &[f64]| -> Vec<f64> {
-        let plus = xi_at(axpy(h, dir, &wv));
-        let minus = xi_at(axpy(-h, dir, &wv));
-        plus.iter()
-            .zip(&minus)
-            .map(|(p, m)| (p - m) / (2.0 * h))
-            .collect()
-    };
+    let jac = |dir: &[f64]| central_difference(xi_at, &wv, dir, h);
     let mut rng = ChaCha8Rng::seed_from_u64(9);
     let u: Vec<f64> = (0..d).map(|_| rng.gen_range(-1.0..1.0)).collect();
     let expected = lambda * (dot(&jac(&u), &xi) - dot(&u, &jac(&xi))) / 2.0;

@@ -664,14 +664,17 @@ fn experiment_command(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<(), CliError> {
+    let surrogate: Option<aga_rl::Surrogate> = args
+        .surrogate
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(|e: aga_rl::ConfigError| CliError::BadValue(e.to_string()))?;
     let options = ExperimentOptions {
         // The joint surrogate's experiment has its own folder (its table and curves would
         // otherwise replace PPO's).
         out: args.out.clone().unwrap_or_else(|| {
-            let suffix = match args.surrogate.as_deref() {
-                Some("dice") => "-dice",
-                _ => "",
-            };
+            let suffix = surrogate.unwrap_or_default().folder_suffix();
             PathBuf::from("results").join(format!("{}{suffix}", args.name))
         }),
         seed: args.seed,
@@ -683,12 +686,7 @@ fn experiment_command(
         threads: args.threads,
         progress: !args.quiet,
         full: args.full,
-        surrogate: args
-            .surrogate
-            .as_deref()
-            .map(str::parse)
-            .transpose()
-            .map_err(|e: aga_rl::ConfigError| CliError::BadValue(e.to_string()))?,
+        surrogate,
         backend: String::new(),
         dtype: String::new(),
     };

@@ -222,10 +222,7 @@ pub(crate) fn train_on<B: Backend>(
         None => {
             let record = new_record(args, backend, dtype)?;
             let dir = args.out.clone().unwrap_or_else(|| {
-                let surrogate = match record.train.surrogate {
-                    aga_rl::Surrogate::Ppo => String::new(),
-                    other => format!("-{other}"),
-                };
+                let surrogate = record.train.surrogate.folder_suffix();
                 PathBuf::from("runs").join(format!(
                     "{}-{}{surrogate}-seed{}",
                     record.env.name(),

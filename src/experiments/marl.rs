@@ -261,11 +261,6 @@ fn run_on<B: Backend, E: MultiAgentEnv>(
         ));
     }
     let surrogate = options.surrogate.unwrap_or_default();
-    // PPO's runs keep the folders they always had; the joint surrogate's get their own.
-    let surrogate_suffix = match surrogate {
-        Surrogate::Ppo => String::new(),
-        other => format!("-{other}"),
-    };
     let runs_dir = options.out.join("runs");
     std::fs::create_dir_all(&runs_dir).map_err(|e| ExperimentError::Write {
         path: runs_dir.display().to_string(),
@@ -299,7 +294,7 @@ fn run_on<B: Backend, E: MultiAgentEnv>(
             let dir = runs_dir.join(format!(
                 "{}{}-seed{seed}",
                 slug(method, lambda),
-                surrogate_suffix
+                surrogate.folder_suffix()
             ));
             bar.set_message(format!("{} seed {seed}", record.label()));
             let base = done_steps;
