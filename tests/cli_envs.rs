@@ -175,6 +175,14 @@ fn env_errors_are_one_line() {
             "--env harvest --policy greedy --config /nonexistent.json",
             "cannot use config file",
         ),
+        (
+            "--env harvest --policy greedy --preset meltingpot",
+            "unknown environment preset `meltingpot`",
+        ),
+        (
+            "--env mmm2 --policy random --preset socialjax",
+            "--preset applies",
+        ),
     ];
     for (line, needle) in cases {
         let full: Vec<&str> = ["env", "run"].into_iter().chain(line.split(' ')).collect();
@@ -186,4 +194,53 @@ fn env_errors_are_one_line() {
     let (code, _, err) = aga(&["env", "render", "--env", "harvest", "--policy", "greedy"]);
     assert_eq!(code, 2);
     assert!(err.contains("--out"), "{err}");
+}
+
+#[test]
+fn the_socialjax_preset_runs_with_its_own_rules() {
+    // SocialJax's Harvest: 7 agents on its 16 × 22 map, 64 apples at the start, and the common
+    // reward: every agent's return is the collective apples eaten.
+    let m = metrics(&[
+        "env",
+        "run",
+        "--env",
+        "harvest",
+        "--preset",
+        "socialjax",
+        "--policy",
+        "greedy",
+        "--steps",
+        "200",
+        "--json",
+    ]);
+    assert_eq!(m["agents"], 7, "{m}");
+    let eaten = m["apples_eaten"].as_f64().unwrap();
+    assert!(eaten > 0.0, "{m}");
+    for r in m["returns"].as_array().unwrap() {
+        assert_eq!(r.as_f64().unwrap(), eaten, "{m}");
+    }
+    // --config fields go on top of the preset: 3 agents, the rest SocialJax's.
+    let dir = std::env::temp_dir().join(format!("aga-sjcfg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let three = dir.join("three.json");
+    std::fs::write(&three, r#"{"agents": 3}"#).unwrap();
+    let m = metrics(&[
+        "env",
+        "run",
+        "--env",
+        "cleanup",
+        "--preset",
+        "socialjax",
+        "--policy",
+        "clean-and-harvest",
+        "--config",
+        three.to_str().unwrap(),
+        "--steps",
+        "100",
+        "--json",
+    ]);
+    assert_eq!(m["agents"], 3, "{m}");
+    // The cleaner aims with SocialJax's footprint and cleans.
+    assert!(m["waste_cleaned"].as_f64().unwrap() > 0.0, "{m}");
+    std::fs::remove_dir_all(&dir).ok();
 }

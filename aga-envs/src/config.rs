@@ -51,6 +51,53 @@ pub const CLEANUP_MAP: &str = "\
 @HHHH       BBBBB@
 @@@@@@@@@@@@@@@@@@";
 
+/// SocialJax's open Harvest map (`harvest_common_open`, 16 × 22, commit 9df972d): no walls (the
+/// agents stop at the map's edge, and the view shows walls beyond it), `A` apple cell, `P` spawn.
+/// SocialJax's two inside spawns `Q` (agents 0 and 1 start there) are ordinary spawns `P` here.
+pub const SOCIALJAX_HARVEST_MAP: &str = "\
+AAA    A      A    AAA
+AA    AAA    AAA    AA
+A    AAAAA  AAAAA    A
+      AAA    AAA      
+       A      A       
+  A                A  
+ AAA  P        P  AAA 
+AAAAA            AAAAA
+ AAA              AAA 
+  A                A  
+                      
+                      
+                      
+  PPPPPPPPPPPPPPPPPP  
+ PPPPPPPPPPPPPPPPPPPP 
+PPPPPPPPPPPPPPPPPPPPPP";
+
+/// SocialJax's Clean Up map (`clean_up`, 19 × 28, commit 9df972d) in this crate's letters:
+/// SocialJax's `H` (water that can take waste, clean at the start) is `R`, its `F` (water with
+/// waste at the start) is `H`, its permanent river `S` and `~` is the stream `S`, its apple cells
+/// `B` and `T` are `B`, `P` spawn; its decorative letters (`= + f ; , ^ < > s`) are walkable
+/// empty cells, as SocialJax reads them. No walls: the map's edge stops the agents.
+pub const SOCIALJAX_CLEANUP_MAP: &str = "\
+RHHHRHHRHRHRHRHRHRHRRHRHHHRH
+RHRHRHHRHRHRHRHRHRHRRHRHHHRH
+RHHRHHRRHRHRHRHRHRHRRHRHHHRH
+RHRHRHHRHRHRHRHRHRHRRHRHHHRH
+RHHHHHHRHRHRHRHRHRHRRHRHHHRH
+               SHRRRRRR     
+   P    P          SSS      
+     P     P   P   SS   P   
+             P   P SS       
+   P    P          SS    P  
+               P   SS P     
+     P           P SS       
+           P       SS  P    
+  P             P  SS       
+ B B B B B B B B B SS  B B B
+BBBBBBBBBBBBBBBBBBB  BBBBBBB
+BBBBBBBBBBBBBBBBBBBBBBBBBBBB
+BBBBBBBBBBBBBBBBBBBBBBBBBBBB
+BBBBBBBBBBBBBBBBBBBBBBBBBBBB";
+
 /// The most agents an environment takes (agent indices are stored in 16 bits).
 pub const MAX_AGENTS: usize = 1000;
 
@@ -223,6 +270,85 @@ pub struct EnvConfig {
     /// reference's code since 2020 never draws them in observations (only in its renderings):
     /// `false` reproduces that.
     pub beams_in_observations: bool,
+    /// Rows of the view ahead of the agent: `None` centres the window on the agent (the
+    /// reference: `view_radius` ahead and behind); SocialJax sees 9 ahead and 1 behind in its
+    /// 11 × 11 window (`view_radius` 5). At most `2 · view_radius`.
+    #[serde(default)]
+    pub view_ahead: Option<usize>,
+    /// What the view shows beyond the map's edge: nothing (`false`, the reference: black, all
+    /// zeros) or walls (`true`, SocialJax and Melting Pot).
+    #[serde(default)]
+    pub walls_outside: bool,
+    /// One-hot observations carry four more channels: on each other agent's cell, its facing
+    /// relative to the observer's, one-hot over (same, a quarter turn clockwise, opposite, a
+    /// quarter turn anticlockwise) — SocialJax's `rel_orientation` channels.
+    #[serde(default)]
+    pub orientation_channels: bool,
+    /// Moves: `false` relative to the agent's facing (the reference: forward, back, left and
+    /// right of the agent), `true` along the map's fixed directions whatever the facing
+    /// (SocialJax: [`Action::MoveForward`] is up the map, [`Action::MoveRight`] to the right).
+    #[serde(default)]
+    pub absolute_moves: bool,
+    /// The beams' footprint.
+    #[serde(default)]
+    pub beam_shape: BeamShape,
+    /// Every agent receives the sum of all agents' rewards this step (SocialJax's default,
+    /// `shared_rewards`); `false` each its own.
+    #[serde(default)]
+    pub common_reward: bool,
+    /// Cleanup: waste keeps spawning at and above `waste_threshold` (SocialJax; apples still
+    /// stop growing there); `false` stops it (the reference).
+    #[serde(default)]
+    pub waste_past_threshold: bool,
+    /// Cleanup: the stream cells (`S`) count in the waste density's denominator (SocialJax:
+    /// waste over water and permanent river); `false` counts the cells that can hold waste only.
+    #[serde(default)]
+    pub stream_in_density: bool,
+}
+
+/// The cells a beam covers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BeamShape {
+    /// The reference's: three parallel rays (the centre one `beam_length` cells ahead, one
+    /// beside the agent on each side), each stopped by a wall, the first agent it hits, or (the
+    /// clean beam) the first waste it cleans.
+    #[default]
+    Rays,
+    /// SocialJax's four cells: one and two ahead and the two diagonals one ahead, nothing
+    /// stopping it (it passes walls and agents and hits every agent on those cells; the clean
+    /// beam cleans every waste cell of them that no agent stands on).
+    SocialJax,
+}
+
+/// A named starting configuration, under any `--env-config` fields.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EnvPreset {
+    /// The SSD reference's rules (ENVS.md).
+    #[default]
+    Reference,
+    /// SocialJax's (commit 9df972d, docs/envs/socialjax_reference.md): its maps, 7 agents, an
+    /// 11 × 11 view 9 cells ahead with walls beyond the map and relative-orientation channels,
+    /// fixed-direction moves, the 4-cell zap without cost or fine that sends the agent hit to a
+    /// random spawn cell on the next step, the common reward, its regrowth rates (Harvest) and
+    /// waste rules (Cleanup).
+    SocialJax,
+}
+
+impl std::str::FromStr for EnvPreset {
+    type Err = EnvError;
+
+    /// `reference` or `socialjax`.
+    fn from_str(s: &str) -> Result<Self, EnvError> {
+        match s {
+            "reference" => Ok(EnvPreset::Reference),
+            "socialjax" => Ok(EnvPreset::SocialJax),
+            other => Err(EnvError::BadParameter(format!(
+                "unknown environment preset `{other}` (expected reference or socialjax)"
+            ))),
+        }
+    }
 }
 
 impl EnvConfig {
@@ -243,6 +369,14 @@ impl EnvConfig {
             waste_delay: 0,
             waste_draw_per_cell: true,
             beams_in_observations: true,
+            view_ahead: None,
+            walls_outside: false,
+            orientation_channels: false,
+            absolute_moves: false,
+            beam_shape: BeamShape::Rays,
+            common_reward: false,
+            waste_past_threshold: false,
+            stream_in_density: false,
         }
     }
 
@@ -263,11 +397,75 @@ impl EnvConfig {
         }
     }
 
+    /// The configuration of `kind` under `preset`.
+    pub fn preset(kind: EnvKind, preset: EnvPreset) -> Self {
+        match preset {
+            EnvPreset::Reference => Self::of(kind),
+            EnvPreset::SocialJax => Self::socialjax(kind),
+        }
+    }
+
+    /// SocialJax's Harvest (open) or Clean Up, as far as this crate's rules reach (the
+    /// differences that remain are listed in docs/envs.md, "The SocialJax preset"): its map, 7
+    /// agents, 1000-step episodes, an 11 × 11 view 9 cells ahead showing walls beyond the map
+    /// and the other agents' relative facings, moves along the map's directions, its 4-cell zap
+    /// with neither cost nor fine whose target reappears on a random free spawn cell at the next
+    /// step, the common reward (every agent gets all the apples eaten), Harvest's regrowth over
+    /// the 12 cells within distance 2 with rates 0.001 / 0.005 / 0.025 for 1 / 2 / ≥ 3 apples,
+    /// Cleanup's waste that starts after 50 steps (one draw of 0.5 a step, on one random clean
+    /// cell), never stops, and is measured against water and permanent river together.
+    pub fn socialjax(kind: EnvKind) -> Self {
+        let map = match kind {
+            EnvKind::Harvest => SOCIALJAX_HARVEST_MAP,
+            EnvKind::Cleanup => SOCIALJAX_CLEANUP_MAP,
+        };
+        Self {
+            kind,
+            map: map.to_string(),
+            agents: 7,
+            horizon: 1000,
+            view_radius: 5,
+            beam_length: 2,
+            regrowth: Regrowth {
+                radius_sq: 4,
+                rates: vec![0.0, 0.001, 0.005, 0.025],
+            },
+            zap: Zap {
+                cost: 0.0,
+                fine: 0.0,
+                removal_steps: Some(1),
+            },
+            apple_rate: 0.05,
+            waste_rate: 0.5,
+            waste_threshold: 0.4,
+            waste_delay: 50,
+            waste_draw_per_cell: false,
+            beams_in_observations: true,
+            view_ahead: Some(9),
+            walls_outside: true,
+            orientation_channels: true,
+            absolute_moves: true,
+            beam_shape: BeamShape::SocialJax,
+            common_reward: true,
+            waste_past_threshold: true,
+            stream_in_density: true,
+        }
+    }
+
     /// A configuration from JSON that sets any subset of the fields, at any depth: the reference
     /// configuration of the file's `kind` (else `kind`, else Harvest) with the file's fields on
     /// top (`{"zap": {"fine": 0}}` changes the fine and keeps the reference's cost). Unknown
     /// fields and a `kind` that contradicts `kind` are errors.
     pub fn from_json(text: &str, kind: Option<EnvKind>) -> Result<Self, EnvError> {
+        Self::from_json_over(text, kind, EnvPreset::Reference)
+    }
+
+    /// [`EnvConfig::from_json`] over `preset`'s configuration instead of the reference's.
+    pub fn from_json_over(
+        text: &str,
+        kind: Option<EnvKind>,
+        preset: EnvPreset,
+    ) -> Result<Self, EnvError> {
         let bad = |m: String| EnvError::BadParameter(m);
         let patch: serde_json::Value =
             serde_json::from_str(text).map_err(|e| bad(format!("not valid JSON: {e}")))?;
@@ -290,7 +488,7 @@ impl EnvConfig {
                 )));
             }
         }
-        let base = Self::of(file_kind.or(kind).unwrap_or(EnvKind::Harvest));
+        let base = Self::preset(file_kind.or(kind).unwrap_or(EnvKind::Harvest), preset);
         let mut merged = serde_json::to_value(base).expect("a config serialises");
         merge(&mut merged, serde_json::Value::Object(patch));
         let config: Self =
@@ -305,6 +503,14 @@ impl EnvConfig {
             return Err(EnvError::BadView(self.view_radius));
         }
         let bad = |m: String| Err(EnvError::BadParameter(m));
+        if let Some(ahead) = self.view_ahead {
+            if ahead > 2 * self.view_radius {
+                return bad(format!(
+                    "view_ahead must be at most 2 · view_radius = {}, got {ahead}",
+                    2 * self.view_radius
+                ));
+            }
+        }
         if self.horizon == 0 || self.horizon > 100_000_000 {
             return bad(format!(
                 "the horizon must be between 1 and 10^8, got {}",

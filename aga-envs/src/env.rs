@@ -1,6 +1,6 @@
 //! One environment: the map, the agents, and the step rules of ENVS.md.
 
-use crate::config::{Action, EnvConfig, EnvKind};
+use crate::config::{Action, BeamShape, EnvConfig, EnvKind};
 use crate::EnvError;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
@@ -132,6 +132,9 @@ pub struct Env {
     pub(crate) river_cells: Vec<usize>,
     /// Cells holding waste at the start (`H`).
     pub(crate) initial_waste: Vec<usize>,
+    /// Stream cells (`S`: river that never holds waste).
+    #[serde(default)]
+    pub(crate) stream_count: usize,
     pub(crate) spawns: Vec<usize>,
     pub(crate) agents: Vec<Agent>,
     /// Agent index + 1 on each cell, 0 for none.
@@ -173,6 +176,7 @@ impl Env {
         let mut base = Vec::with_capacity(height * width);
         let (mut apple_cells, mut river_cells, mut initial_waste, mut spawns) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut stream_count = 0;
         for (r, row) in rows.iter().enumerate() {
             for (c, ch) in row.chars().enumerate() {
                 let i = r * width + c;
@@ -196,7 +200,10 @@ impl Env {
                         river_cells.push(i);
                         Cell::River
                     }
-                    (EnvKind::Cleanup, 'S') => Cell::River,
+                    (EnvKind::Cleanup, 'S') => {
+                        stream_count += 1;
+                        Cell::River
+                    }
                     (_, ch) => {
                         return Err(EnvError::UnknownCell {
                             row: r,
@@ -227,6 +234,7 @@ impl Env {
             apple_cells,
             river_cells,
             initial_waste,
+            stream_count,
             spawns,
             agents: Vec::new(),
             occupant: vec![0; n],
@@ -365,11 +373,23 @@ impl Env {
             .iter()
             .filter(|&&i| self.cells[i] == Cell::Apple)
             .count() as u64;
-        self.counters.waste_density = if self.river_cells.is_empty() {
+        self.counters.waste_density = self.waste_density();
+    }
+
+    /// Waste over the cells the density is measured against (the cells that can hold waste,
+    /// and the stream with [`EnvConfig::stream_in_density`]); 0 without any.
+    fn waste_density(&self) -> f64 {
+        let area = self.river_cells.len()
+            + if self.config.stream_in_density {
+                self.stream_count
+            } else {
+                0
+            };
+        if area == 0 {
             0.0
         } else {
-            self.waste_count as f64 / self.river_cells.len() as f64
-        };
+            self.waste_count as f64 / area as f64
+        }
     }
 
     /// Check a list of actions: one per agent, each an action this environment has.
@@ -457,6 +477,10 @@ impl Env {
                 }
             }
         }
+        if self.config.common_reward {
+            let total: f64 = rewards.iter().sum();
+            rewards.fill(total);
+        }
         self.spawn();
         self.t += 1;
         self.refresh_counters();
@@ -506,8 +530,14 @@ impl Env {
         for k in 0..n {
             let Some(here) = current[k] else { continue };
             let a = self.agents[k];
-            let (fr, fc) = a.facing.forward();
-            let (rr, rc) = a.facing.right();
+            // The frame moves are read in: the agent's, or the map's (forward is up).
+            let frame = if self.config.absolute_moves {
+                Facing::Up
+            } else {
+                a.facing
+            };
+            let (fr, fc) = frame.forward();
+            let (rr, rc) = frame.right();
             let delta = match Action::from_index(actions[k]) {
                 Some(Action::MoveForward) => Some((fr, fc)),
                 Some(Action::MoveBack) => Some((-fr, -fc)),
@@ -618,8 +648,27 @@ impl Env {
         [side(-1), centre, side(1)]
     }
 
+    /// The cells of SocialJax's beam from an agent in state `a`: one and two ahead, then the
+    /// two cells diagonally ahead; cells off the map are left out.
+    pub fn socialjax_beam_cells(&self, a: Agent) -> Vec<usize> {
+        let (fr, fc) = a.facing.forward();
+        let (rr, rc) = a.facing.right();
+        [
+            (fr, fc),
+            (2 * fr, 2 * fc),
+            (fr - rr, fc - rc),
+            (fr + rr, fc + rc),
+        ]
+        .into_iter()
+        .filter_map(|(dr, dc)| self.index(a.row + dr, a.col + dc))
+        .collect()
+    }
+
     /// Fire agent `k`'s beam (1 penalty, 2 clean); returns the agents hit.
     fn fire_beam(&mut self, k: usize, kind: u8) -> Vec<usize> {
+        if self.config.beam_shape == BeamShape::SocialJax {
+            return self.fire_socialjax_beam(k, kind);
+        }
         let mut hits = Vec::new();
         for ray in self.beam_rays(k) {
             for (r, c) in ray {
@@ -646,6 +695,29 @@ impl Env {
                     }
                     break;
                 }
+            }
+        }
+        hits
+    }
+
+    /// SocialJax's beam: every cell of the footprint, nothing stops it; the clean beam cleans
+    /// the waste cells no agent stands on.
+    fn fire_socialjax_beam(&mut self, k: usize, kind: u8) -> Vec<usize> {
+        let mut hits = Vec::new();
+        for i in self.socialjax_beam_cells(self.agents[k]) {
+            if self.beams[i] == 0 {
+                self.beam_cells.push(i);
+            }
+            self.beams[i] = kind;
+            let who = self.occupant[i];
+            if kind == 2 && self.cells[i] == Cell::Waste && who == 0 {
+                self.cells[i] = Cell::River;
+                self.waste_count -= 1;
+                self.counters.waste_cleaned += 1;
+            }
+            if kind == 1 && who != 0 && who as usize - 1 != k && !hits.contains(&(who as usize - 1))
+            {
+                hits.push(who as usize - 1);
             }
         }
         hits
@@ -696,13 +768,12 @@ impl Env {
     }
 
     fn cleanup_spawn(&mut self) {
-        let area = self.river_cells.len();
-        if area == 0 {
+        if self.river_cells.is_empty() {
             return;
         }
-        let density = self.waste_count as f64 / area as f64;
+        let density = self.waste_density();
         let threshold = self.config.waste_threshold;
-        if density >= threshold {
+        if density >= threshold && !self.config.waste_past_threshold {
             return;
         }
         if self.t >= self.config.waste_delay {
@@ -740,7 +811,8 @@ impl Env {
                 self.waste_count += 1;
             }
         }
-        let p = self.config.apple_rate * (1.0 - density / threshold);
+        // No growth at and above the threshold (waste may still spawn there).
+        let p = self.config.apple_rate * (1.0 - density / threshold).max(0.0);
         for idx in 0..self.apple_cells.len() {
             let i = self.apple_cells[idx];
             if self.cells[i] == Cell::Empty && self.occupant[i] == 0 && self.rng.gen::<f64>() < p {

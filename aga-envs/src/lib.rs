@@ -44,7 +44,10 @@ mod policy;
 mod ssd;
 mod vec_env;
 
-pub use config::{Action, EnvConfig, EnvKind, Regrowth, Zap, CLEANUP_MAP, HARVEST_MAP};
+pub use config::{
+    Action, BeamShape, EnvConfig, EnvKind, EnvPreset, Regrowth, Zap, CLEANUP_MAP, HARVEST_MAP,
+    SOCIALJAX_CLEANUP_MAP, SOCIALJAX_HARVEST_MAP,
+};
 pub use env::{Agent, Cell, Counters, Env, Facing, StepResult};
 pub use error::EnvError;
 pub use metrics::{equality, EpisodeMetrics, EpisodeTracker};
@@ -56,7 +59,7 @@ pub use mmm2_units::{mmm2_teams, HealStats, HealTick, HealerState, SmacSizes, Un
 pub use multi_agent::{
     ElementKind, EpisodeSummary, MultiAgentEnv, NamedMetrics, ObsElement, ObsSpec, StepOutcome,
 };
-pub use obs::{AgentMark, ObsKind, AGENT_COLOURS, ONE_HOT_CHANNELS};
+pub use obs::{AgentMark, ObsKind, AGENT_COLOURS, ONE_HOT_CHANNELS, ORIENTATION_CHANNELS};
 pub use policy::Policy;
 pub use ssd::Ssd;
 pub use vec_env::{seed_of, FinishedEpisode, VecEnv};

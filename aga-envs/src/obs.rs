@@ -30,8 +30,17 @@ const RIVER: [u8; 3] = [113, 75, 24];
 
 /// The channels of the one-hot observation, in order: wall, apple, waste, river (and stream),
 /// penalty beam, clean beam, the observing agent itself, another agent. An empty cell and the
-/// outside of the map are all zeros.
+/// outside of the map are all zeros (walls with [`EnvConfig::walls_outside`]). With
+/// [`EnvConfig::orientation_channels`] four more follow ([`ORIENTATION_CHANNELS`]).
+///
+/// [`EnvConfig::walls_outside`]: crate::EnvConfig::walls_outside
+/// [`EnvConfig::orientation_channels`]: crate::EnvConfig::orientation_channels
 pub const ONE_HOT_CHANNELS: usize = 8;
+
+/// The relative-orientation channels after the one-hot ones: on another agent's cell, its facing
+/// relative to the observer's — the same, a quarter turn clockwise, opposite, a quarter turn
+/// anticlockwise.
+pub const ORIENTATION_CHANNELS: usize = 4;
 
 /// An agent's place on a rendered frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,12 +82,14 @@ struct PaddedFrame {
 pub enum ObsKind {
     /// `(2r + 1) × (2r + 1) × 3` bytes of RGB, the reference's colours.
     Rgb,
-    /// `(2r + 1) × (2r + 1) × 8` bytes, one channel per cell kind ([`ONE_HOT_CHANNELS`]).
+    /// `(2r + 1) × (2r + 1) × 8` bytes, one channel per cell kind ([`ONE_HOT_CHANNELS`]), and
+    /// [`ORIENTATION_CHANNELS`] more where the environment asks for them.
     OneHot,
 }
 
 impl ObsKind {
-    /// Channels per pixel.
+    /// Channels per pixel, without the optional orientation channels
+    /// ([`Env::obs_channels`] has them).
     pub fn channels(self) -> usize {
         match self {
             ObsKind::Rgb => 3,
@@ -102,7 +113,28 @@ impl Env {
     /// Bytes of one agent's observation of kind `kind`.
     pub fn obs_len(&self, kind: ObsKind) -> usize {
         let side = 2 * self.config.view_radius + 1;
-        side * side * kind.channels()
+        side * side * self.obs_channels(kind)
+    }
+
+    /// Channels per pixel of kind `kind` here (one-hot: 8, and 4 more with
+    /// [`EnvConfig::orientation_channels`](crate::EnvConfig::orientation_channels)).
+    pub fn obs_channels(&self, kind: ObsKind) -> usize {
+        match kind {
+            ObsKind::OneHot if self.config.orientation_channels => {
+                ONE_HOT_CHANNELS + ORIENTATION_CHANNELS
+            }
+            _ => kind.channels(),
+        }
+    }
+
+    /// Rows of the view ahead of the agent (the window's row 0 is this far ahead).
+    pub fn view_ahead(&self) -> usize {
+        self.config.view_ahead.unwrap_or(self.config.view_radius)
+    }
+
+    /// The padding around the map in the frame the views are cut from.
+    fn view_pad(&self) -> usize {
+        self.view_ahead().max(self.config.view_radius)
     }
 
     /// The colour of the map at `i` as every observer sees it: an agent, else a beam drawn this
@@ -142,17 +174,18 @@ impl Env {
         Ok(())
     }
 
-    /// The map drawn with a black border of the view radius: RGB bytes, or for one-hot one
-    /// byte per cell holding the cell's one-hot bits (channels 0–5) with agents as 128 + their
-    /// index modulo 128 (resolved against the observer per pixel).
+    /// The map drawn with a border as wide as the view reaches (black, or walls with
+    /// [`EnvConfig::walls_outside`](crate::EnvConfig::walls_outside)): RGB bytes, or for
+    /// one-hot one byte per cell holding the cell's one-hot bits (channels 0–5), with each
+    /// agent's index in `agent_of` (resolved against the observer per pixel).
     fn padded_frame(&self, kind: ObsKind) -> PaddedFrame {
-        let r = self.config.view_radius;
+        let r = self.view_pad();
         let (ph, pw) = (self.height + 2 * r, self.width + 2 * r);
-        let channels = match kind {
-            ObsKind::Rgb => 3,
-            ObsKind::OneHot => 1,
+        let mut data = match (kind, self.config.walls_outside) {
+            (ObsKind::Rgb, false) => vec![0u8; ph * pw * 3],
+            (ObsKind::Rgb, true) => WALL.repeat(ph * pw),
+            (ObsKind::OneHot, walls) => vec![walls as u8; ph * pw],
         };
-        let mut data = vec![0u8; ph * pw * channels];
         let mut agent_of = vec![u16::MAX; if kind == ObsKind::OneHot { ph * pw } else { 0 }];
         for row in 0..self.height {
             for col in 0..self.width {
@@ -196,19 +229,21 @@ impl Env {
             return;
         }
         let r = self.config.view_radius as i32;
+        let ahead = self.view_ahead() as i32;
+        let pad = self.view_pad() as i32;
         let side = (2 * r + 1) as usize;
         let pw = frame.width as i32;
-        // Window pixel (i, j), offsets (di, dj) = (i − r, j − r): di < 0 is ahead, dj < 0 left.
-        // World cell = agent + di · back + dj · right, with back = −forward; in the padded
-        // frame the agent sits at (row + r, col + r).
+        // Window pixel (i, j), offsets (di, dj) = (i − ahead, j − r): di < 0 is ahead, dj < 0
+        // left. World cell = agent + di · back + dj · right, with back = −forward; in the padded
+        // frame the agent sits at (row + pad, col + pad).
         let (fr, fc) = agent.facing.forward();
         let (rr, rc) = agent.facing.right();
         let step = (rr * pw + rc) as isize; // one pixel to the right, in frame cells
-        let (ar, ac) = (agent.row + r, agent.col + r);
+        let (ar, ac) = (agent.row + pad, agent.col + pad);
         match kind {
             ObsKind::Rgb => {
                 for (i, row_out) in out.chunks_exact_mut(side * 3).enumerate() {
-                    let di = i as i32 - r;
+                    let di = i as i32 - ahead;
                     let start = ((ar - di * fr - r * rr) * pw + (ac - di * fc - r * rc)) as isize;
                     if step == 1 {
                         let s = start as usize * 3;
@@ -224,14 +259,25 @@ impl Env {
                 }
             }
             ObsKind::OneHot => {
-                for (i, row_out) in out.chunks_exact_mut(side * ONE_HOT_CHANNELS).enumerate() {
-                    let di = i as i32 - r;
+                let channels = self.obs_channels(kind);
+                for (i, row_out) in out.chunks_exact_mut(side * channels).enumerate() {
+                    let di = i as i32 - ahead;
                     let mut p = ((ar - di * fr - r * rr) * pw + (ac - di * fc - r * rc)) as isize;
-                    for px in row_out.chunks_exact_mut(ONE_HOT_CHANNELS) {
+                    for px in row_out.chunks_exact_mut(channels) {
                         px[..6].copy_from_slice(&UNPACK[frame.data[p as usize] as usize]);
                         let who = frame.agent_of[p as usize];
+                        let other = who != u16::MAX && who as usize != k;
                         px[6] = (who != u16::MAX && who as usize == k) as u8;
-                        px[7] = (who != u16::MAX && who as usize != k) as u8;
+                        px[7] = other as u8;
+                        if channels > ONE_HOT_CHANNELS {
+                            px[ONE_HOT_CHANNELS..].fill(0);
+                            if other {
+                                let turn = (self.agents[who as usize].facing as usize + 4
+                                    - agent.facing as usize)
+                                    % 4;
+                                px[ONE_HOT_CHANNELS + turn] = 1;
+                            }
+                        }
                         p += step;
                     }
                 }

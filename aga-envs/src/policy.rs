@@ -1,6 +1,6 @@
 //! Scripted policies: known behaviours that make the dilemmas visible without learning.
 
-use crate::config::{Action, EnvKind};
+use crate::config::{Action, BeamShape, EnvKind};
 use crate::env::{Cell, Env, Facing};
 use crate::EnvError;
 use rand::{rngs::StdRng, Rng, SeedableRng};
@@ -71,8 +71,14 @@ impl Policy {
 /// First step of a shortest path (4-neighbour moves through non-wall cells, ignoring agents)
 /// from agent `k` to the nearest cell holding `target`, as an egocentric move; stay if none.
 fn seek(env: &Env, k: usize, target: Cell) -> u8 {
+    // Moves are read in the agent's frame, or in the map's with absolute moves.
+    let frame = if env.config().absolute_moves {
+        Facing::Up
+    } else {
+        env.agents()[k].facing
+    };
     match first_step(env, k, target) {
-        Some((dr, dc)) => egocentric_move(env.agents()[k].facing, dr, dc),
+        Some((dr, dc)) => egocentric_move(frame, dr, dc),
         None => Action::Stay as u8,
     }
 }
@@ -129,9 +135,20 @@ fn clean(env: &Env, k: usize) -> u8 {
     let agent = env.agents()[k];
     let facing = agent.facing;
     let reaches_waste = |f: Facing| {
-        let rays = env.beam_rays_of(crate::env::Agent { facing: f, ..agent });
-        rays.iter()
-            .any(|ray| first_stop(env, k, ray) == Some(Cell::Waste))
+        let turned = crate::env::Agent { facing: f, ..agent };
+        match env.config().beam_shape {
+            BeamShape::Rays => env
+                .beam_rays_of(turned)
+                .iter()
+                .any(|ray| first_stop(env, k, ray) == Some(Cell::Waste)),
+            // Every waste cell of the footprint that no agent stands on is cleaned.
+            BeamShape::SocialJax => {
+                let (_, w) = env.shape();
+                env.socialjax_beam_cells(turned).into_iter().any(|i| {
+                    env.cell(i / w, i % w) == Cell::Waste && env.agent_at(i / w, i % w).is_none()
+                })
+            }
+        }
     };
     if reaches_waste(facing) {
         return Action::Clean as u8;

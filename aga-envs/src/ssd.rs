@@ -64,7 +64,7 @@ impl MultiAgentEnv for Ssd {
     fn obs_spec(&self) -> ObsSpec {
         let side = 2 * self.env.config().view_radius + 1;
         ObsSpec {
-            shape: vec![side, side, self.kind.channels()],
+            shape: vec![side, side, self.env.obs_channels(self.kind)],
             element: ElementKind::Bytes,
             divisor: match self.kind {
                 ObsKind::Rgb => 255.0,

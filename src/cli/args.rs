@@ -33,8 +33,9 @@ ipd, matching-pennies and tandem take --lr, --alpha and --lambda in the SOS refe
 
   cleanup, harvest  PPO agents with every method of the paper over seeds (MATH.md §6):
                     --runs is the number of seeds, --steps the env steps per run,
-                    --lambda replaces every lambda; default budget ~30 min each on 2 cores,
-                    --full the paper-scale preset (see docs/marl.md)
+                    --lambda replaces every lambda, --lr every learning rate (AgA's
+                    sweep has a searched rate per lambda); default budget about an hour
+                    each on 2 cores, --full the paper-scale preset (see docs/marl.md)
 
 Each writes runs/curves CSV, summary.json, table.md and PNG plots into --out
 (default results/NAME) and prints the table. See docs/experiments.md and docs/marl.md.";
@@ -120,6 +121,10 @@ pub(crate) struct TrainArgs {
     /// JSON file with environment options (map, horizon, view_radius, …).
     #[arg(long)]
     pub(crate) env_config: Option<std::path::PathBuf>,
+    /// cleanup, harvest: reference (default, the SSD reference's rules) or socialjax
+    /// (SocialJax's maps and rules, docs/envs.md); --env-config fields go on top.
+    #[arg(long)]
+    pub(crate) env_preset: Option<String>,
     /// Total environment steps (summed over the environment copies).
     #[arg(long)]
     pub(crate) steps: Option<u64>,
@@ -333,7 +338,8 @@ pub(crate) struct ExperimentArgs {
     /// Steps per run (default: the experiment's).
     #[arg(long)]
     pub(crate) steps: Option<usize>,
-    /// Learning rate (default: the experiment's).
+    /// Learning rate of every run (default: the experiment's; cleanup and harvest give AgA a
+    /// searched rate per lambda, which this replaces).
     #[arg(long, allow_hyphen_values = true)]
     pub(crate) lr: Option<f64>,
     /// |lambda| of consensus, SGA and AgA (default: the experiment's).
@@ -395,6 +401,10 @@ pub(crate) struct EnvSetupArgs {
     /// episode_limit, enemy_ai, reward, …).
     #[arg(long)]
     pub(crate) config: Option<PathBuf>,
+    /// cleanup, harvest: reference (default, the SSD reference's rules) or socialjax
+    /// (SocialJax's maps and rules, docs/envs.md); --config fields go on top.
+    #[arg(long)]
+    pub(crate) preset: Option<String>,
     /// Steps per copy (default: the horizon, 1000; a battle: ten episode limits for `run`, one
     /// episode for `render`).
     #[arg(long)]

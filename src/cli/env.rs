@@ -4,7 +4,7 @@
 use super::args::{EnvCommand, EnvRenderArgs, EnvRunArgs, EnvSetupArgs};
 use super::CliError;
 use crate::render::{self, Frame};
-use aga_envs::{Env, EnvConfig, EnvKind, EpisodeMetrics, ObsKind, Policy, VecEnv};
+use aga_envs::{Env, EnvConfig, EnvKind, EnvPreset, EpisodeMetrics, ObsKind, Policy, VecEnv};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use std::io::Write;
@@ -18,6 +18,15 @@ pub const MAX_GIF_FRAMES: usize = 5000;
 
 /// Run `aga env …`.
 pub fn env_command(command: EnvCommand, out: &mut dyn Write) -> Result<(), CliError> {
+    let setup = match &command {
+        EnvCommand::Run(args) => &args.setup,
+        EnvCommand::Render(args) => &args.setup,
+    };
+    if setup.preset.is_some() && super::battle::is_battle(&setup.env) {
+        return Err(CliError::BadValue(
+            "--preset applies to cleanup and harvest (a battle takes --config)".into(),
+        ));
+    }
     match command {
         EnvCommand::Run(args) if super::battle::is_battle(&args.setup.env) => {
             super::battle::run(args, out)
@@ -30,6 +39,14 @@ pub fn env_command(command: EnvCommand, out: &mut dyn Write) -> Result<(), CliEr
     }
 }
 
+/// The environment preset of `--preset`/`--env-preset` (default: the reference's rules).
+pub(crate) fn env_preset(name: Option<&str>) -> Result<EnvPreset, CliError> {
+    name.map_or(Ok(EnvPreset::Reference), |n| {
+        n.parse()
+            .map_err(|e: aga_envs::EnvError| CliError::BadValue(e.to_string()))
+    })
+}
+
 struct Setup {
     config: EnvConfig,
     steps: usize,
@@ -40,6 +57,7 @@ fn setup(args: &EnvSetupArgs) -> Result<Setup, CliError> {
         .env
         .parse()
         .map_err(|e: aga_envs::EnvError| CliError::BadValue(e.to_string()))?;
+    let preset = env_preset(args.preset.as_deref())?;
     let mut config = match &args.config {
         Some(path) => {
             let shown = path.display().to_string();
@@ -47,12 +65,14 @@ fn setup(args: &EnvSetupArgs) -> Result<Setup, CliError> {
                 path: shown.clone(),
                 message: e.to_string(),
             })?;
-            EnvConfig::from_json(&text, Some(kind)).map_err(|e| CliError::ConfigFile {
-                path: shown,
-                message: e.to_string(),
+            EnvConfig::from_json_over(&text, Some(kind), preset).map_err(|e| {
+                CliError::ConfigFile {
+                    path: shown,
+                    message: e.to_string(),
+                }
             })?
         }
-        None => EnvConfig::of(kind),
+        None => EnvConfig::preset(kind, preset),
     };
     if let Some(n) = args.agents {
         config.agents = n;

@@ -127,21 +127,29 @@ fn new_record(args: &TrainArgs, backend: &str, dtype: &str) -> Result<RunRecord,
     }
     train.validate().map_err(bad)?;
     let env = match kind {
+        None if args.env_preset.is_some() => {
+            return Err(CliError::BadValue(
+                "--env-preset applies to cleanup and harvest (a battle takes --env-config)".into(),
+            ))
+        }
         None => RunEnv::Battle(battle_config(
             &env_name,
             args.env_config.as_deref(),
             args.agents,
         )?),
         Some(kind) => {
+            let preset = super::env::env_preset(args.env_preset.as_deref())?;
             let mut env = match &args.env_config {
                 Some(path) => {
                     let text = read_json_file(path)?;
-                    EnvConfig::from_json(&text, Some(kind)).map_err(|e| CliError::ConfigFile {
-                        path: path.display().to_string(),
-                        message: e.to_string(),
+                    EnvConfig::from_json_over(&text, Some(kind), preset).map_err(|e| {
+                        CliError::ConfigFile {
+                            path: path.display().to_string(),
+                            message: e.to_string(),
+                        }
                     })?
                 }
-                None => EnvConfig::of(kind),
+                None => EnvConfig::preset(kind, preset),
             };
             if let Some(n) = args.agents {
                 env.agents = n;
@@ -185,6 +193,7 @@ pub(crate) fn train_on<B: Backend>(
                 (args.agents.is_some(), "--agents"),
                 (args.config.is_some(), "--config"),
                 (args.env_config.is_some(), "--env-config"),
+                (args.env_preset.is_some(), "--env-preset"),
                 (args.seed.is_some(), "--seed"),
                 (args.out.is_some(), "--out"),
                 (args.policy.is_some(), "--policy"),
