@@ -140,6 +140,72 @@ fn train_runs_on_each_environment_and_its_metrics_parse() {
             serde_json::from_str(&std::fs::read_to_string(out.join("eval.json")).unwrap()).unwrap();
         assert_eq!(eval["steps"], 1000);
     }
+    // SocialJax's preset: 7 agents, its 11 × 11 view (RGB for the CNN, 12 one-hot channels for
+    // the MLP), recorded in config.json.
+    for (env, policy) in [("harvest", "cnn"), ("cleanup", "mlp")] {
+        let out = dir.join(format!("socialjax-{env}"));
+        let text = ok(&[
+            "train",
+            "--env",
+            env,
+            "--env-preset",
+            "socialjax",
+            "--method",
+            "aga",
+            "--policy",
+            policy,
+            "--steps",
+            "32",
+            "--config",
+            &config,
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+            "--eval-episodes",
+            "0",
+        ]);
+        assert!(
+            text.contains("with 7 agents: 1 updates, 32 env steps"),
+            "{text}"
+        );
+        let record: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("config.json")).unwrap())
+                .unwrap();
+        assert_eq!(record["env"]["agents"], 7);
+        assert_eq!(record["env"]["beam_shape"], "socialjax");
+        assert_eq!(record["env"]["view_ahead"], 9);
+        assert_eq!(record["env"]["common_reward"], true);
+        let (_, rows) = read_metrics(&out);
+        assert_eq!(rows.len(), 1);
+    }
+    fails(
+        &[
+            "train",
+            "--env",
+            "mmm2",
+            "--method",
+            "aga",
+            "--env-preset",
+            "socialjax",
+            "--steps",
+            "32",
+        ],
+        "--env-preset applies to cleanup and harvest",
+    );
+    fails(
+        &[
+            "train",
+            "--env",
+            "harvest",
+            "--method",
+            "aga",
+            "--env-preset",
+            "ssd2",
+            "--steps",
+            "32",
+        ],
+        "unknown environment preset `ssd2`",
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -439,21 +505,69 @@ fn the_harvest_experiment_runs_every_method_and_resumes() {
         "svo",
         "consensus (λ=1)",
         "sga (λ=1)",
-        "aga (λ=1)",
-        "aga (λ=100)",
+        "aga (λ=0.1), lr ",
+        "aga (λ=1), lr ",
+        "aga (λ=100), lr ",
+        "aga (λ=1000), lr ",
     ] {
         assert!(
-            first.contains(&format!("| {method} ")),
+            first.contains(&format!("| {method}")),
             "{method} missing:\n{first}"
         );
     }
     for file in ["table.md", "summary.json", "reward_per_step.png"] {
         assert!(out.join(file).exists(), "{file}");
     }
-    let runs: Vec<_> = std::fs::read_dir(out.join("runs")).unwrap().collect();
-    assert_eq!(runs.len(), 7);
-    let (_, rows) = read_metrics(&out.join("runs").join("aga-lambda100-seed0"));
+    let runs: Vec<String> = std::fs::read_dir(out.join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(runs.len(), 9, "{runs:?}");
+    // Each AgA row trains at the rate its folder and table label name (the λ sweep's search).
+    for lambda in ["0.1", "1", "100", "1000"] {
+        let prefix = format!("aga-lambda{lambda}-lr");
+        let run = runs.iter().find(|r| r.starts_with(&prefix)).expect(&prefix);
+        let lr: f64 = run[prefix.len()..run.len() - "-seed0".len()]
+            .parse()
+            .unwrap();
+        let label = format!("| aga (λ={lambda}), lr {lr} ");
+        assert!(first.contains(&label), "{label} missing:\n{first}");
+        let config: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(out.join("runs").join(run).join("config.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(config["train"]["ppo"]["lr"].as_f64(), Some(lr), "{run}");
+        assert_eq!(
+            config["train"]["lambda"].as_f64(),
+            Some(lambda.parse().unwrap())
+        );
+    }
+    let aga_100 = runs
+        .iter()
+        .find(|r| r.starts_with("aga-lambda100-"))
+        .unwrap();
+    let (_, rows) = read_metrics(&out.join("runs").join(aga_100));
     assert_eq!(rows.len(), 1);
+    // `--lr` sets every row's rate: one rate, no per-row labels.
+    let one_rate = dir.join("one-rate");
+    let table = ok(&[
+        "experiment",
+        "harvest",
+        "--runs",
+        "1",
+        "--steps",
+        "1024",
+        "--lr",
+        "0.002",
+        "--lambda",
+        "10",
+        "--quiet",
+        "--out",
+        one_rate.to_str().unwrap(),
+    ]);
+    assert!(table.contains("| aga (λ=10) "), "{table}");
+    assert!(!table.contains("), lr "), "{table}");
+    assert_eq!(std::fs::read_dir(one_rate.join("runs")).unwrap().count(), 6);
     // Run again: every run is found finished and skipped, and the table is the same.
     assert_eq!(ok(&args), first);
     fails(

@@ -35,69 +35,175 @@ pub struct Preset {
     pub steps: u64,
     /// Seeds per method.
     pub seeds: usize,
-    /// Adam's learning rate.
+    /// Adam's learning rate (of every method without its own).
     pub lr: f64,
-    /// The methods, each with its `|λ|` where it has one.
-    pub methods: Vec<(RlMethod, Option<f64>)>,
+    /// The methods, each with its `|λ|` and learning rate where it has them.
+    pub methods: Vec<MethodSetting>,
 }
 
+/// One row of an experiment: a method, its `|λ|` where it has one, and its own learning rate
+/// where it differs from the preset's (AgA's per-λ rates of the default budget).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct MethodSetting {
+    /// The update rule.
+    pub method: RlMethod,
+    /// `|λ|` of consensus, SGA and AgA.
+    pub lambda: Option<f64>,
+    /// Adam's learning rate for this row; `None`: the preset's.
+    pub lr: Option<f64>,
+}
+
+impl MethodSetting {
+    /// A method at the preset's learning rate.
+    pub const fn new(method: RlMethod, lambda: Option<f64>) -> Self {
+        Self {
+            method,
+            lambda,
+            lr: None,
+        }
+    }
+
+    /// The same method at its own learning rate.
+    pub const fn with_lr(self, lr: f64) -> Self {
+        Self {
+            lr: Some(lr),
+            ..self
+        }
+    }
+
+    /// A file-system-safe name: `aga (λ=100)` at its own rate 3e-4 → `aga-lambda100-lr0.0003`.
+    fn slug(&self) -> String {
+        let mut slug = match self.lambda {
+            Some(l) => format!("{}-lambda{l}", self.method),
+            None => self.method.to_string(),
+        };
+        if let Some(lr) = self.lr {
+            slug += &format!("-lr{lr}");
+        }
+        slug
+    }
+}
+
+/// The paper's baselines: simul-ind, simul-co, SVO, and consensus and SGA at `|λ| = 1`.
+fn baselines() -> Vec<MethodSetting> {
+    vec![
+        MethodSetting::new(RlMethod::SimulInd, None),
+        MethodSetting::new(RlMethod::SimulCo, None),
+        MethodSetting::new(RlMethod::Svo, None),
+        MethodSetting::new(RlMethod::Consensus, Some(1.0)),
+        MethodSetting::new(RlMethod::Sga, Some(1.0)),
+    ]
+}
+
+/// The paper's sweep of AgA's `|λ|`.
+pub const AGA_LAMBDAS: [f64; 4] = [0.1, 1.0, 100.0, 1000.0];
+
+/// Adam's learning rates of the default budget's rows in one environment, each the best of a
+/// small search (`scripts/lr_search.sh`, scored by `scripts/lr_search.py`; the scores are in
+/// docs/marl/lr_search/): one 40-update run (seed 0) per rate, scored by the collective return
+/// of its last 16 ended training episodes; the baselines over {3e-4, 1e-3, 3e-3, 1e-2}, AgA
+/// over {1e-4, 3e-4, 1e-3, 3e-3, 1e-2} at each `|λ|`. SGA takes simul-ind's rate: under PPO's
+/// per-agent surrogates it is simul-ind to the bit.
+#[derive(Debug, Clone, Copy)]
+struct SearchedRates {
+    simul_ind: f64,
+    simul_co: f64,
+    svo: f64,
+    consensus: f64,
+    /// AgA at each `|λ|` of [`AGA_LAMBDAS`].
+    aga: [f64; 4],
+}
+
+/// The searched rates of `env` (docs/marl/lr_search/ENV.md).
+fn searched_rates(env: &str) -> SearchedRates {
+    match env {
+        "cleanup" => CLEANUP_RATES,
+        _ => HARVEST_RATES,
+    }
+}
+
+/// docs/marl/lr_search/harvest.md.
+const HARVEST_RATES: SearchedRates = SearchedRates {
+    simul_ind: 1e-2,
+    simul_co: 1e-2,
+    svo: 3e-3,
+    consensus: 1e-2,
+    aga: [1e-2, 1e-2, 1e-2, 1e-2],
+};
+
+/// docs/marl/lr_search/cleanup.md.
+const CLEANUP_RATES: SearchedRates = SearchedRates {
+    simul_ind: 1e-2,
+    simul_co: 1e-2,
+    svo: 1e-2,
+    consensus: 1e-2,
+    aga: [1e-2, 1e-2, 1e-2, 1e-2],
+};
+
 impl Preset {
-    /// The default budget: about half an hour per environment on a 2-core machine (measured:
-    /// docs/marl.md). The MLP policy on the one-hot view, 10⁵ steps, two seeds, every method
-    /// of the paper with `|λ| = 1`, and AgA also with `|λ| = 100`. The environments are the
-    /// reference ones (5 agents, the full maps, 1000-step episodes).
-    pub fn default_budget() -> Self {
+    /// The default budget of `env` (`harvest` or `cleanup`): 102,400 steps per run (100 updates
+    /// of 1024 steps, 12 episodes per copy), about 35 minutes per environment on a 2-core
+    /// machine (measured: docs/marl.md). The MLP policy on the one-hot view, three seeds, the
+    /// baselines and AgA over the paper's `|λ|` sweep, every row at the learning rate of a small
+    /// search ([`SearchedRates`]). The environments are the reference ones (5 agents, the full
+    /// maps, 1000-step episodes).
+    pub fn default_budget(env: &str) -> Self {
+        let rates = searched_rates(env);
+        let mut methods = vec![
+            MethodSetting::new(RlMethod::SimulInd, None).with_lr(rates.simul_ind),
+            MethodSetting::new(RlMethod::SimulCo, None).with_lr(rates.simul_co),
+            MethodSetting::new(RlMethod::Svo, None).with_lr(rates.svo),
+            MethodSetting::new(RlMethod::Consensus, Some(1.0)).with_lr(rates.consensus),
+            MethodSetting::new(RlMethod::Sga, Some(1.0)).with_lr(rates.simul_ind),
+        ];
+        for (lambda, lr) in AGA_LAMBDAS.into_iter().zip(rates.aga) {
+            methods.push(MethodSetting::new(RlMethod::Aga, Some(lambda)).with_lr(lr));
+        }
         Self {
             name: "default",
             policy: PolicyKind::Mlp,
-            steps: 100_000,
-            seeds: 2,
+            steps: 102_400,
+            seeds: 3,
             lr: 1e-3,
-            methods: vec![
-                (RlMethod::SimulInd, None),
-                (RlMethod::SimulCo, None),
-                (RlMethod::Svo, None),
-                (RlMethod::Consensus, Some(1.0)),
-                (RlMethod::Sga, Some(1.0)),
-                (RlMethod::Aga, Some(1.0)),
-                (RlMethod::Aga, Some(100.0)),
-            ],
+            methods,
         }
     }
 
     /// `--full`: the CNN policy, 10⁷ steps per run, three seeds, and the paper's sweep of
-    /// AgA's `|λ| ∈ {0.1, 1, 100, 1000}`. Far beyond a 2-core machine (docs/marl.md estimates
-    /// the time from measured update costs).
+    /// AgA's `|λ| ∈ {0.1, 1, 100, 1000}` (every method at one learning rate: no search was run
+    /// at this scale). Far beyond a 2-core machine (docs/marl.md estimates the time from
+    /// measured update costs).
     pub fn full() -> Self {
+        let mut methods = baselines();
+        methods.extend(
+            AGA_LAMBDAS
+                .into_iter()
+                .map(|l| MethodSetting::new(RlMethod::Aga, Some(l))),
+        );
         Self {
             name: "full",
             policy: PolicyKind::Cnn,
             steps: 10_000_000,
             seeds: 3,
             lr: 2.5e-4,
-            methods: vec![
-                (RlMethod::SimulInd, None),
-                (RlMethod::SimulCo, None),
-                (RlMethod::Svo, None),
-                (RlMethod::Consensus, Some(1.0)),
-                (RlMethod::Sga, Some(1.0)),
-                (RlMethod::Aga, Some(0.1)),
-                (RlMethod::Aga, Some(1.0)),
-                (RlMethod::Aga, Some(100.0)),
-                (RlMethod::Aga, Some(1000.0)),
-            ],
+            methods,
         }
     }
 
     /// Selfish-MMM2's default budget: the MLP (MAPPO-style: masked actions, the collective
-    /// critic on the global state), 3·10⁵ steps, two seeds, lr 5·10⁻⁴ (MAPPO's), the methods
-    /// of the default budget (measured time: docs/marl.md).
+    /// critic on the global state), 3·10⁵ steps, two seeds, lr 5·10⁻⁴ (MAPPO's), the
+    /// baselines and AgA at `|λ| ∈ {1, 100}` (measured time: docs/marl.md).
     pub fn mmm2_default() -> Self {
+        let mut methods = baselines();
+        methods.push(MethodSetting::new(RlMethod::Aga, Some(1.0)));
+        methods.push(MethodSetting::new(RlMethod::Aga, Some(100.0)));
         Self {
             name: "default",
+            policy: PolicyKind::Mlp,
             steps: 300_000,
+            seeds: 2,
             lr: 5e-4,
-            ..Self::default_budget()
+            methods,
         }
     }
 
@@ -149,11 +255,12 @@ fn training_error(e: TrainingError) -> ExperimentError {
     }
 }
 
-/// A file-system-safe label: `aga (λ=100)` → `aga-lambda100`.
-fn slug(method: RlMethod, lambda: Option<f64>) -> String {
-    match lambda {
-        Some(l) => format!("{method}-lambda{l}"),
-        None => method.to_string(),
+/// A table row's label: the run's (`aga (λ=100)`), with the row's own learning rate where it has
+/// one (`aga (λ=100), lr 0.0003`).
+fn row_label(record: &RunRecord, setting: &MethodSetting) -> String {
+    match setting.lr {
+        Some(lr) => format!("{}, lr {lr}", record.label()),
+        None => record.label(),
     }
 }
 
@@ -227,7 +334,7 @@ fn run_on<B: Backend, E: MultiAgentEnv>(
     let metric_names = reported(&env);
     let mut preset = match (options.full, battle) {
         (true, false) => Preset::full(),
-        (false, false) => Preset::default_budget(),
+        (false, false) => Preset::default_budget(&name),
         (true, true) => Preset::mmm2_full(),
         (false, true) => Preset::mmm2_default(),
     };
@@ -241,18 +348,20 @@ fn run_on<B: Backend, E: MultiAgentEnv>(
             10_000_000_000,
         )? as u64;
     }
+    // `--lr` and `--lambda` set every row's: the per-λ rates belong to their λ.
     if let Some(lr) = options.lr {
         preset.lr = super::positive_f64("--lr", lr)?;
+        preset.methods.iter_mut().for_each(|m| m.lr = None);
     }
     if let Some(l) = options.lambda {
         let l = super::positive_f64("--lambda", l)?;
-        preset.methods.retain(|(m, _)| *m != RlMethod::Aga);
-        for (m, lambda) in preset.methods.iter_mut() {
-            if m.uses_lambda() {
-                *lambda = Some(l);
-            }
+        preset.methods.retain(|m| m.method != RlMethod::Aga);
+        for m in preset.methods.iter_mut().filter(|m| m.method.uses_lambda()) {
+            *m = MethodSetting::new(m.method, Some(l));
         }
-        preset.methods.push((RlMethod::Aga, Some(l)));
+        preset
+            .methods
+            .push(MethodSetting::new(RlMethod::Aga, Some(l)));
     }
     if options.alpha.is_some() {
         return Err(ExperimentError::BadOption(
@@ -277,14 +386,14 @@ fn run_on<B: Backend, E: MultiAgentEnv>(
     let pool = thread_pool(options.threads).map_err(ExperimentError::BadOption)?;
     let mut summaries = Vec::new();
     let mut done_steps = 0u64;
-    for &(method, lambda) in &preset.methods {
+    for setting in &preset.methods {
         for k in 0..preset.seeds {
             let seed = options.seed + k as u64;
-            let mut train = TrainConfig::new(method, preset.steps);
-            train.lambda = lambda;
+            let mut train = TrainConfig::new(setting.method, preset.steps);
+            train.lambda = setting.lambda;
             train.seed = seed;
             train.policy = preset.policy;
-            train.ppo.lr = preset.lr;
+            train.ppo.lr = setting.lr.unwrap_or(preset.lr);
             train.centralised_critic |= battle;
             train.surrogate = surrogate;
             train
@@ -293,10 +402,11 @@ fn run_on<B: Backend, E: MultiAgentEnv>(
             let record = RunRecord::new(train.clone(), env.clone(), backend, dtype);
             let dir = runs_dir.join(format!(
                 "{}{}-seed{seed}",
-                slug(method, lambda),
+                setting.slug(),
                 surrogate.folder_suffix()
             ));
-            bar.set_message(format!("{} seed {seed}", record.label()));
+            let label = row_label(&record, setting);
+            bar.set_message(format!("{label} seed {seed}"));
             let base = done_steps;
             let run_env = make_env(preset.policy)?;
             let summary = pool.install(|| -> Result<RunSummary, ExperimentError> {
@@ -329,7 +439,7 @@ fn run_on<B: Backend, E: MultiAgentEnv>(
                     greedy.insert(metric.to_string(), value.unwrap_or(f64::NAN));
                 }
                 Ok(RunSummary {
-                    label: record.label(),
+                    label,
                     seed,
                     dir: dir.clone(),
                     training,
@@ -345,18 +455,18 @@ fn run_on<B: Backend, E: MultiAgentEnv>(
 
     // The table: one row per method, mean ± std over seeds.
     let mut methods: Vec<MethodSummary> = Vec::new();
-    for &(method, lambda) in &preset.methods {
-        let label = RunRecord::new(
+    for setting in &preset.methods {
+        let record = RunRecord::new(
             TrainConfig {
-                lambda,
+                lambda: setting.lambda,
                 surrogate,
-                ..TrainConfig::new(method, 1)
+                ..TrainConfig::new(setting.method, 1)
             },
             env.clone(),
             backend,
             dtype,
-        )
-        .label();
+        );
+        let label = row_label(&record, setting);
         let of = |f: &dyn Fn(&RunSummary) -> f64| {
             Estimate::of(
                 &summaries

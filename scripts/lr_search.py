@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Scores the runs of scripts/lr_search.sh and picks Adam's learning rate per row.
+
+Each run's score is the mean collective return of its last 16 ended training episodes (each
+episode counted once: a row of metrics.csv with episodes_ended > 0 holds the mean over the
+episodes that ended in that update). Writes docs/marl/lr_search/ENV.csv (one row per run) and
+docs/marl/lr_search/ENV.md (per method setting, the score at each rate and the chosen rate: the
+highest score). Usage: python3 scripts/lr_search.py ENV
+"""
+import csv
+import math
+import pathlib
+import re
+import sys
+
+MIN_EPISODES = 16
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+ORDER = ["simul-ind", "simul-co", "svo", "consensus-lambda1", "aga-lambda0.1", "aga-lambda1",
+         "aga-lambda100", "aga-lambda1000"]
+
+
+def late_collective_return(rows):
+    total, episodes = 0.0, 0
+    for row in reversed(rows):
+        ended = int(row["episodes_ended"])
+        if ended == 0:
+            continue
+        total += ended * float(row["collective_return"])
+        episodes += ended
+        if episodes >= MIN_EPISODES:
+            break
+    return (total / episodes, episodes) if episodes else (math.nan, 0)
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    env = sys.argv[1]
+    root = ROOT / "results" / f"lr-search-{env}"
+    runs = []
+    for run in sorted(root.iterdir()):
+        m = re.fullmatch(r"(.+)-lr([0-9.e-]+)", run.name)
+        if not m or not (run / "eval.json").exists():
+            continue
+        rows = list(csv.DictReader(open(run / "metrics.csv")))
+        score, episodes = late_collective_return(rows)
+        runs.append(dict(setting=m[1], lr=float(m[2]), score=score, episodes=episodes,
+                         updates=len(rows),
+                         seconds_per_update=sum(float(r["seconds"]) for r in rows) / len(rows)))
+    if not runs:
+        sys.exit(f"no finished runs in {root}")
+    out = ROOT / "docs" / "marl" / "lr_search"
+    out.mkdir(parents=True, exist_ok=True)
+    settings = sorted({r["setting"] for r in runs},
+                      key=lambda s: (ORDER.index(s) if s in ORDER else len(ORDER), s))
+    rates = sorted({r["lr"] for r in runs})
+    with open(out / f"{env}.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(runs[0]))
+        w.writeheader()
+        for r in sorted(runs, key=lambda r: (settings.index(r["setting"]), r["lr"])):
+            w.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in r.items()})
+    lines = [f"{env}: collective return of the last {MIN_EPISODES} ended training episodes "
+             f"(seed 0, {runs[0]['updates']} updates of 1024 steps) per method setting and "
+             f"learning rate; the chosen rate is the highest score "
+             f"(python3 scripts/lr_search.py {env}; per run: {env}.csv)",
+             "", "| setting | " + " | ".join(f"lr {lr:g}" for lr in rates) + " | chosen lr |",
+             "|---|" + "---|" * (len(rates) + 1)]
+    for setting in settings:
+        cells, best = [], None
+        for lr in rates:
+            hit = [r for r in runs if r["setting"] == setting and r["lr"] == lr]
+            if not hit:
+                cells.append("—")
+                continue
+            cells.append(f"{hit[0]['score']:.1f}")
+            if math.isfinite(hit[0]["score"]) and (best is None or hit[0]["score"] > best[1]):
+                best = (lr, hit[0]["score"])
+        chosen = f"{best[0]:g}" if best else "—"
+        lines.append(f"| {setting} | " + " | ".join(cells) + f" | {chosen} |")
+    (out / f"{env}.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

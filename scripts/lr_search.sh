@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The learning-rate search behind the default budget (docs/marl.md, "The learning-rate search"):
+# AgA at |λ| ∈ {0.1, 1, 100, 1000} with Adam's learning rate in {1e-4, 3e-4, 1e-3, 3e-3, 1e-2},
+# and the baselines simul-ind, simul-co, SVO and consensus (λ = 1) in {3e-4, 1e-3, 3e-3, 1e-2}
+# (SGA is simul-ind to the bit under PPO's surrogate and takes simul-ind's rate); one seed (0),
+# a short budget, the default budget's every other setting (MLP policy, PPO surrogate, f32).
+# Each run is an `aga train` into results/lr-search-ENV/; `python3 scripts/lr_search.py ENV`
+# then scores every run by the collective return of its last 16 ended training episodes and
+# writes the table and the chosen rate per row. Finished runs are skipped, so the script resumes.
+# Usage: bash scripts/lr_search.sh ENV [STEPS]   (ENV: harvest or cleanup; STEPS default 40960)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+env="${1:?usage: lr_search.sh harvest|cleanup [STEPS]}"
+steps="${2:-40960}"
+aga="${AGA_BIN:-target/release/aga}"
+[ -n "${AGA_BIN:-}" ] || cargo build --release -q
+one() { # NAME LR ARGS...
+    local name="$1" lr="$2"
+    shift 2
+    local out="results/lr-search-$env/$name-lr$lr"
+    if [ -f "$out/eval.json" ]; then
+        echo "== $out: finished, skipped"
+        return
+    fi
+    rm -rf "$out"
+    echo "== aga train --env $env $* --lr $lr --steps $steps --seed 0 --policy mlp --out $out"
+    local start
+    start=$(date +%s)
+    "$aga" train --env "$env" "$@" --lr "$lr" --steps "$steps" --seed 0 --policy mlp --quiet \
+        --out "$out"
+    echo "wall seconds: $(( $(date +%s) - start ))"
+}
+for lambda in 0.1 1 100 1000; do
+    for lr in 0.0001 0.0003 0.001 0.003 0.01; do
+        one "aga-lambda$lambda" "$lr" --method aga --lambda "$lambda"
+    done
+done
+for lr in 0.0003 0.001 0.003 0.01; do
+    one simul-ind "$lr" --method simul-ind
+    one simul-co "$lr" --method simul-co
+    one svo "$lr" --method svo
+    one consensus-lambda1 "$lr" --method consensus --lambda 1
+done

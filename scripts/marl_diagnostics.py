@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""Per-run diagnostics of a Cleanup/Harvest experiment (docs/marl.md, "Results of the default
+budget"): the apple metrics next to the net-reward ones, the beams, the rules' signs and the
+cost per update, from every run's metrics.csv in results/ENV/runs/.
+
+Writes docs/marl/ENV/diagnostics.csv (one row per run) and docs/marl/ENV/diagnostics.md (per
+table row: mean ± sample std, n − 1, over seeds). Columns, "last 10%" being the experiment
+table's window (episodes ended in the last tenth of the updates, widened back to at least 16,
+each counted once; `late_episodes` in scripts/surrogate_diagnostics.py and
+src/experiments/marl.rs):
+
+- collective_return, equality: the table's net-reward metrics (last 10%);
+- apple_efficiency (apples eaten per step by all agents), apple_equality (1 − Gini of the
+  agents' apples), apple_sustainability (mean time step of the apples eaten): Perolat et al.'s
+  metrics on apples (last 10%);
+- apples_eaten, beams_fired, agents_tagged: per episode (last 10%);
+- positive_alignment (share of AgA's/SGA's minibatch steps whose sign was +1), lambda_mean
+  (signed λ), cos_xi_xi_c, seconds_per_update: means over all updates.
+
+Usage: python3 scripts/marl_diagnostics.py ENV   (harvest or cleanup)
+"""
+import csv
+import pathlib
+import statistics
+import sys
+
+from surrogate_diagnostics import late_episodes, mean, number
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+LATE = ["collective_return", "equality", "apple_efficiency", "apple_equality",
+        "apple_sustainability", "apples_eaten", "beams_fired", "agents_tagged"]
+OVERALL = {"positive_alignment": "positive_alignment", "lambda": "lambda_mean",
+           "cos_xi_xi_c": "cos_xi_xi_c", "seconds": "seconds_per_update"}
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    env = sys.argv[1]
+    runs_dir = ROOT / "results" / env / "runs"
+    rows = []
+    for run in sorted(runs_dir.iterdir()):
+        if not (run / "eval.json").exists():
+            continue
+        updates = list(csv.DictReader(open(run / "metrics.csv")))
+        setting, _, seed = run.name.rpartition("-seed")
+        row = {"setting": setting, "seed": int(seed), "updates": len(updates)}
+        for column in LATE:
+            row[column] = late_episodes(updates, column)
+        for column, name in OVERALL.items():
+            row[name] = mean(number(u[column]) for u in updates)
+        rows.append(row)
+    if not rows:
+        sys.exit(f"no finished runs in {runs_dir}")
+    out = ROOT / "docs" / "marl" / env
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "diagnostics.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: ("" if v is None else (f"{v:.6g}" if isinstance(v, float) else v))
+                             for k, v in row.items()})
+    fields = [c for c in list(rows[0]) if c not in ("setting", "seed", "updates")]
+    digits = {"collective_return": 1, "apples_eaten": 1, "beams_fired": 1, "agents_tagged": 1,
+              "apple_sustainability": 1, "seconds_per_update": 3}
+    lines = [f"{env}: per-run diagnostics, mean ± sample std (n − 1) over seeds "
+             f"(python3 scripts/marl_diagnostics.py {env}; per run: diagnostics.csv)", "",
+             "| run | seeds | " + " | ".join(f.replace("_", " ") for f in fields) + " |",
+             "|---|---|" + "---|" * len(fields)]
+    for setting in dict.fromkeys(r["setting"] for r in rows):
+        group = [r for r in rows if r["setting"] == setting]
+        cells = []
+        for field in fields:
+            values = [r[field] for r in group if r[field] is not None]
+            d = digits.get(field, 3)
+            if not values:
+                cells.append("—")
+            elif len(values) == 1:
+                cells.append(f"{values[0]:.{d}f}")
+            else:
+                cells.append(f"{statistics.fmean(values):.{d}f} ± {statistics.stdev(values):.{d}f}")
+        lines.append(f"| {setting} | {len(group)} | " + " | ".join(cells) + " |")
+    (out / "diagnostics.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The default-budget tables of docs/marl.md ("Results of the default budget"): `aga experiment
+# harvest` and `aga experiment cleanup` with the default preset (3 seeds, the baselines and
+# AgA's λ sweep at the searched learning rates), each timed, then the table, summary.json and
+# curves copied into docs/marl/ENV/ and the console output appended to docs/marl/run_log.txt.
+# Interrupted runs resume (the experiment skips finished runs and resumes the others).
+# Usage: bash scripts/marl_tables.sh [ENV ...]   (default: harvest cleanup)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+aga="${AGA_BIN:-target/release/aga}"
+[ -n "${AGA_BIN:-}" ] || cargo build --release -q
+envs=("$@")
+[ ${#envs[@]} -gt 0 ] || envs=(harvest cleanup)
+for env in "${envs[@]}"; do
+    echo "== $(date -u +%FT%TZ) aga experiment $env --quiet ($(git rev-parse --short HEAD))" \
+        | tee -a docs/marl/run_log.txt
+    start=$(date +%s)
+    "$aga" experiment "$env" --quiet | tee -a docs/marl/run_log.txt
+    echo "wall seconds: $(( $(date +%s) - start ))" | tee -a docs/marl/run_log.txt
+    mkdir -p "docs/marl/$env"
+    cp "results/$env"/{table.md,summary.json,*.png} "docs/marl/$env/"
+done
