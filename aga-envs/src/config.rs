@@ -280,8 +280,8 @@ pub struct EnvConfig {
     #[serde(default)]
     pub walls_outside: bool,
     /// One-hot observations carry four more channels: on each other agent's cell, its facing
-    /// relative to the observer's, one-hot over (same, a quarter turn clockwise, opposite, a
-    /// quarter turn anticlockwise) — SocialJax's `rel_orientation` channels.
+    /// relative to the observer's, one-hot over (same, a quarter turn anticlockwise, opposite, a
+    /// quarter turn clockwise) — SocialJax's `rel_orientation` channels, in its order.
     #[serde(default)]
     pub orientation_channels: bool,
     /// Moves: `false` relative to the agent's facing (the reference: forward, back, left and

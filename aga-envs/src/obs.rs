@@ -38,8 +38,9 @@ const RIVER: [u8; 3] = [113, 75, 24];
 pub const ONE_HOT_CHANNELS: usize = 8;
 
 /// The relative-orientation channels after the one-hot ones: on another agent's cell, its facing
-/// relative to the observer's — the same, a quarter turn clockwise, opposite, a quarter turn
-/// anticlockwise.
+/// relative to the observer's — the same, a quarter turn anticlockwise, opposite, a quarter turn
+/// clockwise (SocialJax's order: `(other − mine) mod 4` with its headings numbered
+/// anticlockwise).
 pub const ORIENTATION_CHANNELS: usize = 4;
 
 /// An agent's place on a rendered frame.
@@ -272,8 +273,10 @@ impl Env {
                         if channels > ONE_HOT_CHANNELS {
                             px[ONE_HOT_CHANNELS..].fill(0);
                             if other {
-                                let turn = (self.agents[who as usize].facing as usize + 4
-                                    - agent.facing as usize)
+                                // Facings are numbered clockwise here, anticlockwise in
+                                // SocialJax: its `(other − mine) mod 4` is our `mine − other`.
+                                let turn = (agent.facing as usize + 4
+                                    - self.agents[who as usize].facing as usize)
                                     % 4;
                                 px[ONE_HOT_CHANNELS + turn] = 1;
                             }
