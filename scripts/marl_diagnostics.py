@@ -15,11 +15,14 @@ src/experiments/marl.rs):
   metrics on apples (last 10%);
 - apples_eaten, beams_fired, agents_tagged: per episode (last 10%);
 - positive_alignment (share of AgA's/SGA's minibatch steps whose sign was +1), lambda_mean
-  (signed λ), cos_xi_xi_c, seconds_per_update: means over all updates.
+  (signed λ), cos_xi_xi_c, seconds_per_update: means over all updates;
+- apples_by_agent: each agent's apples per episode (last 10%), "a/b/c/d/e" (in the markdown
+  table, one such group per seed, in seed order).
 
 Usage: python3 scripts/marl_diagnostics.py ENV   (harvest or cleanup)
 """
 import csv
+import json
 import pathlib
 import statistics
 import sys
@@ -49,6 +52,9 @@ def main():
             row[column] = late_episodes(updates, column)
         for column, name in OVERALL.items():
             row[name] = mean(number(u[column]) for u in updates)
+        agents = sum(1 for c in updates[0] if c.startswith("apples_agent_"))
+        row["apples_by_agent"] = "/".join(
+            f"{late_episodes(updates, f'apples_agent_{i}') or 0:.0f}" for i in range(agents))
         rows.append(row)
     if not rows:
         sys.exit(f"no finished runs in {runs_dir}")
@@ -67,10 +73,20 @@ def main():
              f"(python3 scripts/marl_diagnostics.py {env}; per run: diagnostics.csv)", "",
              "| run | seeds | " + " | ".join(f.replace("_", " ") for f in fields) + " |",
              "|---|---|" + "---|" * len(fields)]
-    for setting in dict.fromkeys(r["setting"] for r in rows):
+    # The experiment's row order (summary.json lists its runs in it), else the folders'.
+    order = list(dict.fromkeys(r["setting"] for r in rows))
+    summary = ROOT / "results" / env / "summary.json"
+    if summary.exists():
+        listed = [pathlib.Path(r["dir"]).name.rpartition("-seed")[0]
+                  for r in json.loads(summary.read_text())["runs"]]
+        order = sorted(order, key=lambda s: listed.index(s) if s in listed else len(listed))
+    for setting in order:
         group = [r for r in rows if r["setting"] == setting]
         cells = []
         for field in fields:
+            if field == "apples_by_agent":
+                cells.append(", ".join(r[field] for r in group))
+                continue
             values = [r[field] for r in group if r[field] is not None]
             d = digits.get(field, 3)
             if not values:

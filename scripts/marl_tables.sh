@@ -8,11 +8,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 aga="${AGA_BIN:-target/release/aga}"
+# The commit the binary was built from (AGA_REV with a prebuilt AGA_BIN; else this checkout).
+rev="${AGA_REV:-$(git rev-parse --short HEAD)}"
 [ -n "${AGA_BIN:-}" ] || cargo build --release -q
 envs=("$@")
 [ ${#envs[@]} -gt 0 ] || envs=(harvest cleanup)
 for env in "${envs[@]}"; do
-    echo "== $(date -u +%FT%TZ) aga experiment $env --quiet ($(git rev-parse --short HEAD))" \
+    echo "== $(date -u +%FT%TZ) aga experiment $env --quiet ($rev)" \
         | tee -a docs/marl/run_log.txt
     start=$(date +%s)
     "$aga" experiment "$env" --quiet | tee -a docs/marl/run_log.txt

@@ -33,9 +33,9 @@ ipd, matching-pennies and tandem take --lr, --alpha and --lambda in the SOS refe
 
   cleanup, harvest  PPO agents with every method of the paper over seeds (MATH.md §6):
                     --runs is the number of seeds, --steps the env steps per run,
-                    --lambda replaces every lambda, --lr every learning rate (AgA's
-                    sweep has a searched rate per lambda); default budget about an hour
-                    each on 2 cores, --full the paper-scale preset (see docs/marl.md)
+                    --lambda replaces every lambda, --lr every learning rate (each row
+                    has a searched one); default budget about half an hour each on 2
+                    cores, --full the paper-scale preset (see docs/marl.md)
 
 Each writes runs/curves CSV, summary.json, table.md and PNG plots into --out
 (default results/NAME) and prints the table. See docs/experiments.md and docs/marl.md.";
@@ -338,8 +338,8 @@ pub(crate) struct ExperimentArgs {
     /// Steps per run (default: the experiment's).
     #[arg(long)]
     pub(crate) steps: Option<usize>,
-    /// Learning rate of every run (default: the experiment's; cleanup and harvest give AgA a
-    /// searched rate per lambda, which this replaces).
+    /// Learning rate of every run (default: the experiment's; cleanup and harvest give each
+    /// method setting a searched rate, which this replaces).
     #[arg(long, allow_hyphen_values = true)]
     pub(crate) lr: Option<f64>,
     /// |lambda| of consensus, SGA and AgA (default: the experiment's).
