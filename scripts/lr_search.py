@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Scores the runs of scripts/lr_search.sh and picks Adam's learning rate per row.
 
-Each run's score is the mean collective return of its last 16 ended training episodes (each
-episode counted once: a row of metrics.csv with episodes_ended > 0 holds the mean over the
-episodes that ended in that update). Writes docs/marl/lr_search/ENV.csv (one row per run) and
+Each run's score is the experiment tables' "last 10%" collective return: the episodes that
+ended in the last tenth of the updates, widened back to at least 16, each counted once
+(`late_window` of scripts/surrogate_diagnostics.py; at 40 updates, the last 16 episodes).
+Writes docs/marl/lr_search/ENV.csv (one row per run) and
 docs/marl/lr_search/ENV.md (per method setting, the score at each rate and the chosen rate: the
 highest score). Usage: python3 scripts/lr_search.py ENV
 """
@@ -13,23 +14,10 @@ import pathlib
 import re
 import sys
 
-MIN_EPISODES = 16
+from surrogate_diagnostics import MIN_LATE_EPISODES as MIN_EPISODES, late_window
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 ORDER = ["simul-ind", "simul-co", "svo", "consensus-lambda1", "aga-lambda0.1", "aga-lambda1",
          "aga-lambda100", "aga-lambda1000"]
-
-
-def late_collective_return(rows):
-    total, episodes = 0.0, 0
-    for row in reversed(rows):
-        ended = int(row["episodes_ended"])
-        if ended == 0:
-            continue
-        total += ended * float(row["collective_return"])
-        episodes += ended
-        if episodes >= MIN_EPISODES:
-            break
-    return (total / episodes, episodes) if episodes else (math.nan, 0)
 
 
 def main():
@@ -43,7 +31,8 @@ def main():
         if not m or not (run / "eval.json").exists():
             continue
         rows = list(csv.DictReader(open(run / "metrics.csv")))
-        score, episodes = late_collective_return(rows)
+        score, episodes = late_window(rows, "collective_return")
+        score = math.nan if score is None else score
         runs.append(dict(setting=m[1], lr=float(m[2]), score=score, episodes=episodes,
                          updates=len(rows),
                          seconds_per_update=sum(float(r["seconds"]) for r in rows) / len(rows)))

@@ -49,9 +49,10 @@ def number(text):
 MIN_LATE_EPISODES = 16
 
 
-def late_episodes(updates, column):
+def late_window(updates, column):
     """The experiment's "last 10%": episodes ended in the last tenth of the updates, widened back
-    to at least MIN_LATE_EPISODES, each update weighted by the episodes that ended in it."""
+    to at least MIN_LATE_EPISODES, each update weighted by the episodes that ended in it.
+    Returns (mean, episodes); (None, 0) when no episode ended."""
     start = len(updates) - min(max(len(updates) // 10, 1), len(updates))
     total, episodes = 0.0, 0
     for k in range(len(updates) - 1, -1, -1):
@@ -62,7 +63,12 @@ def late_episodes(updates, column):
         if ended >= 1 and value is not None and math.isfinite(value):
             total += ended * value
             episodes += int(ended)
-    return total / episodes if episodes else None
+    return (total / episodes if episodes else None), episodes
+
+
+def late_episodes(updates, column):
+    """The mean of [`late_window`] (None when no episode ended)."""
+    return late_window(updates, column)[0]
 
 
 def label(train):

@@ -142,7 +142,7 @@ const CLEANUP_RATES: SearchedRates = SearchedRates {
 
 impl Preset {
     /// The default budget of `env` (`harvest` or `cleanup`): 102,400 steps per run (100 updates
-    /// of 1024 steps, 12 episodes per copy), about 35 minutes per environment on a 2-core
+    /// of 1024 steps, 12 episodes per copy), about half an hour per environment on a 2-core
     /// machine (measured: docs/marl.md). The MLP policy on the one-hot view, three seeds, the
     /// baselines and AgA over the paper's `|λ|` sweep, every row at the learning rate of a small
     /// search ([`SearchedRates`]). The environments are the reference ones (5 agents, the full
