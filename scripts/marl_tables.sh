@@ -4,7 +4,9 @@
 # AgA's λ sweep at the searched learning rates), each timed, then the table, summary.json and
 # curves copied into docs/marl/ENV/ and the console output appended to docs/marl/run_log.txt.
 # Interrupted runs resume (the experiment skips finished runs and resumes the others).
-# Usage: bash scripts/marl_tables.sh [ENV ...]   (default: harvest cleanup)
+# SURROGATE=dice runs them under the joint surrogate (`--surrogate dice`): results/ENV-dice/ and
+# docs/marl/ENV-dice/.
+# Usage: [SURROGATE=dice] bash scripts/marl_tables.sh [ENV ...]   (default: harvest cleanup)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 aga="${AGA_BIN:-target/release/aga}"
@@ -13,12 +15,19 @@ rev="${AGA_REV:-$(git rev-parse --short HEAD)}"
 [ -n "${AGA_BIN:-}" ] || cargo build --release -q
 envs=("$@")
 [ ${#envs[@]} -gt 0 ] || envs=(harvest cleanup)
+surrogate="${SURROGATE:-ppo}"
+suffix=""
+[ "$surrogate" = ppo ] || suffix="-$surrogate"
 for env in "${envs[@]}"; do
-    echo "== $(date -u +%FT%TZ) aga experiment $env --quiet ($rev)" \
+    echo "== $(date -u +%FT%TZ) aga experiment $env --surrogate $surrogate --quiet ($rev)" \
         | tee -a docs/marl/run_log.txt
     start=$(date +%s)
-    "$aga" experiment "$env" --quiet | tee -a docs/marl/run_log.txt
-    echo "wall seconds: $(( $(date +%s) - start ))" | tee -a docs/marl/run_log.txt
-    mkdir -p "docs/marl/$env"
-    cp "results/$env"/{table.md,summary.json,*.png} "docs/marl/$env/"
+    "$aga" experiment "$env" --surrogate "$surrogate" --quiet > "results/$env$suffix.out"
+    # One block per experiment in the shared log, whichever finishes first.
+    {
+        cat "results/$env$suffix.out"
+        echo "wall seconds ($env, $surrogate): $(( $(date +%s) - start ))"
+    } | tee -a docs/marl/run_log.txt
+    mkdir -p "docs/marl/$env$suffix"
+    cp "results/$env$suffix"/{table.md,summary.json,*.png} "docs/marl/$env$suffix/"
 done

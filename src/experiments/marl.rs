@@ -101,8 +101,8 @@ pub const AGA_LAMBDAS: [f64; 4] = [0.1, 1.0, 100.0, 1000.0];
 /// Adam's learning rates of the default budget's rows in one environment, each the best of a
 /// small search (`scripts/lr_search.sh`, scored by `scripts/lr_search.py`; the scores are in
 /// docs/marl/lr_search/): one 40-update run (seed 0) per rate, scored by the collective return
-/// of its last 16 ended training episodes; the baselines over {3e-4, 1e-3, 3e-3, 1e-2}, AgA
-/// over {1e-4, 3e-4, 1e-3, 3e-3, 1e-2} at each `|λ|`. SGA takes simul-ind's rate: under PPO's
+/// of its last 16 ended training episodes; the baselines over {3e-4, 1e-3, 3e-3, 1e-2, 3e-2},
+/// AgA over {1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2} at each `|λ|`. SGA takes simul-ind's rate: under PPO's
 /// per-agent surrogates it is simul-ind to the bit.
 #[derive(Debug, Clone, Copy)]
 struct SearchedRates {
@@ -124,20 +124,20 @@ fn searched_rates(env: &str) -> SearchedRates {
 
 /// docs/marl/lr_search/harvest.md.
 const HARVEST_RATES: SearchedRates = SearchedRates {
-    simul_ind: 1e-2,
+    simul_ind: 3e-2,
     simul_co: 1e-2,
     svo: 3e-3,
-    consensus: 1e-2,
-    aga: [1e-2, 1e-2, 1e-2, 1e-2],
+    consensus: 3e-2,
+    aga: [3e-2, 3e-2, 3e-2, 1e-2],
 };
 
 /// docs/marl/lr_search/cleanup.md.
 const CLEANUP_RATES: SearchedRates = SearchedRates {
-    simul_ind: 1e-2,
-    simul_co: 1e-2,
-    svo: 1e-2,
-    consensus: 1e-2,
-    aga: [1e-2, 1e-2, 1e-2, 1e-2],
+    simul_ind: 3e-2,
+    simul_co: 3e-2,
+    svo: 3e-2,
+    consensus: 3e-2,
+    aga: [3e-2, 3e-2, 3e-2, 3e-2],
 };
 
 impl Preset {
