@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The learning-rate search behind the default budget (docs/marl.md, "The learning-rate search"):
-# AgA at |λ| ∈ {0.1, 1, 100, 1000} with Adam's learning rate in {1e-4, 3e-4, 1e-3, 3e-3, 1e-2},
-# and the baselines simul-ind, simul-co, SVO and consensus (λ = 1) in {3e-4, 1e-3, 3e-3, 1e-2}
-# (SGA is simul-ind to the bit under PPO's surrogate and takes simul-ind's rate); one seed (0),
+# AgA at |λ| ∈ {0.1, 1, 100, 1000} with Adam's learning rate in {1e-4, 3e-4, 1e-3, 3e-3, 1e-2,
+# 3e-2}, and the baselines simul-ind, simul-co, SVO and consensus (λ = 1) in {3e-4, 1e-3, 3e-3,
+# 1e-2, 3e-2} (SGA is simul-ind to the bit under PPO's surrogate and takes simul-ind's rate); one
+# seed (0),
 # a short budget, the default budget's every other setting (MLP policy, PPO surrogate, f32).
 # Each run is an `aga train` into results/lr-search-ENV/; `python3 scripts/lr_search.py ENV`
 # then scores every run by the collective return of its last 16 ended training episodes and
@@ -31,11 +32,11 @@ one() { # NAME LR ARGS...
     echo "wall seconds: $(( $(date +%s) - start ))"
 }
 for lambda in 0.1 1 100 1000; do
-    for lr in 0.0001 0.0003 0.001 0.003 0.01; do
+    for lr in 0.0001 0.0003 0.001 0.003 0.01 0.03; do
         one "aga-lambda$lambda" "$lr" --method aga --lambda "$lambda"
     done
 done
-for lr in 0.0003 0.001 0.003 0.01; do
+for lr in 0.0003 0.001 0.003 0.01 0.03; do
     one simul-ind "$lr" --method simul-ind
     one simul-co "$lr" --method simul-co
     one svo "$lr" --method svo
