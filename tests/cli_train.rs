@@ -587,3 +587,135 @@ fn the_harvest_experiment_runs_every_method_and_resumes() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `--shard I/N` trains a deterministic share of an experiment's runs and writes no table;
+/// `--collect` then writes the table from the shards' runs, and it equals what one invocation
+/// writes. Unfinished runs make `--collect` fail and name them.
+#[test]
+fn sharded_experiment_then_collect_equals_one_invocation() {
+    let dir = scratch("shards");
+    let env = write(&dir, "small.json", SMALL_ENV);
+    let (sharded, whole) = (dir.join("sharded"), dir.join("whole"));
+    let args = |out: &Path, extra: &[&str]| -> Vec<String> {
+        let mut a: Vec<String> = [
+            "experiment",
+            "harvest",
+            "--env-config",
+            &env,
+            "--runs",
+            "2",
+            "--steps",
+            "1024",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let run = |a: Vec<String>| ok(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    let run_dirs = |out: &Path| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(out.join("runs"))
+            .map(|d| {
+                d.map(|e| e.unwrap().file_name().into_string().unwrap())
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    };
+
+    // Shard 0 of 2: every other run in table order (9 settings × 2 seeds = 18 runs), no table.
+    let said = run(args(&sharded, &["--shard", "0/2"]));
+    assert!(
+        said.contains("shard 0/2 trained 9 of the experiment's 18 runs"),
+        "{said}"
+    );
+    assert!(!sharded.join("table.md").exists());
+    assert!(!sharded.join("summary.json").exists());
+    let first_half = run_dirs(&sharded);
+    assert_eq!(first_half.len(), 9, "{first_half:?}");
+    // Round robin: seed 0 of every setting is run 0, 2, 4, …
+    assert!(
+        first_half.iter().all(|r| r.ends_with("-seed0")),
+        "{first_half:?}"
+    );
+    // Collecting now names the nine runs shard 1 owns.
+    let (code, _, err) = common::in_process::aga(
+        &args(&sharded, &["--collect"])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("9 of 18 runs are not finished"), "{err}");
+    assert!(
+        err.contains("simul-ind-lr") && err.contains("-seed1"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // The unfinished runs were not touched by the failed collect.
+    assert_eq!(run_dirs(&sharded), first_half);
+
+    run(args(&sharded, &["--shard", "1/2"]));
+    assert_eq!(run_dirs(&sharded).len(), 18);
+    let collected = run(args(&sharded, &["--collect"]));
+    let one = run(args(&whole, &[]));
+    assert_eq!(collected, one);
+    assert_eq!(run_dirs(&sharded), run_dirs(&whole));
+    // The same summary, but for where the runs live.
+    let summary = |out: &Path| {
+        let mut v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap())
+                .unwrap();
+        for r in v["runs"].as_array_mut().unwrap() {
+            r.as_object_mut().unwrap().remove("dir");
+        }
+        v
+    };
+    assert_eq!(summary(&sharded), summary(&whole));
+    // And the same training, update by update.
+    for r in run_dirs(&whole) {
+        let (h, a) = read_metrics(&sharded.join("runs").join(&r));
+        let (_, b) = read_metrics(&whole.join("runs").join(&r));
+        assert_eq!(deterministic_rows(&h, a), deterministic_rows(&h, b), "{r}");
+    }
+    // A plain invocation afterwards finds every run finished: the same table again.
+    assert_eq!(run(args(&sharded, &[])), one);
+
+    for (extra, needle) in [
+        (vec!["--shard", "2/2"], "I must be below N"),
+        (vec!["--shard", "1"], "expected I/N"),
+        (vec!["--shard", "a/b"], "whole numbers"),
+        (vec!["--shard", "0/0"], "N must be between 1"),
+        (vec!["--shard", "0/2", "--collect"], "exclude each other"),
+    ] {
+        fails(
+            &args(&sharded, &extra)
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+            needle,
+        );
+    }
+    fails(
+        &["experiment", "toy", "--shard", "0/2"],
+        "apply to the cleanup, harvest and mmm2",
+    );
+    fails(
+        &["experiment", "toy", "--collect"],
+        "apply to the cleanup, harvest and mmm2",
+    );
+    fails(
+        &["experiment", "ipd", "--env-config", &env],
+        "apply to the cleanup, harvest and mmm2",
+    );
+    fails(
+        &["experiment", "mmm2", "--env-preset", "socialjax"],
+        "--env-preset applies to cleanup and harvest",
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -125,6 +125,20 @@ struct RunState<E: MultiAgentEnv> {
     surrogate: Surrogate,
 }
 
+/// The environment steps a checkpoint written by [`Trainer::save`] into `dir` records, read from
+/// its `state.json` without loading the networks (a checkpoint is complete once that file is
+/// there: it is written last); `None` when there is none or it cannot be read.
+pub fn checkpoint_env_steps(dir: &Path) -> Option<u64> {
+    #[derive(Deserialize)]
+    struct Progress {
+        env_steps: u64,
+    }
+    let text = std::fs::read_to_string(dir.join("state.json")).ok()?;
+    serde_json::from_str::<Progress>(&text)
+        .ok()
+        .map(|p| p.env_steps)
+}
+
 /// A training run: the agents' actors and critics, their optimisers and the environments.
 ///
 /// Generic over the environment: any [`MultiAgentEnv`] trains (Cleanup and Harvest are

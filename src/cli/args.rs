@@ -361,6 +361,22 @@ pub(crate) struct ExperimentArgs {
     /// action's ratio; the runs go to their own folders).
     #[arg(long)]
     pub(crate) surrogate: Option<String>,
+    /// cleanup, harvest, mmm2: JSON file with environment options in place of the
+    /// experiment's environment (any subset of the fields of `aga train --env-config`).
+    #[arg(long)]
+    pub(crate) env_config: Option<PathBuf>,
+    /// cleanup, harvest: reference (default) or socialjax (docs/envs.md); --env-config fields
+    /// go on top.
+    #[arg(long)]
+    pub(crate) env_preset: Option<String>,
+    /// cleanup, harvest, mmm2: train only shard I of N of the runs (I from 0 to N-1; runs are
+    /// dealt round robin in table order), e.g. one Slurm array task each; no table is written.
+    #[arg(long, value_name = "I/N")]
+    pub(crate) shard: Option<String>,
+    /// cleanup, harvest, mmm2: train nothing; write the table, summary and curves from the
+    /// runs the shards finished (an error names any run that is not finished).
+    #[arg(long)]
+    pub(crate) collect: bool,
     /// Where to compute (the documented game results are ndarray f64; cleanup and harvest
     /// default to f32).
     #[command(flatten)]

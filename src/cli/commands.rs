@@ -670,28 +670,55 @@ fn experiment_command(
         .map(str::parse)
         .transpose()
         .map_err(|e: aga_rl::ConfigError| CliError::BadValue(e.to_string()))?;
-    let options = ExperimentOptions {
-        // The joint surrogate's experiment has its own folder (its table and curves would
-        // otherwise replace PPO's).
-        out: args.out.clone().unwrap_or_else(|| {
-            let suffix = surrogate.unwrap_or_default().folder_suffix();
-            PathBuf::from("results").join(format!("{}{suffix}", args.name))
-        }),
-        seed: args.seed,
-        runs: args.runs,
-        steps: args.steps,
-        lr: args.lr,
-        lambda: args.lambda,
-        alpha: args.alpha,
-        threads: args.threads,
-        progress: !args.quiet,
-        full: args.full,
-        surrogate,
-        backend: String::new(),
-        dtype: String::new(),
-    };
+    let options =
+        ExperimentOptions {
+            // The joint surrogate's experiment has its own folder (its table and curves would
+            // otherwise replace PPO's).
+            out: args.out.clone().unwrap_or_else(|| {
+                let suffix = surrogate.unwrap_or_default().folder_suffix();
+                PathBuf::from("results").join(format!("{}{suffix}", args.name))
+            }),
+            seed: args.seed,
+            runs: args.runs,
+            steps: args.steps,
+            lr: args.lr,
+            lambda: args.lambda,
+            alpha: args.alpha,
+            threads: args.threads,
+            progress: !args.quiet,
+            full: args.full,
+            surrogate,
+            backend: String::new(),
+            dtype: String::new(),
+            env: None,
+            shard: args.shard.as_deref().map(str::parse).transpose().map_err(
+                |e: crate::experiments::ExperimentError| CliError::BadValue(e.to_string()),
+            )?,
+            collect: args.collect,
+        };
     crate::training::check_threads(args.threads).map_err(CliError::BadValue)?;
-    let rl = args.name.parse::<aga_envs::EnvKind>().is_ok() || args.name == "mmm2";
+    let kind = args.name.parse::<aga_envs::EnvKind>().ok();
+    let rl = kind.is_some() || args.name == "mmm2";
+    let mut options = options;
+    if rl && (args.env_config.is_some() || args.env_preset.is_some()) {
+        options.env = Some(super::train::run_env(
+            kind,
+            &args.name,
+            args.env_config.as_deref(),
+            args.env_preset.as_deref(),
+            None,
+        )?);
+    } else if args.env_config.is_some() || args.env_preset.is_some() {
+        return Err(CliError::BadValue(
+            "--env-config and --env-preset apply to the cleanup, harvest and mmm2 experiments"
+                .into(),
+        ));
+    }
+    if !rl && (options.shard.is_some() || options.collect) {
+        return Err(CliError::BadValue(
+            "--shard and --collect apply to the cleanup, harvest and mmm2 experiments".into(),
+        ));
+    }
     if args.full && !rl {
         return Err(CliError::BadValue(
             "--full applies to the cleanup, harvest and mmm2 experiments".into(),
@@ -710,7 +737,6 @@ fn experiment_command(
         compute_args.dtype = Some("f32".into());
     }
     let compute = compute_of(&compute_args)?;
-    let mut options = options;
     options.backend = compute_args
         .backend
         .unwrap_or_else(|| DEFAULT_BACKEND.to_string());

@@ -57,6 +57,43 @@ pub(crate) fn battle_config(
     }
 }
 
+/// The environment of a run or an experiment: Cleanup or Harvest (`kind`) as `preset` says with
+/// the `file`'s fields on top, or the battle `name` with its config file; checked.
+pub(crate) fn run_env(
+    kind: Option<EnvKind>,
+    name: &str,
+    file: Option<&Path>,
+    preset: Option<&str>,
+    agents: Option<usize>,
+) -> Result<RunEnv, CliError> {
+    let Some(kind) = kind else {
+        if preset.is_some() {
+            return Err(CliError::BadValue(
+                "--env-preset applies to cleanup and harvest (a battle takes --env-config)".into(),
+            ));
+        }
+        return Ok(RunEnv::Battle(battle_config(name, file, agents)?));
+    };
+    let preset = super::env::env_preset(preset)?;
+    let mut env = match file {
+        Some(path) => {
+            let text = read_json_file(path)?;
+            EnvConfig::from_json_over(&text, Some(kind), preset).map_err(|e| {
+                CliError::ConfigFile {
+                    path: path.display().to_string(),
+                    message: e.to_string(),
+                }
+            })?
+        }
+        None => EnvConfig::preset(kind, preset),
+    };
+    if let Some(n) = agents {
+        env.agents = n;
+    }
+    Env::new(env.clone()).map_err(|e| CliError::BadValue(e.to_string()))?;
+    Ok(RunEnv::Ssd(env))
+}
+
 /// The configuration of a new run from the arguments and files.
 fn new_record(args: &TrainArgs, backend: &str, dtype: &str) -> Result<RunRecord, CliError> {
     let need = |what: Option<&String>, flag: &str| {
@@ -126,38 +163,13 @@ fn new_record(args: &TrainArgs, backend: &str, dtype: &str) -> Result<RunRecord,
         train.surrogate = s.parse().map_err(bad)?;
     }
     train.validate().map_err(bad)?;
-    let env = match kind {
-        None if args.env_preset.is_some() => {
-            return Err(CliError::BadValue(
-                "--env-preset applies to cleanup and harvest (a battle takes --env-config)".into(),
-            ))
-        }
-        None => RunEnv::Battle(battle_config(
-            &env_name,
-            args.env_config.as_deref(),
-            args.agents,
-        )?),
-        Some(kind) => {
-            let preset = super::env::env_preset(args.env_preset.as_deref())?;
-            let mut env = match &args.env_config {
-                Some(path) => {
-                    let text = read_json_file(path)?;
-                    EnvConfig::from_json_over(&text, Some(kind), preset).map_err(|e| {
-                        CliError::ConfigFile {
-                            path: path.display().to_string(),
-                            message: e.to_string(),
-                        }
-                    })?
-                }
-                None => EnvConfig::preset(kind, preset),
-            };
-            if let Some(n) = args.agents {
-                env.agents = n;
-            }
-            Env::new(env.clone()).map_err(|e| CliError::BadValue(e.to_string()))?;
-            RunEnv::Ssd(env)
-        }
-    };
+    let env = run_env(
+        kind,
+        &env_name,
+        args.env_config.as_deref(),
+        args.env_preset.as_deref(),
+        args.agents,
+    )?;
     let versions = [("aga", env!("CARGO_PKG_VERSION")), ("burn", "0.21.0")]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))

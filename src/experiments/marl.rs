@@ -293,6 +293,25 @@ fn late_episodes(rows: &[(f64, f64)], min_episodes: usize) -> (f64, usize) {
     }
 }
 
+/// One run of an experiment: what it trains, where, and its row.
+struct PlannedRun {
+    record: RunRecord,
+    dir: PathBuf,
+    label: String,
+    seed: u64,
+}
+
+/// Whether `run.dir` holds this run, trained to its end: its `config.json` records the same
+/// run, its checkpoint has every step (read from the checkpoint's own record of progress
+/// without loading the networks) and its `metrics.csv` every update. Reads only.
+fn run_is_finished(run: &PlannedRun) -> bool {
+    let same = RunRecord::read(&run.dir)
+        .map(|r| r.same_run(&run.record))
+        .unwrap_or(false);
+    same && aga_rl::checkpoint_env_steps(&run.dir.join("checkpoint"))
+        .is_some_and(|steps| steps >= run.record.train.steps)
+}
+
 /// [`late_episodes`] of `column` in `dir/metrics.csv`.
 fn late_mean(dir: &Path, column: &str) -> Result<(f64, usize), ExperimentError> {
     let ended = read_column(dir, "episodes_ended").map_err(training_error)?;
@@ -375,17 +394,14 @@ fn run_on<B: Backend, E: MultiAgentEnv>(
         path: runs_dir.display().to_string(),
         message: e.to_string(),
     })?;
-    let total = preset.steps * (preset.methods.len() * preset.seeds) as u64;
-    let bar = progress_bar(total, options.progress, &name);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{bar:30} {pos}/{len} env steps ({per_sec}, eta {eta}) {msg}",
-        )
-        .expect("valid template"),
-    );
-    let pool = thread_pool(options.threads).map_err(ExperimentError::BadOption)?;
-    let mut summaries = Vec::new();
-    let mut done_steps = 0u64;
+    if options.collect && options.shard.is_some() {
+        return Err(ExperimentError::BadOption(
+            "--collect and --shard exclude each other: shards train, --collect only gathers".into(),
+        ));
+    }
+    // Every run of the experiment, in its one order (settings in table order, seeds within
+    // each): `--shard I/N` takes the runs whose place in it is I modulo N.
+    let mut plan = Vec::new();
     for setting in &preset.methods {
         for k in 0..preset.seeds {
             let seed = options.seed + k as u64;
@@ -399,57 +415,126 @@ fn run_on<B: Backend, E: MultiAgentEnv>(
             train
                 .validate()
                 .map_err(|e| ExperimentError::BadOption(e.to_string()))?;
-            let record = RunRecord::new(train.clone(), env.clone(), backend, dtype);
+            let record = RunRecord::new(train, env.clone(), backend, dtype);
             let dir = runs_dir.join(format!(
                 "{}{}-seed{seed}",
                 setting.slug(),
                 surrogate.folder_suffix()
             ));
             let label = row_label(&record, setting);
-            bar.set_message(format!("{label} seed {seed}"));
-            let base = done_steps;
-            let run_env = make_env(preset.policy)?;
-            let summary = pool.install(|| -> Result<RunSummary, ExperimentError> {
-                let (mut trainer, mut metrics) = open_run_with::<B, E>(
-                    &record,
-                    run_env,
-                    &dir,
-                    Resume::IfSame,
-                    Default::default(),
-                )
-                .map_err(training_error)?;
-                bar.set_position(base + trainer.env_steps());
-                train_to_end(&mut trainer, &dir, &mut metrics, 10, |m| {
-                    bar.set_position(base + m.env_steps)
-                })
-                .map_err(training_error)?;
-                let eval = trainer
-                    .evaluate(2, seed ^ 0xE7A1)
-                    .map_err(|e| training_error(e.into()))?;
-                write_json(&dir, "eval.json", &eval)?;
-                let named = eval.named();
-                let mut training = std::collections::BTreeMap::new();
-                let mut training_episodes = std::collections::BTreeMap::new();
-                let mut greedy = std::collections::BTreeMap::new();
-                for &metric in metric_names {
-                    let (value, episodes) = late_mean(&dir, metric)?;
-                    training.insert(metric.to_string(), value);
-                    training_episodes.insert(metric.to_string(), episodes);
-                    let value = named.iter().find(|(n, _)| n == metric).map(|(_, v)| *v);
-                    greedy.insert(metric.to_string(), value.unwrap_or(f64::NAN));
-                }
-                Ok(RunSummary {
-                    label,
-                    seed,
-                    dir: dir.clone(),
-                    training,
-                    training_episodes,
-                    greedy,
-                })
-            })?;
-            done_steps += preset.steps;
-            summaries.push(summary);
+            plan.push(PlannedRun {
+                record,
+                dir,
+                label,
+                seed,
+            });
         }
+    }
+    let mine: Vec<&PlannedRun> = plan
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| options.shard.is_none_or(|s| s.takes(*j)))
+        .map(|(_, run)| run)
+        .collect();
+    if options.collect {
+        // Check every run before evaluating any, so that the error names all the missing ones.
+        let missing: Vec<String> = plan
+            .iter()
+            .filter(|run| !run_is_finished(run))
+            .map(|run| run.dir.display().to_string())
+            .collect();
+        if !missing.is_empty() {
+            return Err(ExperimentError::BadOption(format!(
+                "--collect: {} of {} runs are not finished (same options as their shards?): {}; run the shards that own them, or `aga experiment {name}` without --collect to train them here",
+                missing.len(),
+                plan.len(),
+                missing.join(", ")
+            )));
+        }
+    }
+    let total = preset.steps * mine.len() as u64;
+    let bar = progress_bar(total, options.progress, &name);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:30} {pos}/{len} env steps ({per_sec}, eta {eta}) {msg}",
+        )
+        .expect("valid template"),
+    );
+    let pool = thread_pool(options.threads).map_err(ExperimentError::BadOption)?;
+    let mut summaries = Vec::new();
+    let mut done_steps = 0u64;
+    for run in &mine {
+        let PlannedRun {
+            record,
+            dir,
+            label,
+            seed,
+        } = run;
+        let seed = *seed;
+        bar.set_message(format!("{label} seed {seed}"));
+        let base = done_steps;
+        let run_env = make_env(preset.policy)?;
+        let summary = pool.install(|| -> Result<RunSummary, ExperimentError> {
+            let (mut trainer, mut metrics) =
+                open_run_with::<B, E>(record, run_env, dir, Resume::IfSame, Default::default())
+                    .map_err(training_error)?;
+            if options.collect && !trainer.finished() {
+                // Checked above; a run changed under us since.
+                return Err(ExperimentError::BadOption(format!(
+                    "--collect: {} is not finished",
+                    dir.display()
+                )));
+            }
+            bar.set_position(base + trainer.env_steps());
+            train_to_end(&mut trainer, dir, &mut metrics, 10, |m| {
+                bar.set_position(base + m.env_steps)
+            })
+            .map_err(training_error)?;
+            let eval = trainer
+                .evaluate(2, seed ^ 0xE7A1)
+                .map_err(|e| training_error(e.into()))?;
+            write_json(dir, "eval.json", &eval)?;
+            let named = eval.named();
+            let mut training = std::collections::BTreeMap::new();
+            let mut training_episodes = std::collections::BTreeMap::new();
+            let mut greedy = std::collections::BTreeMap::new();
+            for &metric in metric_names {
+                let (value, episodes) = late_mean(dir, metric)?;
+                training.insert(metric.to_string(), value);
+                training_episodes.insert(metric.to_string(), episodes);
+                let value = named.iter().find(|(n, _)| n == metric).map(|(_, v)| *v);
+                greedy.insert(metric.to_string(), value.unwrap_or(f64::NAN));
+            }
+            Ok(RunSummary {
+                label: label.clone(),
+                seed,
+                dir: dir.clone(),
+                training,
+                training_episodes,
+                greedy,
+            })
+        })?;
+        done_steps += preset.steps;
+        summaries.push(summary);
+    }
+    if let Some(shard) = options.shard {
+        bar.finish_and_clear();
+        let mut table = format!(
+            "{name}: shard {shard} trained {} of the experiment's {} runs:\n",
+            mine.len(),
+            plan.len()
+        );
+        for run in &mine {
+            table += &format!("  {}\n", run.dir.display());
+        }
+        table += &format!(
+            "When every shard has finished, `aga experiment {name} --collect` with the same options writes the table, summary and curves into {}.\n",
+            options.out.display()
+        );
+        return Ok(Report {
+            table,
+            files: mine.iter().map(|run| run.dir.clone()).collect(),
+        });
     }
     bar.finish_and_clear();
 
@@ -511,15 +596,22 @@ fn run_on<B: Backend, E: MultiAgentEnv>(
             row
         })
         .collect();
+    // The preset's rate only where a row runs at it; the rows' own rates are in their labels.
+    let rate = if preset.methods.iter().all(|m| m.lr.is_some()) {
+        "Adam's learning rate per row (in its label)".to_string()
+    } else if preset.methods.iter().any(|m| m.lr.is_some()) {
+        format!("lr {} where a row names none", preset.lr)
+    } else {
+        format!("lr {}", preset.lr)
+    };
     let title = format!(
-        "{} — preset {}: {} policy, {} env steps per run, {} seed{} per method, lr {} ({backend} {dtype})\n\n",
+        "{} — preset {}: {} policy, {surrogate} surrogate, {} env steps per run, {} seed{} per method, {rate} ({backend} {dtype})\n\n",
         name,
         preset.name,
         preset.policy,
         preset.steps,
         preset.seeds,
         if preset.seeds == 1 { "" } else { "s" },
-        preset.lr
     );
     // How many training episodes the "last 10%" columns average, per run.
     let counts: Vec<usize> = summaries

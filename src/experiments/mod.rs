@@ -94,6 +94,69 @@ pub struct ExperimentOptions {
     pub backend: String,
     /// The float precision's name, as recorded with reinforcement-learning runs.
     pub dtype: String,
+    /// Cleanup, Harvest and MMM2: the environment in place of the experiment's own (`--env-config`,
+    /// `--env-preset`); its runs are other runs (their records differ).
+    pub env: Option<crate::training::RunEnv>,
+    /// Cleanup, Harvest and MMM2: train only this share of the runs (`--shard I/N`), write no
+    /// table.
+    pub shard: Option<Shard>,
+    /// Cleanup, Harvest and MMM2: train nothing; write the table, summary and curves from runs
+    /// that every shard has finished (`--collect`), or say which are missing.
+    pub collect: bool,
+}
+
+/// A deterministic share of an experiment's runs (`--shard I/N`, `0 ≤ I < N`): the runs whose
+/// index in the experiment's order (method settings in table order, seeds within each) is `I`
+/// modulo `N`. Round robin rather than blocks, so that every shard gets its share of the
+/// costly rows (AgA, SGA) and the shards finish together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Shard {
+    /// This shard, from 0.
+    pub index: usize,
+    /// How many shards share the experiment.
+    pub count: usize,
+}
+
+impl Shard {
+    /// Whether run `run` (its index in the experiment's order) is this shard's.
+    pub fn takes(&self, run: usize) -> bool {
+        run % self.count == self.index
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = ExperimentError;
+
+    /// `I/N` with `N ≥ 1` and `0 ≤ I < N` (Slurm's `$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT`
+    /// for an array `0-(N-1)`).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = |why: &str| ExperimentError::BadOption(format!("--shard `{s}`: {why}"));
+        let (i, n) = s
+            .split_once('/')
+            .ok_or_else(|| bad("expected I/N, e.g. 0/4 (shards count from 0)"))?;
+        let number = |t: &str| {
+            t.trim()
+                .parse::<usize>()
+                .map_err(|_| bad("I and N must be whole numbers, e.g. 0/4"))
+        };
+        let (index, count) = (number(i)?, number(n)?);
+        if count == 0 || count > MAX_RUNS {
+            return Err(bad(&format!("N must be between 1 and {MAX_RUNS}")));
+        }
+        if index >= count {
+            return Err(bad(&format!(
+                "I must be below N (shards count from 0: 0/{count} … {}/{count})",
+                count - 1
+            )));
+        }
+        Ok(Self { index, count })
+    }
 }
 
 /// The numeric settings an experiment runs with.
@@ -538,6 +601,20 @@ pub fn run_experiment<B: Backend>(
     name: &str,
     options: &ExperimentOptions,
 ) -> Result<Report, ExperimentError> {
+    let rl = name == "mmm2" || name.parse::<aga_envs::EnvKind>().is_ok();
+    if !rl && EXPERIMENTS.iter().any(|(n, _)| *n == name) {
+        for (given, flag) in [
+            (options.shard.is_some(), "--shard"),
+            (options.collect, "--collect"),
+            (options.env.is_some(), "--env-config and --env-preset"),
+        ] {
+            if given {
+                return Err(ExperimentError::BadOption(format!(
+                    "{flag} applies to the cleanup, harvest and mmm2 experiments (`{name}` keeps no runs on disk and takes minutes on one machine)"
+                )));
+            }
+        }
+    }
     match name {
         "toy" => toy::run::<B>(options),
         "public-goods" => public_goods::run::<B>(options),
@@ -545,12 +622,18 @@ pub fn run_experiment<B: Backend>(
         "matching-pennies" => shaping::run::<B>(shaping::ShapingGame::MatchingPennies, options),
         "tandem" => shaping::run::<B>(shaping::ShapingGame::Tandem, options),
         "mmm2" => marl::run::<B>(
-            crate::training::RunEnv::Battle(aga_envs::BattleConfig::mmm2()),
+            options
+                .env
+                .clone()
+                .unwrap_or_else(|| crate::training::RunEnv::Battle(aga_envs::BattleConfig::mmm2())),
             options,
         ),
         other => match other.parse::<aga_envs::EnvKind>() {
             Ok(kind) => marl::run::<B>(
-                crate::training::RunEnv::Ssd(aga_envs::EnvConfig::of(kind)),
+                options
+                    .env
+                    .clone()
+                    .unwrap_or_else(|| crate::training::RunEnv::Ssd(aga_envs::EnvConfig::of(kind))),
                 options,
             ),
             Err(_) => Err(ExperimentError::BadOption(format!(
