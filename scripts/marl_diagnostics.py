@@ -19,7 +19,10 @@ src/experiments/marl.rs):
 - apples_by_agent: each agent's apples per episode (last 10%), "a/b/c/d/e" (in the markdown
   table, one such group per seed, in seed order).
 
-Usage: python3 scripts/marl_diagnostics.py ENV   (harvest or cleanup)
+Only the runs results/ENV/summary.json lists (when it exists) are read.
+
+Usage: python3 scripts/marl_diagnostics.py ENV   (harvest, cleanup, or harvest-dice, cleanup-dice:
+the experiments under the joint surrogate)
 """
 import csv
 import json
@@ -41,9 +44,15 @@ def main():
         sys.exit(__doc__)
     env = sys.argv[1]
     runs_dir = ROOT / "results" / env / "runs"
+    # The experiment's runs (summary.json lists them); the folder may hold runs of other
+    # settings (e.g. at the rates of an earlier search), which are not the table's.
+    summary = ROOT / "results" / env / "summary.json"
+    listed = None
+    if summary.exists():
+        listed = {pathlib.Path(r["dir"]).name for r in json.loads(summary.read_text())["runs"]}
     rows = []
     for run in sorted(runs_dir.iterdir()):
-        if not (run / "eval.json").exists():
+        if not (run / "eval.json").exists() or (listed is not None and run.name not in listed):
             continue
         updates = list(csv.DictReader(open(run / "metrics.csv")))
         setting, _, seed = run.name.rpartition("-seed")

@@ -566,6 +566,15 @@ fn the_harvest_experiment_runs_every_method_and_resumes() {
         one_rate.to_str().unwrap(),
     ]);
     assert!(table.contains("| aga (λ=10) "), "{table}");
+    // The title names the one rate; with per-row rates it points at the labels.
+    assert!(
+        table.contains("ppo surrogate") && table.contains(", lr 0.002 ("),
+        "{table}"
+    );
+    assert!(
+        first.contains("Adam's learning rate per row (in its label)"),
+        "{first}"
+    );
     assert!(!table.contains("), lr "), "{table}");
     assert_eq!(std::fs::read_dir(one_rate.join("runs")).unwrap().count(), 6);
     // Run again: every run is found finished and skipped, and the table is the same.
@@ -677,6 +686,11 @@ fn sharded_experiment_then_collect_equals_one_invocation() {
         v
     };
     assert_eq!(summary(&sharded), summary(&whole));
+    for out in [&sharded, &whole] {
+        for file in ["collective_return.png", "collective_return_second_half.png"] {
+            assert!(out.join(file).exists(), "{file}");
+        }
+    }
     // And the same training, update by update.
     for r in run_dirs(&whole) {
         let (h, a) = read_metrics(&sharded.join("runs").join(&r));

@@ -293,6 +293,15 @@ fn late_episodes(rows: &[(f64, f64)], min_episodes: usize) -> (f64, usize) {
     }
 }
 
+/// The points of `band` from environment step `x0` on.
+fn band_from(band: &plot::Band, x0: f64) -> plot::Band {
+    plot::Band {
+        label: band.label.clone(),
+        mean: band.mean.iter().copied().filter(|p| p.0 >= x0).collect(),
+        band: band.band.iter().copied().filter(|p| p.0 >= x0).collect(),
+    }
+}
+
 /// One run of an experiment: what it trains, where, and its row.
 struct PlannedRun {
     record: RunRecord,
@@ -691,6 +700,27 @@ fn run_on<B: Backend, E: MultiAgentEnv>(
             message,
         })?;
         files.push(path);
+        if metric == "collective_return" {
+            // The whole run's range is set by the first episodes' fines (thousands below zero
+            // in Cleanup and Harvest), which flattens the differences at the end: the second
+            // half of training on its own axis.
+            let half = preset.steps as f64 / 2.0;
+            let late: Vec<plot::Band> = bands.iter().map(|b| band_from(b, half)).collect();
+            if late.iter().any(|b| !b.mean.is_empty()) {
+                let path = options.out.join(format!("{metric}_second_half.png"));
+                plot::bands(
+                    &path,
+                    &format!("{name}: {metric}, second half of training (mean ± std over seeds)"),
+                    ("environment steps", metric),
+                    &late,
+                )
+                .map_err(|message| ExperimentError::Write {
+                    path: path.display().to_string(),
+                    message,
+                })?;
+                files.push(path);
+            }
+        }
     }
     files.push(write_text(&options.out, "table.md", &table)?);
     Ok(Report { table, files })
