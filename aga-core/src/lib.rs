@@ -24,6 +24,7 @@
 mod config;
 mod error;
 mod oracle;
+mod reduce;
 mod rules;
 mod shaping;
 mod vector;
@@ -31,6 +32,9 @@ mod vector;
 pub use config::{AlignDivisor, Method, RuleConfig};
 pub use error::{ConfigError, RuleError, StepError};
 pub use oracle::GameOracle;
+pub use reduce::{
+    thread_reducers, ReducedError, ReducedOracle, Reducer, ThreadReduceError, ThreadReducer,
+};
 pub use rules::{
     aga, collective, consensus, descend, direction, la, lola, sga, sgn, simgd, sos, Alignment,
     Direction, Step,
