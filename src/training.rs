@@ -351,6 +351,7 @@ pub fn open_run_with<B: Backend, E: MultiAgentEnv>(
         )
     };
     let fresh = || Trainer::<B, E>::with_env(record.train.clone(), env.clone(), device.clone());
+    recover_checkpoint(dir)?;
     let trainer = match resume {
         Resume::Never => fresh()?,
         Resume::Always => load()?,
@@ -365,6 +366,20 @@ pub fn open_run_with<B: Backend, E: MultiAgentEnv>(
             }
         }
     };
+    if trainer.updates() == 0 {
+        // Starting afresh: what an earlier run left (its checkpoint, evaluation) must not be
+        // taken for this run's, should this one stop before its first checkpoint.
+        for stale in ["checkpoint", "checkpoint.tmp", "checkpoint.old"] {
+            let path = dir.join(stale);
+            if path.exists() {
+                std::fs::remove_dir_all(&path).map_err(|e| file_error(&path, e))?;
+            }
+        }
+        let eval = dir.join("eval.json");
+        if eval.exists() {
+            std::fs::remove_file(&eval).map_err(|e| file_error(&eval, e))?;
+        }
+    }
     record.write(dir)?;
     let continued = resume == Resume::Always || trainer.updates() > 0;
     let metrics = MetricsFile::open(
@@ -445,10 +460,30 @@ pub fn save_checkpoint<B: Backend, E: MultiAgentEnv>(
         std::fs::remove_dir_all(&tmp).map_err(|e| file_error(&tmp, e))?;
     }
     trainer.save(&tmp)?;
-    if final_dir.exists() {
-        std::fs::remove_dir_all(&final_dir).map_err(|e| file_error(&final_dir, e))?;
+    // Renames only until the new checkpoint is in place: at every moment `checkpoint` or
+    // `checkpoint.old` is a whole checkpoint ([`recover_checkpoint`] puts the latter back).
+    let old = dir.join("checkpoint.old");
+    if old.exists() {
+        std::fs::remove_dir_all(&old).map_err(|e| file_error(&old, e))?;
     }
-    std::fs::rename(&tmp, &final_dir).map_err(|e| file_error(&final_dir, e))
+    if final_dir.exists() {
+        std::fs::rename(&final_dir, &old).map_err(|e| file_error(&final_dir, e))?;
+    }
+    std::fs::rename(&tmp, &final_dir).map_err(|e| file_error(&final_dir, e))?;
+    if old.exists() {
+        std::fs::remove_dir_all(&old).map_err(|e| file_error(&old, e))?;
+    }
+    Ok(())
+}
+
+/// Put `dir/checkpoint.old` back as `dir/checkpoint` when a run was stopped in the middle of
+/// [`save_checkpoint`]'s renames (the old checkpoint moved aside, the new one not yet in place).
+pub fn recover_checkpoint(dir: &Path) -> Result<(), TrainingError> {
+    let (old, final_dir) = (dir.join("checkpoint.old"), dir.join("checkpoint"));
+    if old.exists() && !final_dir.exists() {
+        std::fs::rename(&old, &final_dir).map_err(|e| file_error(&final_dir, e))?;
+    }
+    Ok(())
 }
 
 /// Train until the run's budget is spent: after each update its row goes to `metrics`,

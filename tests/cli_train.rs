@@ -660,18 +660,46 @@ fn sharded_experiment_then_collect_equals_one_invocation() {
             .collect::<Vec<_>>(),
     );
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("9 of 18 runs are not finished"), "{err}");
-    assert!(
-        err.contains("simul-ind-lr") && err.contains("-seed1"),
-        "{err}"
-    );
+    assert!(err.contains("9 of 18 runs in "), "{err}");
+    assert!(err.contains("simul-ind-lr0.03-seed1 (absent)"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
-    // The unfinished runs were not touched by the failed collect.
+    // The failed collect created nothing; nor does one where nothing ran.
     assert_eq!(run_dirs(&sharded), first_half);
+    let nowhere = dir.join("nowhere");
+    let (code, _, _) = common::in_process::aga(
+        &args(&nowhere, &["--collect"])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(code, 2);
+    assert!(!nowhere.exists());
 
     run(args(&sharded, &["--shard", "1/2"]));
     assert_eq!(run_dirs(&sharded).len(), 18);
+    // Every file of the runs, to check that collecting writes none.
+    let snapshot = |out: &Path| -> Vec<(std::path::PathBuf, Vec<u8>)> {
+        let mut files = Vec::new();
+        let mut stack = vec![out.join("runs")];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let path = e.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    files.push((path.clone(), std::fs::read(&path).unwrap()));
+                }
+            }
+        }
+        files.sort();
+        files
+    };
+    let before = snapshot(&sharded);
     let collected = run(args(&sharded, &["--collect"]));
+    assert!(
+        before == snapshot(&sharded),
+        "--collect wrote into the runs"
+    );
     let one = run(args(&whole, &[]));
     assert_eq!(collected, one);
     assert_eq!(run_dirs(&sharded), run_dirs(&whole));
@@ -698,6 +726,42 @@ fn sharded_experiment_then_collect_equals_one_invocation() {
         assert_eq!(deterministic_rows(&h, a), deterministic_rows(&h, b), "{r}");
     }
     // A plain invocation afterwards finds every run finished: the same table again.
+    assert_eq!(run(args(&sharded, &[])), one);
+    // A run stopped between its checkpoint's renames (the old one moved aside) is found whole.
+    let svo = sharded.join("runs").join(
+        run_dirs(&sharded)
+            .into_iter()
+            .find(|r| r.starts_with("svo") && r.ends_with("seed0"))
+            .unwrap(),
+    );
+    std::fs::rename(svo.join("checkpoint"), svo.join("checkpoint.old")).unwrap();
+    assert_eq!(run(args(&sharded, &[])), one);
+    assert!(svo.join("checkpoint").exists() && !svo.join("checkpoint.old").exists());
+    // A run whose metrics.csv lost rows, or that was trained with other options, is not
+    // collected.
+    let collect_error = || {
+        let (code, _, err) = common::in_process::aga(
+            &args(&sharded, &["--collect"])
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        );
+        assert_eq!(code, 2, "{err}");
+        err
+    };
+    let metrics = std::fs::read_to_string(svo.join("metrics.csv")).unwrap();
+    std::fs::write(svo.join("metrics.csv"), metrics.lines().next().unwrap()).unwrap();
+    let err = collect_error();
+    assert!(err.contains("1 of 18 runs"), "{err}");
+    assert!(err.contains("(metrics.csv has 0 of 1 updates)"), "{err}");
+    std::fs::write(svo.join("metrics.csv"), &metrics).unwrap();
+    let mut record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(svo.join("config.json")).unwrap()).unwrap();
+    record["train"]["steps"] = serde_json::json!(2048);
+    std::fs::write(svo.join("config.json"), record.to_string()).unwrap();
+    assert!(collect_error().contains("(trained with other options)"));
+    // Training it again starts afresh (the other run's checkpoint is not taken for this one's)
+    // and gives the same table.
     assert_eq!(run(args(&sharded, &[])), one);
 
     for (extra, needle) in [
@@ -731,5 +795,39 @@ fn sharded_experiment_then_collect_equals_one_invocation() {
         &["experiment", "mmm2", "--env-preset", "socialjax"],
         "--env-preset applies to cleanup and harvest",
     );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A run that starts afresh in a folder holding another run (other options) removes that
+/// run's checkpoint and evaluation before anything else: were it stopped before its own first
+/// checkpoint, the other run's would otherwise be taken for its own (same `config.json`).
+#[test]
+fn a_fresh_start_removes_what_an_earlier_run_left() {
+    use aga::envs::{EnvConfig, EnvKind, EnvPreset};
+    use aga::rl::{RlMethod, TrainConfig};
+    use aga::training::{open_run, train_to_end, Resume, RunRecord};
+    type B = burn::backend::Flex;
+    let dir = scratch("fresh-start");
+    let env =
+        EnvConfig::from_json_over(SMALL_ENV, Some(EnvKind::Harvest), EnvPreset::Reference).unwrap();
+    let mut train = TrainConfig::new(RlMethod::SimulInd, 1024);
+    train.policy = aga::rl::PolicyKind::Mlp;
+    let first = RunRecord::new(train.clone(), env.clone(), "flex", "f32");
+    let (mut trainer, mut metrics) =
+        open_run::<B>(&first, &dir, Resume::IfSame, Default::default()).unwrap();
+    train_to_end(&mut trainer, &dir, &mut metrics, 10, |_| {}).unwrap();
+    std::fs::write(dir.join("eval.json"), "{}").unwrap();
+    assert!(dir.join("checkpoint").exists());
+    // The same folder, another budget: a fresh start.
+    train.steps = 2048;
+    let second = RunRecord::new(train, env, "flex", "f32");
+    let (trainer, _) = open_run::<B>(&second, &dir, Resume::IfSame, Default::default()).unwrap();
+    assert_eq!(trainer.updates(), 0);
+    assert!(
+        !dir.join("checkpoint").exists(),
+        "the other run's checkpoint is still there"
+    );
+    assert!(!dir.join("eval.json").exists());
+    assert!(RunRecord::read(&dir).unwrap().same_run(&second));
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -384,6 +384,13 @@ impl TrainConfig {
         rule
     }
 
+    /// Updates in the whole run: `steps` over `envs × rollout_steps` environment steps per
+    /// update, rounded up (the last update may pass `steps` by less than one rollout).
+    pub fn total_updates(&self) -> u64 {
+        let per_update = (self.ppo.envs * self.ppo.rollout_steps).max(1) as u64;
+        self.steps.div_ceil(per_update)
+    }
+
     /// Check every value; the first problem found is the error.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let p = &self.ppo;

@@ -38,4 +38,4 @@ pub use surrogate::{
     ppo_surrogate, ppo_surrogate_rows,
 };
 pub use svo::svo_shaped;
-pub use trainer::{checkpoint_env_steps, PpoMetrics, RuleMetrics, Trainer, UpdateMetrics};
+pub use trainer::{checkpoint_updates, PpoMetrics, RuleMetrics, Trainer, UpdateMetrics};

@@ -125,18 +125,19 @@ struct RunState<E: MultiAgentEnv> {
     surrogate: Surrogate,
 }
 
-/// The environment steps a checkpoint written by [`Trainer::save`] into `dir` records, read from
-/// its `state.json` without loading the networks (a checkpoint is complete once that file is
-/// there: it is written last); `None` when there is none or it cannot be read.
-pub fn checkpoint_env_steps(dir: &Path) -> Option<u64> {
+/// The updates a checkpoint written by [`Trainer::save`] into `dir` records, read from its
+/// `state.json` without loading the networks (a checkpoint is complete once that file is there:
+/// it is written last); `None` when there is none or it cannot be read. The run is finished
+/// when they reach [`TrainConfig::total_updates`].
+pub fn checkpoint_updates(dir: &Path) -> Option<u64> {
     #[derive(Deserialize)]
     struct Progress {
-        env_steps: u64,
+        updates: u64,
     }
     let text = std::fs::read_to_string(dir.join("state.json")).ok()?;
     serde_json::from_str::<Progress>(&text)
         .ok()
-        .map(|p| p.env_steps)
+        .map(|p| p.updates)
 }
 
 /// A training run: the agents' actors and critics, their optimisers and the environments.
@@ -331,7 +332,7 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
 
     /// Updates in the whole run (the last one may pass `steps` by less than one rollout).
     pub fn total_updates(&self) -> u64 {
-        self.config.steps.div_ceil(self.steps_per_update())
+        self.config.total_updates()
     }
 
     /// Whether the run has done its `steps`.

@@ -1,27 +1,42 @@
 #!/usr/bin/env bash
 # One Slurm job array for an experiment's runs, then one job that collects them (docs/scaling.md).
 #
-#   bash scripts/cluster/slurm_experiment.sh harvest 9 [EXTRA OPTIONS...]
+#   bash scripts/cluster/slurm_experiment.sh harvest 9 [OPTIONS...]
 #
-# submits `aga experiment harvest --shard I/9` as array tasks 0-8 (each task trains every ninth
-# run of the experiment, resuming what an earlier attempt left) and, once all succeeded, a job
-# running `aga experiment harvest --collect` that writes the table, summary and curves. The
-# same EXTRA OPTIONS (e.g. --surrogate dice, --steps 1000000) go to every task and to the collect
-# job: runs are matched by their whole configuration. Needs a shared file system for --out
-# (default results/NAME) and a release build in target/release/aga. Slurm options (partition,
-# account) through SBATCH_* environment variables or by editing the two sbatch lines.
+# submits scripts/cluster/aga_shard.sh as array tasks 0-8, task I running
+# `aga experiment harvest --quiet --shard I/9 OPTIONS...` (every ninth run of the experiment,
+# resuming what an earlier attempt left), and a job running `aga experiment harvest --quiet
+# --collect OPTIONS...` once every task has ended (afterany: if a task failed, the collect
+# fails naming the runs still missing; resubmit those indices with ARRAY=4,7 and collect again
+# with COLLECT_ONLY=1). The same OPTIONS (e.g. --surrogate dice --steps 1000000) go to every
+# task and to the collect: runs are matched by their whole configuration. sbatch hands the
+# arguments to the job script as they are, so nothing is quoted twice. Needs a shared file
+# system for --out (default results/NAME...) and a release build in target/release/aga.
+# Environment: CPUS_PER_TASK (2), TIME_PER_TASK (04:00:00), ARRAY (default 0-(SHARDS-1)),
+# COLLECT_ONLY=1 (submit only the collect job); partition and account through Slurm's own
+# SBATCH_PARTITION / SBATCH_ACCOUNT.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-name="${1:?usage: slurm_experiment.sh NAME SHARDS [OPTIONS...]}"
-shards="${2:?usage: slurm_experiment.sh NAME SHARDS [OPTIONS...]}"
+usage="usage: slurm_experiment.sh NAME SHARDS [OPTIONS...]"
+name="${1:?$usage}"
+shards="${2:?$usage}"
 shift 2
+if ! [[ "$shards" =~ ^[1-9][0-9]*$ ]]; then
+    echo "slurm_experiment.sh: SHARDS must be a positive whole number, got '$shards'" >&2
+    exit 2
+fi
 mkdir -p logs
-quoted=$(printf ' %q' "$@")
-array=$(sbatch --parsable --job-name="aga-$name" --array="0-$((shards - 1))" \
-    --cpus-per-task="${CPUS_PER_TASK:-2}" --time="${TIME_PER_TASK:-04:00:00}" \
-    --output="logs/aga-$name-%a.out" \
-    --wrap="target/release/aga experiment $name --quiet --shard \$SLURM_ARRAY_TASK_ID/$shards$quoted")
-collect=$(sbatch --parsable --job-name="aga-$name-collect" --dependency="afterok:$array" \
-    --cpus-per-task="${CPUS_PER_TASK:-2}" --time=00:30:00 --output="logs/aga-$name-collect.out" \
-    --wrap="target/release/aga experiment $name --quiet --collect$quoted")
-echo "submitted job array $array ($shards tasks) and collect job $collect (after the array)"
+common=(--cpus-per-task="${CPUS_PER_TASK:-2}" --parsable)
+dependency=()
+if [ -z "${COLLECT_ONLY:-}" ]; then
+    array=$(sbatch "${common[@]}" --job-name="aga-$name" --array="${ARRAY:-0-$((shards - 1))}" \
+        --time="${TIME_PER_TASK:-04:00:00}" --output="logs/aga-$name-%A_%a.out" \
+        scripts/cluster/aga_shard.sh "$name" "$shards" "$@")
+    array="${array%%;*}" # --parsable prints "id;cluster" on multi-cluster sites
+    dependency=(--dependency="afterany:$array")
+    echo "submitted job array $array (tasks ${ARRAY:-0-$((shards - 1))} of $shards)"
+fi
+collect=$(sbatch "${common[@]}" "${dependency[@]}" --job-name="aga-$name-collect" \
+    --time=01:00:00 --output="logs/aga-$name-collect-%j.out" \
+    scripts/cluster/aga_shard.sh "$name" collect "$@")
+echo "submitted collect job ${collect%%;*}"

@@ -362,11 +362,12 @@ pub(crate) struct ExperimentArgs {
     #[arg(long)]
     pub(crate) surrogate: Option<String>,
     /// cleanup, harvest, mmm2: JSON file with environment options in place of the
-    /// experiment's environment (any subset of the fields of `aga train --env-config`).
+    /// experiment's environment (any subset of the fields of `aga train --env-config`); the
+    /// default output folder becomes results/NAME-FILESTEM.
     #[arg(long)]
     pub(crate) env_config: Option<PathBuf>,
-    /// cleanup, harvest: reference (default) or socialjax (docs/envs.md); --env-config fields
-    /// go on top.
+    /// cleanup, harvest: reference (default) or socialjax (docs/envs.md; default output
+    /// folder results/NAME-socialjax); --env-config fields go on top.
     #[arg(long)]
     pub(crate) env_preset: Option<String>,
     /// cleanup, harvest, mmm2: train only shard I of N of the runs (I from 0 to N-1; runs are

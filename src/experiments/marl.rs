@@ -19,7 +19,7 @@ use crate::training::{
     RunRecord, TrainingError,
 };
 use aga_envs::{EpisodeSummary, Mmm2, MultiAgentEnv, Ssd};
-use aga_rl::{PolicyKind, RlMethod, Surrogate, TrainConfig};
+use aga_rl::{PolicyKind, RlMethod, Surrogate, TrainConfig, Trainer};
 use burn::tensor::backend::Backend;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -310,15 +310,30 @@ struct PlannedRun {
     seed: u64,
 }
 
-/// Whether `run.dir` holds this run, trained to its end: its `config.json` records the same
-/// run, its checkpoint has every step (read from the checkpoint's own record of progress
-/// without loading the networks) and its `metrics.csv` every update. Reads only.
-fn run_is_finished(run: &PlannedRun) -> bool {
-    let same = RunRecord::read(&run.dir)
-        .map(|r| r.same_run(&run.record))
-        .unwrap_or(false);
-    same && aga_rl::checkpoint_env_steps(&run.dir.join("checkpoint"))
-        .is_some_and(|steps| steps >= run.record.train.steps)
+/// Why `run.dir` does not hold this run trained to its end, or `None` when it does: its
+/// `config.json` records the same run, its checkpoint has every update (read from the
+/// checkpoint's record of progress without loading the networks) and its `metrics.csv` a row
+/// for each. Reads only.
+fn unfinished(run: &PlannedRun) -> Option<String> {
+    let record = match RunRecord::read(&run.dir) {
+        Err(_) if !run.dir.exists() => return Some("absent".into()),
+        Err(_) => return Some("no readable config.json".into()),
+        Ok(r) => r,
+    };
+    if !record.same_run(&run.record) {
+        return Some("trained with other options".into());
+    }
+    let total = run.record.train.total_updates();
+    match aga_rl::checkpoint_updates(&run.dir.join("checkpoint")) {
+        None => return Some("no checkpoint yet".into()),
+        Some(u) if u < total => return Some(format!("at update {u} of {total}")),
+        Some(_) => {}
+    }
+    match read_column(&run.dir, "update") {
+        Ok(rows) if rows.len() as u64 == total && rows.last() == Some(&(total as f64)) => None,
+        Ok(rows) => Some(format!("metrics.csv has {} of {total} updates", rows.len())),
+        Err(_) => Some("no readable metrics.csv".into()),
+    }
 }
 
 /// [`late_episodes`] of `column` in `dir/metrics.csv`.
@@ -399,10 +414,6 @@ fn run_on<B: Backend, E: MultiAgentEnv>(
     }
     let surrogate = options.surrogate.unwrap_or_default();
     let runs_dir = options.out.join("runs");
-    std::fs::create_dir_all(&runs_dir).map_err(|e| ExperimentError::Write {
-        path: runs_dir.display().to_string(),
-        message: e.to_string(),
-    })?;
     if options.collect && options.shard.is_some() {
         return Err(ExperimentError::BadOption(
             "--collect and --shard exclude each other: shards train, --collect only gathers".into(),
@@ -449,17 +460,32 @@ fn run_on<B: Backend, E: MultiAgentEnv>(
         // Check every run before evaluating any, so that the error names all the missing ones.
         let missing: Vec<String> = plan
             .iter()
-            .filter(|run| !run_is_finished(run))
-            .map(|run| run.dir.display().to_string())
+            .filter_map(|run| {
+                let name = run
+                    .dir
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned());
+                unfinished(run).map(|why| format!("{} ({why})", name.unwrap_or_default()))
+            })
             .collect();
         if !missing.is_empty() {
+            const SHOWN: usize = 10;
+            let mut listed = missing[..missing.len().min(SHOWN)].join(", ");
+            if missing.len() > SHOWN {
+                listed += &format!(", … and {} more", missing.len() - SHOWN);
+            }
             return Err(ExperimentError::BadOption(format!(
-                "--collect: {} of {} runs are not finished (same options as their shards?): {}; run the shards that own them, or `aga experiment {name}` without --collect to train them here",
+                "--collect: {} of {} runs in {} are not finished: {listed}; finish the shards that own them (with the same options), or run the same command without --collect to train them here",
                 missing.len(),
                 plan.len(),
-                missing.join(", ")
+                runs_dir.display(),
             )));
         }
+    } else {
+        std::fs::create_dir_all(&runs_dir).map_err(|e| ExperimentError::Write {
+            path: runs_dir.display().to_string(),
+            message: e.to_string(),
+        })?;
     }
     let total = preset.steps * mine.len() as u64;
     let bar = progress_bar(total, options.progress, &name);
@@ -484,25 +510,45 @@ fn run_on<B: Backend, E: MultiAgentEnv>(
         let base = done_steps;
         let run_env = make_env(preset.policy)?;
         let summary = pool.install(|| -> Result<RunSummary, ExperimentError> {
-            let (mut trainer, mut metrics) =
-                open_run_with::<B, E>(record, run_env, dir, Resume::IfSame, Default::default())
-                    .map_err(training_error)?;
-            if options.collect && !trainer.finished() {
-                // Checked above; a run changed under us since.
-                return Err(ExperimentError::BadOption(format!(
-                    "--collect: {} is not finished",
-                    dir.display()
-                )));
-            }
-            bar.set_position(base + trainer.env_steps());
-            train_to_end(&mut trainer, dir, &mut metrics, 10, |m| {
-                bar.set_position(base + m.env_steps)
-            })
-            .map_err(training_error)?;
+            let trainer = if options.collect {
+                // Read only: the checkpoint checked above, loaded as it is.
+                let trainer = Trainer::<B, E>::load_with_env(
+                    record.train.clone(),
+                    run_env,
+                    Default::default(),
+                    &dir.join("checkpoint"),
+                )
+                .map_err(|e| {
+                    ExperimentError::BadOption(format!(
+                        "--collect: the checkpoint of {} cannot be loaded: {e}",
+                        dir.display()
+                    ))
+                })?;
+                if !trainer.finished() {
+                    return Err(ExperimentError::BadOption(format!(
+                        "--collect: {} changed while collecting: its checkpoint is at update {}",
+                        dir.display(),
+                        trainer.updates()
+                    )));
+                }
+                trainer
+            } else {
+                let (mut trainer, mut metrics) =
+                    open_run_with::<B, E>(record, run_env, dir, Resume::IfSame, Default::default())
+                        .map_err(training_error)?;
+                bar.set_position(base + trainer.env_steps());
+                train_to_end(&mut trainer, dir, &mut metrics, 10, |m| {
+                    bar.set_position(base + m.env_steps)
+                })
+                .map_err(training_error)?;
+                trainer
+            };
             let eval = trainer
                 .evaluate(2, seed ^ 0xE7A1)
                 .map_err(|e| training_error(e.into()))?;
-            write_json(dir, "eval.json", &eval)?;
+            if !options.collect {
+                write_json(dir, "eval.json", &eval)?;
+            }
             let named = eval.named();
             let mut training = std::collections::BTreeMap::new();
             let mut training_episodes = std::collections::BTreeMap::new();
