@@ -4,7 +4,8 @@
 Each run's score is the experiment tables' "last 10%" collective return: the episodes that
 ended in the last tenth of the updates, widened back to at least 16, each counted once
 (`late_window` of scripts/surrogate_diagnostics.py; at 40 updates, the last 16 episodes).
-Writes docs/marl/lr_search/ENV.csv (one row per run) and
+Writes docs/marl/lr_search/ENV.csv (one row per run: the score, the episodes it averages, the
+apples eaten and beams fired per episode over the same episodes, seconds per update) and
 docs/marl/lr_search/ENV.md (per method setting, the score at each rate and the chosen rate: the
 highest score). Usage: python3 scripts/lr_search.py ENV
 """
@@ -33,7 +34,13 @@ def main():
         rows = list(csv.DictReader(open(run / "metrics.csv")))
         score, episodes = late_window(rows, "collective_return")
         score = math.nan if score is None else score
+        # What the score is made of, over the same episodes: apples eaten and beams fired.
+        late = {c: late_window(rows, c)[0] for c in ("apples_eaten", "beams_fired")}
         runs.append(dict(setting=m[1], lr=float(m[2]), score=score, episodes=episodes,
+                         apples_eaten=math.nan if late["apples_eaten"] is None
+                         else late["apples_eaten"],
+                         beams_fired=math.nan if late["beams_fired"] is None
+                         else late["beams_fired"],
                          updates=len(rows),
                          seconds_per_update=sum(float(r["seconds"]) for r in rows) / len(rows)))
     if not runs:
