@@ -59,20 +59,37 @@ pub enum ReducedError<G: std::error::Error + 'static, R: std::error::Error + 'st
 /// let reduced = direction(&rule, &mut ReducedOracle::new(game.at(vec![1.0, 2.0]), &mut reducer));
 /// assert_eq!(reduced.unwrap().value, alone.value);
 /// ```
-pub struct ReducedOracle<'r, O, R> {
+///
+/// `ξ`, `ξ_c` and the losses are reduced once and kept: asking again (a caller's diagnostics
+/// after the rule) costs no further reduction.
+pub struct ReducedOracle<'r, O: GameOracle, R> {
     inner: O,
     reducer: &'r mut R,
+    xi: Option<O::Vector>,
+    xi_c: Option<O::Vector>,
+    losses: Option<Vec<f64>>,
 }
 
-impl<'r, O, R> ReducedOracle<'r, O, R> {
+impl<'r, O: GameOracle, R> ReducedOracle<'r, O, R> {
     /// Reduce `inner`'s answers through `reducer`.
     pub fn new(inner: O, reducer: &'r mut R) -> Self {
-        Self { inner, reducer }
+        Self {
+            inner,
+            reducer,
+            xi: None,
+            xi_c: None,
+            losses: None,
+        }
     }
 
     /// The worker's own oracle.
     pub fn inner(&mut self) -> &mut O {
         &mut self.inner
+    }
+
+    /// The reduced `ξ_c` if it has been asked for (no reduction of its own).
+    pub fn reduced_xi_c(&self) -> Option<&O::Vector> {
+        self.xi_c.as_ref()
     }
 }
 
@@ -103,13 +120,23 @@ where
     type Error = ReducedError<O::Error, R::Error>;
 
     fn xi(&mut self) -> Reduced<O::Vector, O, R> {
+        if let Some(xi) = &self.xi {
+            return Ok(xi.clone());
+        }
         let local = self.inner.xi();
-        self.reduce(local)
+        let xi = self.reduce(local)?;
+        self.xi = Some(xi.clone());
+        Ok(xi)
     }
 
     fn xi_c(&mut self) -> Reduced<O::Vector, O, R> {
+        if let Some(xi_c) = &self.xi_c {
+            return Ok(xi_c.clone());
+        }
         let local = self.inner.xi_c();
-        self.reduce(local)
+        let xi_c = self.reduce(local)?;
+        self.xi_c = Some(xi_c.clone());
+        Ok(xi_c)
     }
 
     fn hvp(&mut self, v: &O::Vector) -> Reduced<O::Vector, O, R> {
@@ -143,10 +170,16 @@ where
     }
 
     fn losses(&mut self) -> Reduced<Vec<f64>, O, R> {
+        if let Some(losses) = &self.losses {
+            return Ok(losses.clone());
+        }
         let local = self.inner.losses().map_err(ReducedError::Game)?;
-        self.reducer
+        let losses = self
+            .reducer
             .weighted_sum_scalars(local)
-            .map_err(ReducedError::Reduce)
+            .map_err(ReducedError::Reduce)?;
+        self.losses = Some(losses.clone());
+        Ok(losses)
     }
 
     fn loss_gradients(&mut self) -> Reduced<Vec<O::Vector>, O, R> {
