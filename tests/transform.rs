@@ -460,3 +460,149 @@ fn learning_rate_schedules_drive_the_inner_step() {
     let got = [players[0].value(), players[1].value()];
     assert!(rel_err(&got, &w) <= 1e-12, "{got:?} vs {w:?}");
 }
+
+/// A batch game: two `Linear(3, 2)` players, each loss a mean over the rows of `x` (and over
+/// the outputs), coupled through both players' outputs.
+fn batch_losses(x: Tensor<AD, 2>) -> impl Fn(&[Net1<AD>]) -> Vec<Tensor<AD, 1>> {
+    move |p: &[Net1<AD>]| {
+        let o: Vec<Tensor<AD, 2>> = p
+            .iter()
+            .map(|n| n.linear.forward(x.clone()).tanh())
+            .collect();
+        vec![
+            (o[0].clone() * o[1].clone()).mean().reshape([1])
+                + o[0].clone().powi_scalar(2).mean().reshape([1]),
+            (o[1].clone() - o[0].clone() * 0.5)
+                .powi_scalar(2)
+                .mean()
+                .reshape([1]),
+        ]
+    }
+}
+
+/// What a test reads from one step: the losses before it, `‖ξ‖` and `cos(ξ, ξ_c)`.
+type StepSeen = (Vec<f64>, f64, f64);
+
+#[derive(Module, Debug)]
+struct Net1<B: Backend> {
+    linear: Linear<B>,
+}
+
+fn rows(data: &[f64]) -> Tensor<AD, 2> {
+    Tensor::from_data(
+        TensorData::new(data.to_vec(), [data.len() / 3, 3]),
+        &Default::default(),
+    )
+}
+
+fn flat(players: &[Net1<AD>]) -> Vec<f64> {
+    players
+        .iter()
+        .flat_map(|n| {
+            let mut v = n.linear.weight.val().into_data().to_vec::<f64>().unwrap();
+            v.extend(
+                n.linear
+                    .bias
+                    .as_ref()
+                    .unwrap()
+                    .val()
+                    .into_data()
+                    .to_vec::<f64>()
+                    .unwrap(),
+            );
+            v
+        })
+        .collect()
+}
+
+/// Data parallelism through the game optimiser: two workers holding 2 and 4 of a batch's 6
+/// rows, reducing through `ThreadReducer` with weights 2/6 and 4/6, take the same Adam steps
+/// under AgA, SGA and consensus as one process holding all 6 rows (f64, 1e-12), bit-identical
+/// on both workers, with the whole batch's losses and diagnostics.
+#[test]
+fn data_parallel_workers_step_as_one_process() {
+    let data: Vec<f64> = (0..18).map(|i| (i as f64 * 0.61).sin()).collect();
+    let device = Default::default();
+    // Burn initialises parameters lazily, at their first read, and each clone of an unread
+    // parameter draws its own values: read them once so that every copy starts the same.
+    let init: Vec<Net1<AD>> = (0..2)
+        .map(|_| Net1 {
+            linear: LinearConfig::new(3, 2).init(&device),
+        })
+        .collect();
+    let _ = flat(&init);
+    for method in [Method::Simgd, Method::Aga, Method::Sga, Method::Consensus] {
+        let config = GameOptimizerConfig::new(method).with_lambda(0.8);
+        // One process, the whole batch.
+        let mut opt = config
+            .init(vec![AdamConfig::new().init(), AdamConfig::new().init()])
+            .unwrap();
+        let mut players = init.clone();
+        let whole = batch_losses(rows(&data));
+        let mut alone = Vec::new();
+        for _ in 0..3 {
+            let step = opt.step::<CpuF64, _, _>(0.05, players, &whole).unwrap();
+            alone.push((
+                step.losses_before.clone(),
+                step.diagnostics.xi_norm,
+                step.diagnostics.cos_xi_xi_c,
+            ));
+            players = step.players;
+        }
+        let expected = flat(&players);
+        // Two workers.
+        let reducers =
+            aga_core::thread_reducers::<FlatTensor<CpuF64>>(&[2.0 / 6.0, 4.0 / 6.0]).unwrap();
+        let shards = [data[..6].to_vec(), data[6..].to_vec()];
+        let results: Vec<(Vec<f64>, Vec<StepSeen>)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = reducers
+                .into_iter()
+                .zip(&shards)
+                .map(|(mut reducer, shard)| {
+                    let init = init.clone();
+                    let config = config.clone();
+                    scope.spawn(move || {
+                        let mut opt = config
+                            .init(vec![AdamConfig::new().init(), AdamConfig::new().init()])
+                            .unwrap();
+                        let mut players = init;
+                        let losses = batch_losses(rows(shard));
+                        let mut seen = Vec::new();
+                        for _ in 0..3 {
+                            let step = opt
+                                .step_reduced::<CpuF64, _, _, _>(
+                                    0.05,
+                                    players,
+                                    &losses,
+                                    &mut reducer,
+                                )
+                                .unwrap();
+                            seen.push((
+                                step.losses_before.clone(),
+                                step.diagnostics.xi_norm,
+                                step.diagnostics.cos_xi_xi_c,
+                            ));
+                            players = step.players;
+                        }
+                        (flat(&players), seen)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for (params, seen) in &results {
+            let err = rel_err(params, &expected);
+            assert!(err < 1e-12, "{method:?}: parameters differ by {err}");
+            for ((l, xi, cos), (l0, xi0, cos0)) in seen.iter().zip(&alone) {
+                assert!(rel_err(l, l0) < 1e-12, "{method:?}: losses {l:?} vs {l0:?}");
+                assert!(
+                    rel_err(&[*xi, *cos], &[*xi0, *cos0]) < 1e-12,
+                    "{method:?}: diagnostics"
+                );
+            }
+        }
+        assert_eq!(results[0].0, results[1].0, "{method:?}: workers differ");
+        // The shards alone (no reduction) would have moved elsewhere.
+        assert!(rel_err(&flat(&init), &expected) > 1e-3);
+    }
+}

@@ -9,7 +9,9 @@
 //! gradient; learning-rate schedules stay in the caller's loop, as with any Burn optimiser.
 
 use crate::{Derivatives, FlatTensor, GameError, HvpBackend, ModuleGame, ModuleLosses};
-use aga_core::{direction, GameOracle, Method, RuleConfig, RuleError};
+use aga_core::{
+    direction, GameOracle, Method, ReducedError, ReducedOracle, Reducer, RuleConfig, RuleError,
+};
 use burn::config::Config;
 use burn::module::AutodiffModule;
 use burn::optim::LearningRate;
@@ -18,6 +20,21 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
+
+/// The reducer type of a step that reduces nothing (never built).
+enum NoReduction {}
+
+impl<V> Reducer<V> for NoReduction {
+    type Error = std::convert::Infallible;
+
+    fn weighted_sum(&mut self, _: V) -> Result<V, Self::Error> {
+        match *self {}
+    }
+
+    fn weighted_sum_scalars(&mut self, _: Vec<f64>) -> Result<Vec<f64>, Self::Error> {
+        match *self {}
+    }
+}
 
 /// Configuration of a [`GameOptimizer`] (Burn's `Config` convention).
 ///
@@ -120,6 +137,10 @@ pub enum TransformError {
     /// The rule failed (bad configuration or non-finite direction).
     #[error(transparent)]
     Rule(#[from] RuleError<GameError>),
+    /// Combining this worker's derivatives with the other workers' failed
+    /// ([`GameOptimizer::step_reduced`]).
+    #[error("data-parallel reduction failed: {0}")]
+    Reduce(Box<dyn std::error::Error + Send + Sync>),
     /// A player's adjusted gradient contains NaN or infinity.
     #[error("player {}'s adjusted gradient is not finite", player + 1)]
     NonFiniteGradient {
@@ -264,21 +285,84 @@ impl<O> GameOptimizer<O> {
         M: AutodiffModule<HvpBackend<B>>,
         L: ModuleLosses<HvpBackend<B>, M>,
     {
+        self.adjusted_gradients_with::<B, M, L, NoReduction>(players, losses, None)
+    }
+
+    /// [`GameOptimizer::adjusted_gradients`] of a data-parallel worker: every derivative the
+    /// rule asks for is summed over the workers by `reducer` ([`aga_core::ReducedOracle`]), so
+    /// `ξ̃`, the losses and the diagnostics are the whole batch's, the same on every worker.
+    pub fn adjusted_gradients_reduced<B, M, L, R>(
+        &self,
+        players: &[M],
+        losses: &L,
+        reducer: &mut R,
+    ) -> Result<Adjusted, TransformError>
+    where
+        B: Backend,
+        M: AutodiffModule<HvpBackend<B>>,
+        L: ModuleLosses<HvpBackend<B>, M>,
+        R: Reducer<FlatTensor<B>>,
+    {
+        self.adjusted_gradients_with::<B, M, L, R>(players, losses, Some(reducer))
+    }
+
+    fn adjusted_gradients_with<B, M, L, R>(
+        &self,
+        players: &[M],
+        losses: &L,
+        reducer: Option<&mut R>,
+    ) -> Result<Adjusted, TransformError>
+    where
+        B: Backend,
+        M: AutodiffModule<HvpBackend<B>>,
+        L: ModuleLosses<HvpBackend<B>, M>,
+        R: Reducer<FlatTensor<B>>,
+    {
         let game = ModuleGame::new::<B>(players, losses)?;
         let k = losses.stacked_agents().max(1);
         let w = game.point::<B>();
         let engine = Derivatives::<B, _>::new(&game, w.device())?;
         let mut oracle = engine.oracle(FlatTensor(w))?;
-        let d = direction(&self.rule, &mut oracle).map_err(|e| match e {
-            RuleError::Oracle(game) => TransformError::Game(game),
-            other => TransformError::Rule(other),
-        })?;
-        let (losses, xi, xi_c) = if self.diagnostics {
-            let first = oracle.first_order()?.clone();
-            (first.losses, first.xi, Some(first.xi_c))
-        } else {
-            let (losses, xi) = (oracle.losses()?, oracle.xi()?);
-            (losses, xi, oracle.free_xi_c())
+        let (d, losses, xi, xi_c) = match reducer {
+            None => {
+                let d = direction(&self.rule, &mut oracle).map_err(|e| match e {
+                    RuleError::Oracle(game) => TransformError::Game(game),
+                    other => TransformError::Rule(other),
+                })?;
+                let (losses, xi, xi_c) = if self.diagnostics {
+                    let first = oracle.first_order()?.clone();
+                    (first.losses, first.xi, Some(first.xi_c))
+                } else {
+                    let (losses, xi) = (oracle.losses()?, oracle.xi()?);
+                    (losses, xi, oracle.free_xi_c())
+                };
+                (d, losses, xi, xi_c)
+            }
+            Some(reducer) => {
+                let reduce = |e: ReducedError<GameError, R::Error>| match e {
+                    ReducedError::Game(game) => TransformError::Game(game),
+                    ReducedError::Reduce(e) => TransformError::Reduce(Box::new(e)),
+                };
+                let mut reduced = ReducedOracle::new(oracle, reducer);
+                let d = direction(&self.rule, &mut reduced).map_err(|e| match e {
+                    RuleError::Oracle(e) => reduce(e),
+                    RuleError::Config(c) => TransformError::Rule(RuleError::Config(c)),
+                    RuleError::NonFinite(what) => TransformError::Rule(RuleError::NonFinite(what)),
+                    RuleError::NonFiniteAlignment { rule, product } => {
+                        TransformError::Rule(RuleError::NonFiniteAlignment { rule, product })
+                    }
+                })?;
+                // The diagnostics of the whole batch: the reduced values the rule used (kept by
+                // the reduced oracle), `ξ_c` reduced on purpose only when asked for.
+                let losses = reduced.losses().map_err(reduce)?;
+                let xi = reduced.xi().map_err(reduce)?;
+                let xi_c = match (self.diagnostics, reduced.reduced_xi_c()) {
+                    (_, Some(xi_c)) => Some(xi_c.clone()),
+                    (true, None) => Some(reduced.xi_c().map_err(reduce)?),
+                    (false, None) => None,
+                };
+                (d, losses, xi, xi_c)
+            }
         };
         let layout = engine.layout();
         // Each agent's slice of ξ̃ as rows: a player's whole block as one row (one agent), or
@@ -403,6 +487,29 @@ impl<O> GameOptimizer<O> {
         self.step_with_rates::<B, M, L>(&rates, players, losses)
     }
 
+    /// One game step of a data-parallel worker: as [`GameOptimizer::step`], with `players` the
+    /// same on every worker, `losses` this worker's shard of the batch (means over its samples)
+    /// and `reducer` weighing each worker by its share of the samples
+    /// ([`GameOptimizer::adjusted_gradients_reduced`]). Every worker then takes the same
+    /// step, the whole batch's. Every worker must call it with the same configuration.
+    pub fn step_reduced<B, M, L, R>(
+        &mut self,
+        lr: LearningRate,
+        players: Vec<M>,
+        losses: &L,
+        reducer: &mut R,
+    ) -> Result<GameStep<M>, TransformError>
+    where
+        B: Backend,
+        M: AutodiffModule<HvpBackend<B>>,
+        L: ModuleLosses<HvpBackend<B>, M>,
+        O: Optimizer<M, HvpBackend<B>>,
+        R: Reducer<FlatTensor<B>>,
+    {
+        let rates = vec![lr; players.len()];
+        self.step_with::<B, M, L, R>(&rates, players, losses, Some(reducer))
+    }
+
     /// One game step with a learning rate per player (`rates[i]` for player `i`): adjust over
     /// all players, then player `i`'s inner optimiser steps with `rates[i]`.
     pub fn step_with_rates<B, M, L>(
@@ -416,6 +523,23 @@ impl<O> GameOptimizer<O> {
         M: AutodiffModule<HvpBackend<B>>,
         L: ModuleLosses<HvpBackend<B>, M>,
         O: Optimizer<M, HvpBackend<B>>,
+    {
+        self.step_with::<B, M, L, NoReduction>(rates, players, losses, None)
+    }
+
+    fn step_with<B, M, L, R>(
+        &mut self,
+        rates: &[LearningRate],
+        players: Vec<M>,
+        losses: &L,
+        reducer: Option<&mut R>,
+    ) -> Result<GameStep<M>, TransformError>
+    where
+        B: Backend,
+        M: AutodiffModule<HvpBackend<B>>,
+        L: ModuleLosses<HvpBackend<B>, M>,
+        O: Optimizer<M, HvpBackend<B>>,
+        R: Reducer<FlatTensor<B>>,
     {
         let n = players.len();
         if self.optimizers.len() != 1 && self.optimizers.len() != n {
@@ -437,7 +561,7 @@ impl<O> GameOptimizer<O> {
         {
             return Err(TransformError::BadLearningRate { player, lr });
         }
-        let adjusted = self.adjusted_gradients::<B, M, L>(&players, losses)?;
+        let adjusted = self.adjusted_gradients_with::<B, M, L, R>(&players, losses, reducer)?;
         if let Some(limit) = self.max_abs_loss {
             if let Some((player, &loss)) = adjusted
                 .losses
