@@ -25,12 +25,10 @@ fn sample(numbers: &[f64]) -> QuadraticGame {
     let mut q = Vec::new();
     for _ in 0..2 {
         let mut m = vec![vec![0.0; 3]; 3];
-        for r in 0..3 {
-            for c in r..3 {
-                let x = next();
-                m[r][c] = x;
-                m[c][r] = x;
-            }
+        for (r, c) in (0..3).flat_map(|r| (r..3).map(move |c| (r, c))) {
+            let x = next();
+            m[r][c] = x;
+            m[c][r] = x;
         }
         q.push(m);
     }
