@@ -626,6 +626,14 @@ fn sharded_experiment_then_collect_equals_one_invocation() {
         a
     };
     let run = |a: Vec<String>| ok(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    // `--collect` into `out`, which must fail: its one line.
+    let collect_error = |out: &Path| -> String {
+        let a = args(out, &["--collect"]);
+        let (code, _, err) =
+            common::in_process::aga(&a.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(code, 2, "{err}");
+        err
+    };
     let run_dirs = |out: &Path| -> Vec<String> {
         let mut v: Vec<String> = std::fs::read_dir(out.join("runs"))
             .map(|d| {
@@ -653,26 +661,14 @@ fn sharded_experiment_then_collect_equals_one_invocation() {
         "{first_half:?}"
     );
     // Collecting now names the nine runs shard 1 owns.
-    let (code, _, err) = common::in_process::aga(
-        &args(&sharded, &["--collect"])
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    );
-    assert_eq!(code, 2, "{err}");
+    let err = collect_error(&sharded);
     assert!(err.contains("9 of 18 runs in "), "{err}");
     assert!(err.contains("simul-ind-lr0.03-seed1 (absent)"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
     // The failed collect created nothing; nor does one where nothing ran.
     assert_eq!(run_dirs(&sharded), first_half);
     let nowhere = dir.join("nowhere");
-    let (code, _, _) = common::in_process::aga(
-        &args(&nowhere, &["--collect"])
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    );
-    assert_eq!(code, 2);
+    collect_error(&nowhere);
     assert!(!nowhere.exists());
 
     run(args(&sharded, &["--shard", "1/2"]));
@@ -739,19 +735,9 @@ fn sharded_experiment_then_collect_equals_one_invocation() {
     assert!(svo.join("checkpoint").exists() && !svo.join("checkpoint.old").exists());
     // A run whose metrics.csv lost rows, or that was trained with other options, is not
     // collected.
-    let collect_error = || {
-        let (code, _, err) = common::in_process::aga(
-            &args(&sharded, &["--collect"])
-                .iter()
-                .map(String::as_str)
-                .collect::<Vec<_>>(),
-        );
-        assert_eq!(code, 2, "{err}");
-        err
-    };
     let metrics = std::fs::read_to_string(svo.join("metrics.csv")).unwrap();
     std::fs::write(svo.join("metrics.csv"), metrics.lines().next().unwrap()).unwrap();
-    let err = collect_error();
+    let err = collect_error(&sharded);
     assert!(err.contains("1 of 18 runs"), "{err}");
     assert!(err.contains("(metrics.csv has 0 of 1 updates)"), "{err}");
     std::fs::write(svo.join("metrics.csv"), &metrics).unwrap();
@@ -759,7 +745,7 @@ fn sharded_experiment_then_collect_equals_one_invocation() {
         serde_json::from_str(&std::fs::read_to_string(svo.join("config.json")).unwrap()).unwrap();
     record["train"]["steps"] = serde_json::json!(2048);
     std::fs::write(svo.join("config.json"), record.to_string()).unwrap();
-    assert!(collect_error().contains("(trained with other options)"));
+    assert!(collect_error(&sharded).contains("(trained with other options)"));
     // Training it again starts afresh (the other run's checkpoint is not taken for this one's)
     // and gives the same table.
     assert_eq!(run(args(&sharded, &[])), one);
@@ -771,13 +757,8 @@ fn sharded_experiment_then_collect_equals_one_invocation() {
         (vec!["--shard", "0/0"], "N must be between 1"),
         (vec!["--shard", "0/2", "--collect"], "exclude each other"),
     ] {
-        fails(
-            &args(&sharded, &extra)
-                .iter()
-                .map(String::as_str)
-                .collect::<Vec<_>>(),
-            needle,
-        );
+        let a = args(&sharded, &extra);
+        fails(&a.iter().map(String::as_str).collect::<Vec<_>>(), needle);
     }
     fails(
         &["experiment", "toy", "--shard", "0/2"],

@@ -670,7 +670,7 @@ fn experiment_command(
         .map(str::parse)
         .transpose()
         .map_err(|e: aga_rl::ConfigError| CliError::BadValue(e.to_string()))?;
-    let options =
+    let mut options =
         ExperimentOptions {
             // The joint surrogate's experiment has its own folder (its table and curves would
             // otherwise replace PPO's).
@@ -699,7 +699,6 @@ fn experiment_command(
     crate::training::check_threads(args.threads).map_err(CliError::BadValue)?;
     let kind = args.name.parse::<aga_envs::EnvKind>().ok();
     let rl = kind.is_some() || args.name == "mmm2";
-    let mut options = options;
     if rl && (args.env_config.is_some() || args.env_preset.is_some()) {
         options.env = Some(super::train::run_env(
             kind,

@@ -102,8 +102,8 @@ pub const AGA_LAMBDAS: [f64; 4] = [0.1, 1.0, 100.0, 1000.0];
 /// small search (`scripts/lr_search.sh`, scored by `scripts/lr_search.py`; the scores are in
 /// docs/marl/lr_search/): one 40-update run (seed 0) per rate, scored by the collective return
 /// of its last 16 ended training episodes; the baselines over {3e-4, 1e-3, 3e-3, 1e-2, 3e-2},
-/// AgA over {1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2} at each `|λ|`. SGA takes simul-ind's rate: under PPO's
-/// per-agent surrogates it is simul-ind to the bit.
+/// AgA over {1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2} at each `|λ|`. SGA takes simul-ind's rate:
+/// under PPO's per-agent surrogates it is simul-ind to the bit.
 #[derive(Debug, Clone, Copy)]
 struct SearchedRates {
     simul_ind: f64,
@@ -300,6 +300,22 @@ fn band_from(band: &plot::Band, x0: f64) -> plot::Band {
         mean: band.mean.iter().copied().filter(|p| p.0 >= x0).collect(),
         band: band.band.iter().copied().filter(|p| p.0 >= x0).collect(),
     }
+}
+
+/// Draw `bands` of `metric` against environment steps into `path` ([`plot::bands`]); the path.
+fn plot_bands(
+    path: &Path,
+    title: &str,
+    metric: &str,
+    bands: &[plot::Band],
+) -> Result<PathBuf, ExperimentError> {
+    plot::bands(path, title, ("environment steps", metric), bands).map_err(|message| {
+        ExperimentError::Write {
+            path: path.display().to_string(),
+            message,
+        }
+    })?;
+    Ok(path.to_path_buf())
 }
 
 /// One run of an experiment: what it trains, where, and its row.
@@ -734,18 +750,12 @@ fn run_on<B: Backend, E: MultiAgentEnv>(
             table += &format!("\n(no {metric} curve: no episode ended within the budget)\n");
             continue;
         }
-        let path = options.out.join(format!("{metric}.png"));
-        plot::bands(
-            &path,
+        files.push(plot_bands(
+            &options.out.join(format!("{metric}.png")),
             &format!("{name}: {metric} (mean ± std over seeds)"),
-            ("environment steps", metric),
+            metric,
             &bands,
-        )
-        .map_err(|message| ExperimentError::Write {
-            path: path.display().to_string(),
-            message,
-        })?;
-        files.push(path);
+        )?);
         if metric == "collective_return" {
             // The whole run's range is set by the first episodes' fines (thousands below zero
             // in Cleanup and Harvest), which flattens the differences at the end: the second
@@ -753,18 +763,12 @@ fn run_on<B: Backend, E: MultiAgentEnv>(
             let half = preset.steps as f64 / 2.0;
             let late: Vec<plot::Band> = bands.iter().map(|b| band_from(b, half)).collect();
             if late.iter().any(|b| !b.mean.is_empty()) {
-                let path = options.out.join(format!("{metric}_second_half.png"));
-                plot::bands(
-                    &path,
+                files.push(plot_bands(
+                    &options.out.join(format!("{metric}_second_half.png")),
                     &format!("{name}: {metric}, second half of training (mean ± std over seeds)"),
-                    ("environment steps", metric),
+                    metric,
                     &late,
-                )
-                .map_err(|message| ExperimentError::Write {
-                    path: path.display().to_string(),
-                    message,
-                })?;
-                files.push(path);
+                )?);
             }
         }
     }
