@@ -22,6 +22,11 @@ pub struct VecEnv<E: MultiAgentEnv = Ssd> {
     seed: u64,
     /// Episodes started so far, per copy (the first is episode 0).
     episodes: Vec<u64>,
+    /// The batch-wide index of the first copy: a data-parallel worker holds copies
+    /// `first..first + len` of a larger batch, seeded as that batch's
+    /// ([`VecEnv::from_env_range`]).
+    #[serde(default)]
+    first: usize,
 }
 
 /// An episode that ended in [`VecEnv::step_autoreset`].
@@ -71,6 +76,18 @@ impl VecEnv<Ssd> {
 impl<E: MultiAgentEnv> VecEnv<E> {
     /// `copies` clones of `env`, copy `e` reset with seed [`seed_of`]`(seed, e)`.
     pub fn from_env(env: E, copies: usize, seed: u64) -> Result<Self, EnvError> {
+        Self::from_env_range(env, 0, copies, seed)
+    }
+
+    /// Copies `first..first + copies` of a batch seeded with `seed`: copy `first + e` of the
+    /// batch is this one's copy `e`, reset (and reset again after every episode) exactly as
+    /// in the whole batch. A data-parallel worker's share of the environments.
+    pub fn from_env_range(
+        env: E,
+        first: usize,
+        copies: usize,
+        seed: u64,
+    ) -> Result<Self, EnvError> {
         if copies == 0 || copies > 1_000_000 {
             return Err(EnvError::BadParameter(format!(
                 "the number of copies must be between 1 and 10^6, got {copies}"
@@ -84,12 +101,13 @@ impl<E: MultiAgentEnv> VecEnv<E> {
         }
         let mut envs = vec![env; copies];
         for (e, env) in envs.iter_mut().enumerate() {
-            env.reset(seed_of(seed, e));
+            env.reset(seed_of(seed, first + e));
         }
         Ok(Self {
             envs,
             seed,
             episodes: vec![0; copies],
+            first,
         })
     }
 
@@ -117,7 +135,7 @@ impl<E: MultiAgentEnv> VecEnv<E> {
     ) -> Result<Vec<FinishedEpisode<E>>, EnvError> {
         self.step_into(actions, rewards, obs, Some(outcomes))?;
         let obs_len = self.obs_len_per_copy();
-        let seed = self.seed;
+        let (seed, first) = (self.seed, self.first);
         let mut finished = Vec::new();
         for (e, (env, outcome)) in self.envs.iter_mut().zip(outcomes.iter()).enumerate() {
             if outcome.done() {
@@ -135,11 +153,17 @@ impl<E: MultiAgentEnv> VecEnv<E> {
                     final_state,
                 });
                 self.episodes[e] += 1;
-                env.reset(Self::episode_seed(seed, e, self.episodes[e]));
+                env.reset(Self::episode_seed(seed, first + e, self.episodes[e]));
                 env.observe(slot);
             }
         }
         Ok(finished)
+    }
+
+    /// The batch-wide index of this batch's first copy (0 unless made by
+    /// [`VecEnv::from_env_range`]).
+    pub fn first_copy(&self) -> usize {
+        self.first
     }
 
     /// The copies.

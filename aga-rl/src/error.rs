@@ -29,6 +29,10 @@ pub enum RlError {
     /// A checkpoint that cannot be used.
     #[error("checkpoint: {0}")]
     Checkpoint(String),
+    /// A data-parallel run's workers could not work together (a worker lost, a reduction
+    /// past its deadline, workers that disagree).
+    #[error("data-parallel training: {0}")]
+    Parallel(String),
 }
 
 impl RlError {

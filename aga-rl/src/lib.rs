@@ -24,6 +24,8 @@ mod surrogate;
 mod svo;
 mod trainer;
 
+/// Data-parallel transports ([`Trainer::with_env_parallel`]), re-exported.
+pub use aga_parallel as parallel;
 pub use config::{ConfigError, PpoConfig, RlMethod, Surrogate, TrainConfig};
 pub use error::RlError;
 pub use gae::{gae, Advantages};

@@ -32,6 +32,10 @@ pub struct Minibatch<B: Backend> {
     /// Additive action masks `[k, m, actions]` (0 allowed, [`crate::MASKED_LOGIT`] forbidden),
     /// for environments with action masks.
     pub masks: Option<Tensor<B, 3>>,
+    /// The advantages are already normalised over the whole minibatch (a data-parallel
+    /// worker's shard, normalised with every worker's statistics): the surrogates use them as
+    /// they are instead of normalising over these rows.
+    pub normalised_advantages: bool,
 }
 
 impl<B: Backend> Minibatch<B> {
@@ -52,6 +56,7 @@ impl<B: Backend> Minibatch<B> {
             collective_returns: self.collective_returns.clone().select(1, rows.clone()),
             old_values: self.old_values.clone().select(1, rows.clone()),
             masks: self.masks.clone().map(|m| m.select(1, rows.clone())),
+            normalised_advantages: self.normalised_advantages,
         }
     }
 }
@@ -115,12 +120,11 @@ fn surrogate_losses<B: Backend + StopGradient>(
         Surrogate::Ppo => ppo_surrogate_rows,
         Surrogate::Dice => dice_surrogate_rows,
     };
-    let surrogate = rows(
-        taken,
-        batch.old_log_probs.clone(),
-        normalise_advantage_rows(advantages),
-        clip,
-    );
+    let advantages = match batch.normalised_advantages {
+        true => advantages,
+        false => normalise_advantage_rows(advantages),
+    };
+    let surrogate = rows(taken, batch.old_log_probs.clone(), advantages, clip);
     if entropy_coef == 0.0 {
         return surrogate;
     }

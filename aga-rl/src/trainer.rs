@@ -14,6 +14,7 @@ use aga_core::Method;
 use aga_envs::{
     seed_of, EnvConfig, EpisodeMetrics, EpisodeSummary, MultiAgentEnv, Ssd, StepOutcome, VecEnv,
 };
+use aga_parallel::{check_same, fingerprint, AllReduce, Weighted};
 use burn::module::{AutodiffModule, Module};
 use burn::optim::adaptor::OptimizerAdaptor;
 use burn::optim::{Adam, AdamConfig};
@@ -167,6 +168,15 @@ pub struct Trainer<B: Backend, E: MultiAgentEnv = Ssd> {
     obs: Vec<E::Obs>,
     /// A rollout was collected and not learnt from yet (no checkpoint may be taken then).
     pending: bool,
+    /// A data-parallel worker's transport (`None`: the process holds the whole batch).
+    parallel: Option<Box<dyn AllReduce>>,
+}
+
+/// Copies `first..first + count` of `total` for worker `rank` of `world` (contiguous, sizes
+/// differing by at most one).
+fn shard_of(total: usize, rank: usize, world: usize) -> (usize, usize) {
+    let first = rank * total / world;
+    (first, (rank + 1) * total / world - first)
 }
 
 fn adam() -> AdamConfig {
@@ -207,7 +217,46 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
     /// A new run on `env`: networks initialised from the seed, `ppo.envs` copies of `env`
     /// reset with seeds derived from it.
     pub fn with_env(config: TrainConfig, env: E, device: B::Device) -> Result<Self, RlError> {
+        Self::build(config, env, device, None)
+    }
+
+    /// A data-parallel worker of a new run: this worker steps its share of the `ppo.envs`
+    /// copies (contiguous, seeded as in the whole batch) and computes its shard of every
+    /// minibatch; every derivative, loss and advantage statistic is summed over the workers
+    /// through `all_reduce`, so every worker takes the step one process with the whole batch
+    /// would (docs/scaling.md). Every worker must be built with the same configuration and
+    /// environment: both, and the initial networks, are checked across the workers first.
+    pub fn with_env_parallel(
+        config: TrainConfig,
+        env: E,
+        device: B::Device,
+        all_reduce: Box<dyn AllReduce>,
+    ) -> Result<Self, RlError> {
+        let mut trainer = Self::build(config, env, device, Some(all_reduce))?;
+        trainer.check_workers_agree()?;
+        Ok(trainer)
+    }
+
+    fn build(
+        config: TrainConfig,
+        env: E,
+        device: B::Device,
+        parallel: Option<Box<dyn AllReduce>>,
+    ) -> Result<Self, RlError> {
         config.validate()?;
+        let (first, copies) = match &parallel {
+            None => (0, config.ppo.envs),
+            Some(p) => {
+                if p.world_size() > config.ppo.envs {
+                    return Err(RlError::Parallel(format!(
+                        "{} workers cannot share {} environment copies: give each worker at least one",
+                        p.world_size(),
+                        config.ppo.envs
+                    )));
+                }
+                shard_of(config.ppo.envs, p.rank(), p.world_size())
+            }
+        };
         let agents = env.num_agents();
         let spec = env.obs_spec();
         let shape = NetShape::for_spec(config.policy, &spec, env.num_actions())?;
@@ -251,7 +300,7 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
             false => None,
         };
         let surrogate = config.surrogate;
-        let envs = VecEnv::from_env(env.clone(), config.ppo.envs, config.seed)?;
+        let envs = VecEnv::from_env_range(env.clone(), first, copies, config.seed)?;
         let mut obs = vec![E::Obs::default(); envs.obs_batch_len()];
         envs.observe(&mut obs)?;
         Ok(Self {
@@ -276,7 +325,54 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
             },
             obs,
             pending: false,
+            parallel,
         })
+    }
+
+    /// This process's environment copies (all of them, or a data-parallel worker's share).
+    fn local_copies(&self) -> usize {
+        self.state.envs.envs().len()
+    }
+
+    /// Whether this trainer is a data-parallel worker, and if so its rank and the workers.
+    pub fn worker(&self) -> Option<(usize, usize)> {
+        self.parallel.as_ref().map(|p| (p.rank(), p.world_size()))
+    }
+
+    /// Checks across the workers that they have the same configuration, environment,
+    /// progress and networks (the networks from the same seed, or the same checkpoint): a
+    /// fingerprint of each is compared ([`aga_parallel::check_same`]).
+    fn check_workers_agree(&mut self) -> Result<(), RlError> {
+        let setup = serde_json::to_vec(&(&self.config, &self.prototype, self.state.updates))
+            .map_err(|e| RlError::Checkpoint(e.to_string()))?;
+        let mut networks = Vec::new();
+        for values in [params_of(&self.actors), params_of(&self.critics)] {
+            networks.extend(values.iter().flat_map(|x| x.to_le_bytes()));
+        }
+        if let Some((central, _)) = &self.central {
+            networks.extend(params_of(central).iter().flat_map(|x| x.to_le_bytes()));
+        }
+        let all_reduce = self.parallel.as_deref_mut().expect("a worker");
+        check_same(
+            all_reduce,
+            fingerprint(&setup),
+            "configuration, environment or progress",
+        )
+        .map_err(|e| RlError::Parallel(e.to_string()))?;
+        check_same(
+            all_reduce,
+            fingerprint(&networks),
+            "set of initial networks",
+        )
+        .map_err(|e| RlError::Parallel(e.to_string()))
+    }
+
+    /// `Σ_k values_k` over the workers (the values themselves in a single process).
+    fn sum_over_workers(&mut self, values: Vec<f64>) -> Result<Vec<f64>, RlError> {
+        match self.parallel.as_deref_mut() {
+            None => Ok(values),
+            Some(p) => p.sum(values).map_err(|e| RlError::Parallel(e.to_string())),
+        }
     }
 
     /// Every network's parameter shapes: the actors, then the critics and the centralised
@@ -308,6 +404,11 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
     /// Every agent's actor (one stack along the agent axis), as trained so far.
     pub fn actors(&self) -> &Actors<AD<B>> {
         &self.actors
+    }
+
+    /// Every agent's critic (both value heads), stacked.
+    pub fn critics(&self) -> &Critics<AD<B>> {
+        &self.critics
     }
 
     /// Agents in the environment.
@@ -471,7 +572,7 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
     fn current_states(&self) -> Result<Option<Vec<E::Obs>>, RlError> {
         match self.prototype.state_spec() {
             Some(spec) => {
-                let mut out = vec![E::Obs::default(); self.config.ppo.envs * spec.len()];
+                let mut out = vec![E::Obs::default(); self.local_copies() * spec.len()];
                 self.state.envs.states(&mut out)?;
                 Ok(Some(out))
             }
@@ -499,7 +600,8 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
             ));
         }
         let p = &self.config.ppo;
-        let (n, copies, steps) = (self.agents, p.envs, p.rollout_steps);
+        let (n, total, steps) = (self.agents, p.envs, p.rollout_steps);
+        let copies = self.local_copies();
         let seed = seed_of(self.config.seed ^ 0x5EED_FA6A, self.state.updates as usize);
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let actors = self.actors.valid();
@@ -521,17 +623,20 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
         for t in 0..steps {
             self.rollout_step(&actors, &mut buf, &mut rng, t)?;
         }
-        self.state.env_steps += (steps * copies) as u64;
+        self.state.env_steps += (steps * total) as u64;
         if let Some(mean) = E::Metrics::mean(&buf.ended) {
             self.state.last_episode = Some(mean);
         }
-        let reward_per_step = buf
+        let rewards = buf
             .rewards
             .rewards
             .iter()
             .map(|&r| f64::from(r))
-            .sum::<f64>()
-            / (steps * copies) as f64;
+            .sum::<f64>();
+        // Every worker's rewards and ended episodes (the episodes' metrics stay this worker's).
+        let totals = self.sum_over_workers(vec![rewards, buf.ended.len() as f64])?;
+        let (reward_per_step, episodes_ended) =
+            (totals[0] / (steps * total) as f64, totals[1] as usize);
         let (values, central) = self.rollout_values(&mut buf)?;
         let per_agent = targets(
             &self.config,
@@ -579,7 +684,7 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
             }),
             per_agent,
             reward_per_step,
-            episodes_ended: buf.ended.len(),
+            episodes_ended,
             explained_variance,
             rng,
         })
@@ -595,7 +700,12 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
         rng: &mut ChaCha8Rng,
         t: usize,
     ) -> Result<(), RlError> {
-        let (n, copies, a_n) = (self.agents, self.config.ppo.envs, self.shape.outputs);
+        let (n, a_n) = (self.agents, self.shape.outputs);
+        let (copies, first, total) = (
+            self.local_copies(),
+            self.state.envs.first_copy(),
+            self.config.ppo.envs,
+        );
         buf.obs.extend_from_slice(&self.obs);
         if let Some(states) = buf.states.as_mut() {
             states.extend(self.current_states()?.expect("the environment has a state"));
@@ -615,10 +725,16 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
             .as_ref()
             .map(|m| self.stacked(self.stacked_masks(m, 0..copies), n, copies));
         let lp = to_f32(actors.masked_log_probs(x, mask));
+        // The draws of every copy of the whole batch, in its order; this process uses its
+        // copies' (a data-parallel worker samples what one process would).
         for i in 0..n {
-            for e in 0..copies {
+            for g in 0..total {
+                let u = rng.gen::<f64>();
+                let Some(e) = g.checked_sub(first).filter(|&e| e < copies) else {
+                    continue;
+                };
                 let row = &lp[(i * copies + e) * a_n..(i * copies + e + 1) * a_n];
-                let a = sample(row, rng.gen::<f64>());
+                let a = sample(row, u);
                 actions[e * n + i] = a as u8;
                 log_probs[e * n + i] = row[a];
             }
@@ -723,8 +839,16 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
     /// the game optimiser with the run's rule; the critics regress on their targets.
     pub fn learn(&mut self, rollout: Rollout<E>) -> Result<UpdateMetrics<E::Metrics>, RlError> {
         let n = self.agents;
+        // The whole batch's samples (`t·E + e`: step `t` of copy `e`); this process holds the
+        // rows of its copies (`t·copies + e − first`).
         let samples = self.steps_per_update() as usize;
-        if rollout.actions.len() != samples * n || rollout.per_agent.len() != n {
+        let (total, first, copies) = (
+            self.config.ppo.envs,
+            self.state.envs.first_copy(),
+            self.local_copies(),
+        );
+        let local = self.config.ppo.rollout_steps * copies;
+        if rollout.actions.len() != local * n || rollout.per_agent.len() != n {
             return Err(RlError::Checkpoint(
                 "the rollout was not collected by this trainer's configuration".into(),
             ));
@@ -746,7 +870,15 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
                 .chunks_exact(samples / p.minibatches)
                 .take(p.minibatches)
             {
-                self.minibatch_step(&data, idx, lr, &mut sums)?;
+                let rows: Vec<usize> = idx
+                    .iter()
+                    .filter_map(|&s| {
+                        let (t, e) = (s / total, s % total);
+                        let e = e.checked_sub(first).filter(|&e| e < copies)?;
+                        Some(t * copies + e)
+                    })
+                    .collect();
+                self.minibatch_step(&data, &rollout, &rows, idx.len(), lr, &mut sums)?;
             }
         }
         let ppo = self.ppo_metrics(&rollout, &data);
@@ -764,6 +896,55 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
             seconds,
             env_steps_per_second: samples as f64 / seconds.max(1e-12),
         })
+    }
+
+    /// A data-parallel worker's advantages of `rows`, each agent's individual then collective
+    /// ones (`[agent, row]`, in `f64`: the backend's float type on upload), normalised with the whole minibatch's (`minibatch`
+    /// samples over every worker) per-agent mean and population standard deviation: the
+    /// normalisation of [`crate::surrogate::normalise_advantage_rows`] over the whole
+    /// minibatch, from two sums over the workers (the means, then the centred squares).
+    fn globally_normalised_advantages(
+        &mut self,
+        rollout: &Rollout<E>,
+        rows: &[usize],
+        minibatch: usize,
+    ) -> Result<[Vec<f64>; 2], RlError> {
+        let n = self.agents;
+        let m = minibatch as f64;
+        let column = |k: usize, i: usize| -> &[f32] {
+            match k {
+                0 => &rollout.per_agent[i].0,
+                _ => &rollout.per_agent[i].2,
+            }
+        };
+        let sums = (0..2)
+            .flat_map(|k| (0..n).map(move |i| (k, i)))
+            .map(|(k, i)| rows.iter().map(|&r| f64::from(column(k, i)[r])).sum())
+            .collect();
+        let means: Vec<f64> = self.sum_over_workers(sums)?.iter().map(|s| s / m).collect();
+        let squares = (0..2)
+            .flat_map(|k| (0..n).map(move |i| (k, i)))
+            .map(|(k, i)| {
+                rows.iter()
+                    .map(|&r| (f64::from(column(k, i)[r]) - means[k * n + i]).powi(2))
+                    .sum()
+            })
+            .collect();
+        let stds: Vec<f64> = self
+            .sum_over_workers(squares)?
+            .iter()
+            .map(|s| (s / m).sqrt())
+            .collect();
+        let normalised = |k: usize| -> Vec<f64> {
+            (0..n)
+                .flat_map(|i| {
+                    let (mean, std) = (means[k * n + i], stds[k * n + i]);
+                    rows.iter()
+                        .map(move |&r| (f64::from(column(k, i)[r]) - mean) / (std + 1e-8))
+                })
+                .collect()
+        };
+        Ok([normalised(0), normalised(1)])
     }
 
     /// Everything the epochs read, on the device once per update, every agent's rows stacked
@@ -809,6 +990,7 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
                 collective_returns: targets.reshape([1, samples]),
                 old_values: self.stacked(central.clone(), 1, samples),
                 masks: None,
+                normalised_advantages: false,
             }
         });
         Uploaded {
@@ -827,6 +1009,7 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
                     .masks
                     .as_ref()
                     .map(|m| self.stacked(self.stacked_masks(m, 0..samples), n, samples)),
+                normalised_advantages: false,
             },
             central,
         }
@@ -834,19 +1017,39 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
 
     /// One minibatch (the samples `idx`): the actors' step with the rule, then the critics'
     /// regression (and the centralised critic's).
+    ///
+    /// `idx` are this process's rows of a minibatch of `minibatch` samples; a data-parallel
+    /// worker weighs its derivatives by its share `idx.len() / minibatch` of them.
     fn minibatch_step(
         &mut self,
         data: &Uploaded<B>,
+        rollout: &Rollout<E>,
         idx: &[usize],
+        minibatch: usize,
         lr: f64,
         sums: &mut RuleSums,
     ) -> Result<(), RlError> {
-        let p = &self.config.ppo;
+        let p = self.config.ppo.clone();
         let n = self.agents;
+        if idx.is_empty() {
+            return Err(RlError::Parallel(
+                "a worker's share of a minibatch is empty: use fewer workers, fewer minibatches or longer rollouts".into(),
+            ));
+        }
+        let weight = idx.len() as f64 / minibatch as f64;
         let rows: Vec<i64> = idx.iter().map(|&s| s as i64).collect();
         let rows =
             Tensor::<AD<B>, 1, Int>::from_data(TensorData::new(rows, [idx.len()]), &self.device);
-        let batch = data.agents.select(&rows);
+        let mut batch = data.agents.select(&rows);
+        if self.parallel.is_some() {
+            let [individual, collective] =
+                self.globally_normalised_advantages(rollout, idx, minibatch)?;
+            let shape = [n, idx.len()];
+            batch.advantages = Tensor::from_data(TensorData::new(individual, shape), &self.device);
+            batch.collective_advantages =
+                Tensor::from_data(TensorData::new(collective, shape), &self.device);
+            batch.normalised_advantages = true;
+        }
         // The networks are cloned (cheap: tensors are shared) so that a failed step leaves
         // the trainer as it was.
         let step = match self.config.surrogate {
@@ -856,9 +1059,17 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
                     clip: p.clip,
                     entropy_coef: p.entropy_coef,
                 };
-                self.actor_opt
-                    .step::<B, _, _>(lr, vec![self.actors.clone()], &game)
-                    .map_err(RlError::Transform)?
+                let players = vec![self.actors.clone()];
+                match self.parallel.as_deref_mut() {
+                    None => self.actor_opt.step::<B, _, _>(lr, players, &game),
+                    Some(all_reduce) => self.actor_opt.step_reduced::<B, _, _, _>(
+                        lr,
+                        players,
+                        &game,
+                        &mut Weighted { all_reduce, weight },
+                    ),
+                }
+                .map_err(RlError::Transform)?
             }
             Surrogate::Dice => {
                 // One player per agent, under ids derived from the stack's (Adam's state
@@ -869,10 +1080,17 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
                     entropy_coef: p.entropy_coef,
                     template: self.actors.clone(),
                 };
-                let mut step = self
-                    .actor_opt
-                    .step::<B, _, _>(lr, split_agents(&self.actors), &game)
-                    .map_err(RlError::Transform)?;
+                let players = split_agents(&self.actors);
+                let mut step = match self.parallel.as_deref_mut() {
+                    None => self.actor_opt.step::<B, _, _>(lr, players, &game),
+                    Some(all_reduce) => self.actor_opt.step_reduced::<B, _, _, _>(
+                        lr,
+                        players,
+                        &game,
+                        &mut Weighted { all_reduce, weight },
+                    ),
+                }
+                .map_err(RlError::Transform)?;
                 let stacked = stack_agents(&self.actors, &step.players, true);
                 step.players = vec![stacked];
                 step
@@ -885,10 +1103,17 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
             value_coef: p.value_coef,
             clip: p.clip_value.then_some(p.clip),
         };
-        let step = self
-            .critic_opt
-            .step::<B, _, _>(lr, vec![self.critics.clone()], &critic_loss)
-            .map_err(RlError::Transform)?;
+        let players = vec![self.critics.clone()];
+        let step = match self.parallel.as_deref_mut() {
+            None => self.critic_opt.step::<B, _, _>(lr, players, &critic_loss),
+            Some(all_reduce) => self.critic_opt.step_reduced::<B, _, _, _>(
+                lr,
+                players,
+                &critic_loss,
+                &mut Weighted { all_reduce, weight },
+            ),
+        }
+        .map_err(RlError::Transform)?;
         self.critics = step.players.into_iter().next().expect("one stack");
         sums.value_loss += step.losses_before.iter().sum::<f64>() / n as f64;
         if let (Some((critic, opt)), Some(central)) = (self.central.as_mut(), &data.central) {
@@ -897,9 +1122,17 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
                 value_coef: p.value_coef,
                 clip: p.clip_value.then_some(p.clip),
             };
-            let step = opt
-                .step::<B, _, _>(lr, vec![critic.clone()], &loss)
-                .map_err(RlError::Transform)?;
+            let players = vec![critic.clone()];
+            let step = match self.parallel.as_deref_mut() {
+                None => opt.step::<B, _, _>(lr, players, &loss),
+                Some(all_reduce) => opt.step_reduced::<B, _, _, _>(
+                    lr,
+                    players,
+                    &loss,
+                    &mut Weighted { all_reduce, weight },
+                ),
+            }
+            .map_err(RlError::Transform)?;
             *critic = step.players.into_iter().next().expect("one critic");
         }
         Ok(())
@@ -1023,7 +1256,32 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
         device: B::Device,
         dir: &Path,
     ) -> Result<Self, RlError> {
-        let mut fresh = Self::with_env(config, env, device.clone())?;
+        Self::load_inner(config, env, device, dir, None)
+    }
+
+    /// A data-parallel worker ([`Trainer::with_env_parallel`]) continued from its own
+    /// checkpoint in `dir` (written by this worker of a run with the same workers); the
+    /// workers' progress and networks are checked to agree.
+    pub fn load_with_env_parallel(
+        config: TrainConfig,
+        env: E,
+        device: B::Device,
+        dir: &Path,
+        all_reduce: Box<dyn AllReduce>,
+    ) -> Result<Self, RlError> {
+        let mut trainer = Self::load_inner(config, env, device, dir, Some(all_reduce))?;
+        trainer.check_workers_agree()?;
+        Ok(trainer)
+    }
+
+    fn load_inner(
+        config: TrainConfig,
+        env: E,
+        device: B::Device,
+        dir: &Path,
+        parallel: Option<Box<dyn AllReduce>>,
+    ) -> Result<Self, RlError> {
+        let mut fresh = Self::build(config, env, device.clone(), parallel)?;
         let path = dir.join("state.json");
         let text = std::fs::read_to_string(&path).map_err(|e| RlError::io(&path, e))?;
         let state: RunState<E> =
@@ -1041,8 +1299,18 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
                 state.surrogate, fresh.config.surrogate
             )));
         }
-        if state.envs.envs().len() != fresh.config.ppo.envs
-            || state.envs.num_agents() != fresh.agents
+        if (state.envs.first_copy(), state.envs.envs().len())
+            != (fresh.state.envs.first_copy(), fresh.local_copies())
+        {
+            return Err(RlError::Checkpoint(format!(
+                "the checkpoint holds environment copies {}..{}, this process's share is {}..{} (another number of workers?)",
+                state.envs.first_copy(),
+                state.envs.first_copy() + state.envs.envs().len(),
+                fresh.state.envs.first_copy(),
+                fresh.state.envs.first_copy() + fresh.local_copies()
+            )));
+        }
+        if state.envs.num_agents() != fresh.agents
             || !fresh.prototype.compatible(&state.envs.envs()[0])
         {
             return Err(RlError::Checkpoint(
@@ -1234,6 +1502,27 @@ impl RuleSums {
 }
 
 /// The shapes of every float parameter of some modules, in visit order.
+/// Every parameter's values of `module`, in the module's visiting order (the same in every
+/// process whatever the parameters' random ids).
+fn params_of<B: Backend, M: Module<B>>(module: &M) -> Vec<f64> {
+    struct Values(Vec<f64>);
+    impl<B: Backend> burn::module::ModuleVisitor<B> for Values {
+        fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<B, D>>) {
+            self.0.extend(
+                param
+                    .val()
+                    .into_data()
+                    .convert::<f64>()
+                    .to_vec::<f64>()
+                    .expect("float data"),
+            );
+        }
+    }
+    let mut values = Values(Vec::new());
+    module.visit(&mut values);
+    values.0
+}
+
 fn shapes_of<B: Backend, M: Module<B>>(module: &M) -> Vec<Vec<usize>> {
     struct Shapes(Vec<Vec<usize>>);
     impl<B: Backend> burn::module::ModuleVisitor<B> for Shapes {

@@ -76,6 +76,7 @@ fn setup_with(shape: NetShape) -> (Actors<AD>, PpoGame<AD>) {
         collective_returns: rows(noise(1.0)),
         old_values: Tensor::zeros([AGENTS, M, 2], &device),
         masks: None,
+        normalised_advantages: false,
     };
     let game = PpoGame {
         batch,

@@ -129,6 +129,7 @@ fn setup(shift: f64) -> (Actors<AD>, Minibatch<AD>) {
         collective_returns: rows(noise(1.0)),
         old_values: Tensor::zeros([AGENTS, M, 2], &device),
         masks: None,
+        normalised_advantages: false,
     };
     (actors, batch)
 }
