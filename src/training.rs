@@ -341,7 +341,6 @@ pub fn open_run_with<B: Backend, E: MultiAgentEnv>(
     device: B::Device,
 ) -> Result<(Trainer<B, E>, MetricsFile), TrainingError> {
     let checkpoint = dir.join("checkpoint");
-    let columns = episode_columns(&env);
     let load = || {
         Trainer::<B, E>::load_with_env(
             record.train.clone(),
@@ -366,6 +365,46 @@ pub fn open_run_with<B: Backend, E: MultiAgentEnv>(
             }
         }
     };
+    finish_open(trainer, record, &env, dir, resume)
+}
+
+/// A data-parallel worker's run (`aga train --rank R`): as [`open_run_with`] with
+/// `Resume::Never` or `Resume::Always`, the trainer built or loaded as worker
+/// `all_reduce.rank()` of `all_reduce.world_size()` (each worker keeps its own checkpoint of
+/// its own environment copies in its own `dir`).
+pub fn open_worker_run<B: Backend, E: MultiAgentEnv>(
+    record: &RunRecord,
+    env: E,
+    dir: &Path,
+    resume: Resume,
+    device: B::Device,
+    all_reduce: Box<dyn aga_rl::parallel::AllReduce>,
+) -> Result<(Trainer<B, E>, MetricsFile), TrainingError> {
+    recover_checkpoint(dir)?;
+    let (train, checkpoint) = (record.train.clone(), dir.join("checkpoint"));
+    let trainer = match resume {
+        Resume::Always => Trainer::<B, E>::load_with_env_parallel(
+            train,
+            env.clone(),
+            device,
+            &checkpoint,
+            all_reduce,
+        )?,
+        _ => Trainer::<B, E>::with_env_parallel(train, env.clone(), device, all_reduce)?,
+    };
+    finish_open(trainer, record, &env, dir, resume)
+}
+
+/// The common end of [`open_run_with`] and [`open_worker_run`]: stale files of another run
+/// removed from a fresh start, `config.json` written, `metrics.csv` opened.
+fn finish_open<B: Backend, E: MultiAgentEnv>(
+    trainer: Trainer<B, E>,
+    record: &RunRecord,
+    env: &E,
+    dir: &Path,
+    resume: Resume,
+) -> Result<(Trainer<B, E>, MetricsFile), TrainingError> {
+    let columns = episode_columns(env);
     if trainer.updates() == 0 {
         // Starting afresh: what an earlier run left (its checkpoint, evaluation) must not be
         // taken for this run's, should this one stop before its first checkpoint.
@@ -503,8 +542,27 @@ pub fn train_to_end<B: Backend, E: MultiAgentEnv>(
         if m.update % checkpoint_every.max(1) == 0 || trainer.finished() {
             save_checkpoint(trainer, dir)?;
         }
+        injected_fault(trainer.worker(), m.update);
     }
     Ok(())
+}
+
+/// The fault-injection hook of the data-parallel tests (tests/cli_parallel.rs):
+/// `AGA_FAULT_EXIT=R:K` in the environment makes data-parallel worker `R` exit with status 3
+/// right after update `K` (and its checkpoint, if one was due), as a crashed worker would.
+/// Nothing happens in a single-process run or without the variable.
+fn injected_fault(worker: Option<(usize, usize)>, update: u64) {
+    let Some((rank, _)) = worker else { return };
+    let Ok(fault) = std::env::var("AGA_FAULT_EXIT") else {
+        return;
+    };
+    let parsed = fault
+        .split_once(':')
+        .and_then(|(r, k)| Some((r.parse::<usize>().ok()?, k.parse::<u64>().ok()?)));
+    if parsed == Some((rank, update)) {
+        eprintln!("worker {rank}: exits after update {update} (AGA_FAULT_EXIT)");
+        std::process::exit(3);
+    }
 }
 
 /// Every row's value of `metric` in `dir/metrics.csv`, in update order (NaN where a cell is

@@ -5,7 +5,7 @@ use burn::tensor::backend::Backend;
 /// An element-wise sum of vectors over every worker of a data-parallel run. Every worker gets
 /// the same result to the bit, and every worker must make the same calls in the same order
 /// with vectors of the same length.
-pub trait AllReduce: Send {
+pub trait AllReduce: Send + Sync {
     /// This worker's rank, `0..world_size`.
     fn rank(&self) -> usize;
 

@@ -98,7 +98,11 @@ minibatches, max_grad_norm, rollout_steps, envs, clip_value, bootstrap_truncatio
 Writes DIR/config.json, DIR/metrics.csv (one row per update), DIR/checkpoint/ (every
 --checkpoint-every updates and at the end) and DIR/eval.json (the greedy policy's episodes).
 `--resume DIR` continues the run saved in DIR up to --steps (default: its own) in total,
-bit-identically on the same backend. See docs/marl.md.";
+bit-identically on the same backend. See docs/marl.md.
+
+Data-parallel (docs/scaling.md): `--workers N` starts N processes on this machine; across
+machines start one per machine with `--coordinator HOST:PORT --rank R --world-size N`
+(and `--node-address HOST:PORT` reachable from the others). Resume with the same options.";
 
 /// `aga train`.
 #[derive(Debug, Args)]
@@ -170,6 +174,30 @@ pub(crate) struct TrainArgs {
     /// No progress bar.
     #[arg(long)]
     pub(crate) quiet: bool,
+    /// Data-parallel training on this machine: N worker processes, each stepping its share of
+    /// the environment copies and of every minibatch, all taking the same steps
+    /// (docs/scaling.md).
+    #[arg(long)]
+    pub(crate) workers: Option<usize>,
+    /// Join a data-parallel run across machines: the coordinator's HOST:PORT (rank 0 starts
+    /// it on that port). With --rank and --world-size.
+    #[arg(long)]
+    pub(crate) coordinator: Option<String>,
+    /// This process's rank in a data-parallel run (0 keeps the run's folder and starts the
+    /// coordinator; rank R > 0 keeps its checkpoint in OUT/workers/rank-R).
+    #[arg(long)]
+    pub(crate) rank: Option<usize>,
+    /// The number of processes of a data-parallel run.
+    #[arg(long)]
+    pub(crate) world_size: Option<usize>,
+    /// This worker's HOST:PORT for the other workers' downloads (default with a coordinator
+    /// on this machine: 127.0.0.1 and the coordinator's port + 1 + rank).
+    #[arg(long)]
+    pub(crate) node_address: Option<String>,
+    /// Seconds a data-parallel worker waits for the others, at joining and at each reduction,
+    /// before it stops with an error (default 300).
+    #[arg(long)]
+    pub(crate) collective_timeout: Option<f64>,
     /// Where to compute (default flex, f32).
     #[command(flatten)]
     pub(crate) compute: BackendArgs,

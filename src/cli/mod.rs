@@ -9,6 +9,7 @@ mod battle;
 mod commands;
 mod env;
 mod error;
+mod parallel;
 mod train;
 
 pub use args::Cli;

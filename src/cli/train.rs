@@ -2,10 +2,12 @@
 //! curves).
 
 use super::args::{PlotArgs, TrainArgs};
+use super::parallel::{self, Role};
 use super::CliError;
 use crate::plot;
 use crate::training::{
-    mean_band, open_run_with, read_curve, thread_pool, train_to_end, Resume, RunEnv, RunRecord,
+    mean_band, open_run_with, open_worker_run, read_curve, thread_pool, train_to_end, Resume,
+    RunEnv, RunRecord,
 };
 use aga_envs::{BattleConfig, Env, EnvConfig, EnvKind, EpisodeSummary, Mmm2, MultiAgentEnv, Ssd};
 use aga_rl::{PolicyKind, RlMethod, TrainConfig, Trainer};
@@ -254,6 +256,11 @@ pub(crate) fn train_on<B: Backend>(
             (dir, record, Resume::Never)
         }
     };
+    let (dir, worker) = match parallel::role(args)? {
+        Role::Launcher(n) => return parallel::launch(args, n, record.train.ppo.envs, &dir),
+        Role::Single => (dir, None),
+        Role::Worker(config) => (parallel::worker_dir(&dir, config.rank), Some(config)),
+    };
     match record.env.clone() {
         RunEnv::Ssd(config) => {
             let env = Ssd::new(config, record.train.policy.obs_kind())
@@ -263,7 +270,7 @@ pub(crate) fn train_on<B: Backend>(
                 &record,
                 env,
                 &dir,
-                resume,
+                (resume, worker.clone()),
                 (backend, dtype),
                 &pool,
                 out,
@@ -276,7 +283,7 @@ pub(crate) fn train_on<B: Backend>(
                 &record,
                 env,
                 &dir,
-                resume,
+                (resume, worker.clone()),
                 (backend, dtype),
                 &pool,
                 out,
@@ -316,13 +323,21 @@ fn drive<B: Backend, E: MultiAgentEnv>(
     record: &RunRecord,
     env: E,
     dir: &Path,
-    resume: Resume,
+    (resume, worker): (Resume, Option<aga_rl::parallel::CollectiveConfig>),
     (backend, dtype): (&str, &str),
     pool: &rayon::ThreadPool,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    let (mut trainer, mut metrics) =
-        open_run_with::<B, E>(record, env, dir, resume, B::Device::default())?;
+    let device = B::Device::default();
+    let (mut trainer, mut metrics) = match worker {
+        None => open_run_with::<B, E>(record, env, dir, resume, device)?,
+        Some(config) => {
+            let all_reduce = parallel::join(config)?;
+            open_worker_run::<B, E>(record, env, dir, resume, device, all_reduce)?
+        }
+    };
+    // A data-parallel run's workers take the same steps; rank 0 reports and evaluates.
+    let lead = trainer.worker().is_none_or(|(rank, _)| rank == 0);
     let agents = record.env.agents();
     let metrics_path = dir.join("metrics.csv");
 
@@ -353,6 +368,9 @@ fn drive<B: Backend, E: MultiAgentEnv>(
         )
     })?;
     bar.finish_and_clear();
+    if !lead {
+        return Ok(());
+    }
     let say = |out: &mut dyn Write, line: String| writeln!(out, "{line}").map_err(CliError::output);
     say(
         out,
