@@ -14,6 +14,23 @@ pub trait AllReduce: Send + Sync {
 
     /// `Σ_k values_k` over the workers `k`, entry by entry.
     fn sum(&mut self, values: Vec<f64>) -> Result<Vec<f64>, ParallelError>;
+
+    /// What the reductions so far cost this worker.
+    fn stats(&self) -> ReduceStats {
+        ReduceStats::default()
+    }
+}
+
+/// The reductions a worker made: how many, how many numbers, and the wall-clock time it spent
+/// in them (the transfer, and waiting for the slowest worker to arrive).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ReduceStats {
+    /// Calls of [`AllReduce::sum`].
+    pub calls: u64,
+    /// Numbers summed, over all calls.
+    pub values: u64,
+    /// Seconds spent in the calls.
+    pub seconds: f64,
 }
 
 /// One minibatch's [`aga_core::Reducer`] over an [`AllReduce`]: this worker's values weighed by

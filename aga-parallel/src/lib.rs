@@ -26,7 +26,7 @@ mod collective;
 mod error;
 mod local;
 
-pub use all_reduce::{check_same, fingerprint, AllReduce, Weighted};
+pub use all_reduce::{check_same, fingerprint, AllReduce, ReduceStats, Weighted};
 pub use collective::{CollectiveAllReduce, CollectiveConfig};
 pub use error::ParallelError;
 pub use local::{local_all_reduce, LocalAllReduce};

@@ -334,6 +334,11 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
         self.state.envs.envs().len()
     }
 
+    /// A data-parallel worker's reductions so far (`None` in a single process).
+    pub fn reduce_stats(&self) -> Option<aga_parallel::ReduceStats> {
+        self.parallel.as_ref().map(|p| p.stats())
+    }
+
     /// Whether this trainer is a data-parallel worker, and if so its rank and the workers.
     pub fn worker(&self) -> Option<(usize, usize)> {
         self.parallel.as_ref().map(|p| (p.rank(), p.world_size()))

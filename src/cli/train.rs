@@ -384,6 +384,17 @@ fn drive<B: Backend, E: MultiAgentEnv>(
             metrics_path.display()
         ),
     )?;
+    if let (Some((_, workers)), Some(stats)) = (trainer.worker(), trainer.reduce_stats()) {
+        say(
+            out,
+            format!(
+                "data-parallel over {workers} workers: rank 0 made {} reductions of {:.1} M numbers in all, {:.1} s in them",
+                stats.calls,
+                stats.values as f64 / 1e6,
+                stats.seconds
+            ),
+        )?;
+    }
     if args.eval_episodes > 0 {
         let eval =
             pool.install(|| trainer.evaluate(args.eval_episodes, record.train.seed ^ 0xE7A1))?;
