@@ -357,7 +357,10 @@ fn a_worker_that_dies_stops_the_other_with_its_checkpoint_intact() {
                 || err.contains("the all-reduce failed")),
         "{err}"
     );
-    assert!(err.contains("data-parallel worker 1 failed"), "{err}");
+    assert!(
+        err.contains("data-parallel workers failed:") && err.contains("1 (exit status: 3)"),
+        "{err}"
+    );
     // Its last checkpoint is the one of update 2, whole.
     assert_eq!(aga_rl::checkpoint_updates(&out.join("checkpoint")), Some(2));
     let rows = aga::training::read_column(&out, "update").unwrap();

@@ -43,7 +43,8 @@ pub struct CollectiveConfig {
 /// run on a thread of their own and this worker waits for each at most
 /// [`CollectiveConfig::timeout`]: a worker that died, stalled or cannot be reached is an error
 /// here within that time, never a hang. After an error the collective cannot be used again
-/// in this process (burn-collective keeps global state); the trainer stops.
+/// in this process (burn-collective keeps global state); the trainer stops. One join per
+/// process: dropping it does not un-register (see `serve`), the process's exit does.
 pub struct CollectiveAllReduce {
     config: CollectiveConfig,
     requests: Option<Sender<Request>>,
@@ -52,10 +53,8 @@ pub struct CollectiveAllReduce {
     broken: bool,
 }
 
-enum Request {
-    Sum(Vec<f64>, Sender<Result<Vec<f64>, String>>),
-    Finish(Sender<()>),
-}
+/// A sum for the collective's thread, and where its answer goes.
+struct Request(Vec<f64>, Sender<Result<Vec<f64>, String>>);
 
 /// `HOST:PORT` → its port, checking that it resolves.
 fn port_of(address: &str, what: &str) -> Result<u16, ParallelError> {
@@ -164,36 +163,30 @@ fn serve(
     }
     let _ = joined.send(Ok(()));
     let device = Default::default();
-    for request in inbox {
-        match request {
-            Request::Sum(values, reply) => {
-                let len = values.len();
-                // The primitive keeps the data's f64 (`Tensor::from_data` would convert to
-                // Flex's default float type).
-                let tensor = <Wire as FloatTensorOps<Wire>>::float_from_data(
-                    TensorData::new(values, [len]),
-                    &device,
-                );
-                let result =
-                    burn_collective::all_reduce::<Wire>(peer, tensor, ReduceOperation::Sum)
-                        .map_err(|e| format!("{e:?}"))
-                        .and_then(|sum| {
-                            Tensor::<Wire, 1>::from_primitive(TensorPrimitive::Float(sum))
-                                .into_data()
-                                .to_vec::<f64>()
-                                .map_err(|e| format!("{e:?}"))
-                        });
-                let failed = result.is_err();
-                let _ = reply.send(result);
-                if failed {
-                    return;
-                }
-            }
-            Request::Finish(done) => {
-                let _ = burn_collective::finish_collective::<Wire>(peer);
-                let _ = done.send(());
-                return;
-            }
+    // The thread ends when the worker drops its end of the channel, without burn-collective's
+    // `finish`: un-registering needs the coordinator, which lives in rank 0's process and
+    // may be gone already when the others leave (they waited for it, measured: up to the
+    // whole timeout at the end of a run). Leaving a run is leaving the process.
+    for Request(values, reply) in inbox {
+        let len = values.len();
+        // The primitive keeps the data's f64 (`Tensor::from_data` would convert to Flex's
+        // default float type).
+        let tensor = <Wire as FloatTensorOps<Wire>>::float_from_data(
+            TensorData::new(values, [len]),
+            &device,
+        );
+        let result = burn_collective::all_reduce::<Wire>(peer, tensor, ReduceOperation::Sum)
+            .map_err(|e| format!("{e:?}"))
+            .and_then(|sum| {
+                Tensor::<Wire, 1>::from_primitive(TensorPrimitive::Float(sum))
+                    .into_data()
+                    .to_vec::<f64>()
+                    .map_err(|e| format!("{e:?}"))
+            });
+        let failed = result.is_err();
+        let _ = reply.send(result);
+        if failed {
+            return;
         }
     }
 }
@@ -219,7 +212,7 @@ impl AllReduce for CollectiveAllReduce {
         let start = std::time::Instant::now();
         let (reply, answer) = channel();
         let requests = self.requests.as_ref().ok_or(ParallelError::Broken)?;
-        if requests.send(Request::Sum(values, reply)).is_err() {
+        if requests.send(Request(values, reply)).is_err() {
             self.broken = true;
             return Err(ParallelError::Transport(
                 "the collective's thread is gone".into(),
@@ -260,19 +253,5 @@ impl AllReduce for CollectiveAllReduce {
 
     fn stats(&self) -> ReduceStats {
         self.stats
-    }
-}
-
-impl Drop for CollectiveAllReduce {
-    /// Leave the run (burn-collective's `finish`), waiting at most the timeout.
-    fn drop(&mut self) {
-        if let Some(requests) = self.requests.take() {
-            if !self.broken {
-                let (done, finished) = channel();
-                if requests.send(Request::Finish(done)).is_ok() {
-                    let _ = finished.recv_timeout(self.config.timeout);
-                }
-            }
-        }
     }
 }

@@ -263,13 +263,22 @@ fn supervise(mut children: Vec<Child>, timeout: Duration) -> Result<(), CliError
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    match first_failure {
-        None => Ok(()),
-        Some((rank, _)) => Err(bad(format!(
-            "data-parallel worker {rank} failed ({}); the run stopped (its last checkpoint is intact: resume with the same --workers)",
-            status[rank]
-                .map(|s| s.to_string())
-                .unwrap_or_else(|| "killed".into())
-        ))),
+    if first_failure.is_none() {
+        return Ok(());
     }
+    // Every worker that failed (they stop within one polling interval of each other when one
+    // takes the others down: which came first is not known).
+    let failed: Vec<String> = status
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !s.is_some_and(|s| s.success()))
+        .map(|(rank, s)| match s {
+            Some(s) => format!("{rank} ({s})"),
+            None => format!("{rank} (stopped)"),
+        })
+        .collect();
+    Err(bad(format!(
+        "data-parallel workers failed: {}; the run stopped (the last checkpoint is intact: resume with the same --workers)",
+        failed.join(", ")
+    )))
 }
