@@ -85,7 +85,7 @@ impl CollectiveAllReduce {
                 config.rank, config.world_size
             )));
         }
-        if !(config.timeout > Duration::ZERO) {
+        if config.timeout.is_zero() {
             return Err(ParallelError::BadConfig(
                 "the collective timeout must be positive".into(),
             ));

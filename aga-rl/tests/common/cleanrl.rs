@@ -147,6 +147,7 @@ where
         collective_returns: tensor2(floats(&g["collective_returns"]), [k, m]),
         old_values: tensor3(floats(&g["old_values"]), [k, m, 2]),
         masks: None,
+        normalised_advantages: false,
     };
     assert_eq!(
         batch.obs.dtype(),
