@@ -253,7 +253,13 @@ impl<B: Backend, P: Protocol> TensorDataService<B, P> {
                         return;
                     }
                 }
-                Err(err) => panic!("Failed to receive message from websocket: {err:?}"),
+                // aga patch: a peer that closed its end (a worker leaving the run by exiting)
+                // ends this download service; the downloader sees a lost peer. Published: a
+                // panic on every process exit.
+                Err(err) => {
+                    log::info!("[Data Service] connection ended: {err:?}");
+                    return;
+                }
             };
         }
         log::info!("[Data Service] Closing connection for download.");

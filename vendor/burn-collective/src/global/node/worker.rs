@@ -101,10 +101,10 @@ impl<C: ProtocolClient> GlobalClientWorker<C> {
         ));
 
         if let Err(e) = response_handle.await {
-            log::error!("Response handler failed: {e:?}");
+            log::info!("Response handler failed: {e:?}"); // aga patch: info, see below
         }
         if let Err(e) = request_handle.await {
-            log::error!("Request handler failed: {e:?}");
+            log::info!("Request handler failed: {e:?}"); // aga patch: info, see below
         }
 
         Ok(())
@@ -213,7 +213,9 @@ impl<C: ProtocolClient> GlobalClientWorker<C> {
                 response = stream_response.recv() => {
                     match response {
                         Err(err) => {
-                            log::error!("Error receiving message from websocket: {err:?}");
+                            // aga patch: info, not error: the coordinator's process (rank 0)
+                            // exiting at the end of a run resets this socket.
+                            log::info!("Error receiving message from websocket: {err:?}");
                             break;
                         }
                         Ok(response) => {
@@ -237,10 +239,10 @@ impl<C: ProtocolClient> GlobalClientWorker<C> {
         }
 
         log::info!("Worker closing connection");
-        stream_response
-            .close()
-            .await
-            .expect("Can close the websocket stream.");
+        // aga patch: a stream the other side already closed is closed (published: a panic).
+        if let Err(e) = stream_response.close().await {
+            log::info!("Closing the websocket stream: {e:?}");
+        }
     }
 
     async fn request_sender(
@@ -281,10 +283,10 @@ impl<C: ProtocolClient> GlobalClientWorker<C> {
         }
 
         log::info!("Worker closing connection");
-        stream_request
-            .close()
-            .await
-            .expect("Can send the close message on the websocket.");
+        // aga patch: as above.
+        if let Err(e) = stream_request.close().await {
+            log::info!("Closing the websocket stream: {e:?}");
+        }
     }
 
     pub(crate) async fn request(&self, req: RemoteRequest) -> RemoteResponse {

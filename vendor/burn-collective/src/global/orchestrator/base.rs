@@ -43,7 +43,9 @@ impl GlobalOrchestrator {
                 let server = server.clone();
                 async move |socket| {
                     if let Err(err) = server.handle_socket_request::<S>(socket).await {
-                        log::error!("[Request Handler] Error: {err:?}")
+                        // aga patch: info, not error: a node leaving by exiting resets its
+                        // socket; a real failure surfaces in the workers' deadlines.
+                        log::info!("[Request Handler] Error: {err:?}")
                     }
                 }
             })
