@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
-cargo build --release --quiet -p aga-parallel --example all_reduce_cost
+cargo build --release --quiet -p aga-parallel --features collective --example all_reduce_cost
 out=docs/scaling
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

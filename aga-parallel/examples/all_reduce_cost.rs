@@ -2,7 +2,7 @@
 //! `CollectiveAllReduce` (burn-collective's coordinator and tree strategy, vendored).
 //!
 //! ```text
-//! cargo run --release -p aga-parallel --example all_reduce_cost -- [WORKERS] [REPEATS] [SIZE...]
+//! cargo run --release -p aga-parallel --features collective --example all_reduce_cost -- [WORKERS] [REPEATS] [SIZE...]
 //! ```
 //!
 //! starts WORKERS (default 2) copies of itself on 127.0.0.1; each joins and sums REPEATS

@@ -8,7 +8,8 @@
 //! - [`AllReduce`]: an element-wise sum of `f64` vectors over the workers, the same bits on
 //!   every worker;
 //! - [`LocalAllReduce`]: between threads of one process (tests, and a machine's threads);
-//! - [`CollectiveAllReduce`]: between processes and machines, on Burn's `burn-collective`
+//! - `CollectiveAllReduce` (cargo feature `collective`): between processes and machines, on
+//!   Burn's `burn-collective`
 //!   (a coordinator that every worker registers with, and a tree all-reduce between the
 //!   workers' data services), with a deadline on every call so that a dead or missing worker
 //!   is an error, never a hang;
@@ -22,11 +23,13 @@
 //! same on every worker).
 
 mod all_reduce;
+#[cfg(feature = "collective")]
 mod collective;
 mod error;
 mod local;
 
 pub use all_reduce::{check_same, fingerprint, AllReduce, ReduceStats, Weighted};
+#[cfg(feature = "collective")]
 pub use collective::{CollectiveAllReduce, CollectiveConfig};
 pub use error::ParallelError;
 pub use local::{local_all_reduce, LocalAllReduce};
