@@ -9,9 +9,6 @@ mod common;
 
 use aga_envs::{ObsKind, Ssd};
 use aga_rl::Trainer;
-use burn::module::{Module, ModuleVisitor, Param};
-use burn::tensor::backend::Backend;
-use burn::tensor::Tensor;
 use common::cli::{assert_error, tempdir};
 use std::net::TcpListener;
 use std::path::Path;
@@ -118,26 +115,7 @@ fn strings(args: &[&str]) -> Vec<String> {
     args.iter().map(|s| s.to_string()).collect()
 }
 
-fn params<B: Backend, M: Module<B>>(module: &M) -> Vec<f64> {
-    struct Values(Vec<f64>);
-    impl<B: Backend> ModuleVisitor<B> for Values {
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
-            self.0.extend(
-                param
-                    .val()
-                    .into_data()
-                    .convert::<f64>()
-                    .to_vec::<f64>()
-                    .unwrap(),
-            );
-        }
-    }
-    let mut v = Values(Vec::new());
-    module.visit(&mut v);
-    v.0
-}
-
-/// The actors' and critics' parameters of the checkpoint in `dir/checkpoint`, loaded on
+/// Every network parameter of the checkpoint in `dir/checkpoint`, loaded on
 /// ndarray f32 as the worker `rank` of `world` (a single process when `world` is 1).
 fn networks(run_dir: &Path, dir: &Path) -> Vec<f64> {
     type B = aga_burn::backends::CpuF32;
@@ -171,9 +149,7 @@ fn networks(run_dir: &Path, dir: &Path) -> Vec<f64> {
         ),
     }
     .unwrap();
-    let mut all = params(t.actors());
-    all.extend(params(t.critics()));
-    all
+    t.network_values()
 }
 
 /// A stand-in all-reduce of `world` workers that all hold this worker's values.
@@ -325,10 +301,9 @@ fn networks_at_start(run_dir: &Path) -> Vec<f64> {
     aga_burn::backends::use_float_dtype::<B>(burn::tensor::DType::F32).unwrap();
     let record = aga::training::RunRecord::read(run_dir).unwrap();
     let env = Ssd::new(record.env.ssd().unwrap().clone(), ObsKind::OneHot).unwrap();
-    let t = Trainer::<B, Ssd>::with_env(record.train, env, Default::default()).unwrap();
-    let mut all = params(t.actors());
-    all.extend(params(t.critics()));
-    all
+    Trainer::<B, Ssd>::with_env(record.train, env, Default::default())
+        .unwrap()
+        .network_values()
 }
 
 #[test]

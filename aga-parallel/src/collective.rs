@@ -48,7 +48,8 @@ pub struct CollectiveConfig {
 pub struct CollectiveAllReduce {
     config: CollectiveConfig,
     requests: Option<Sender<Request>>,
-    calls: u64,
+    /// The completed sums (after a failure no other is made, so its count is also the number
+    /// of the next call).
     stats: ReduceStats,
     broken: bool,
 }
@@ -130,7 +131,6 @@ impl CollectiveAllReduce {
             Ok(Ok(())) => Ok(Self {
                 config,
                 requests: Some(requests),
-                calls: 0,
                 stats: ReduceStats::default(),
                 broken: false,
             }),
@@ -204,8 +204,7 @@ impl AllReduce for CollectiveAllReduce {
         if self.broken {
             return Err(ParallelError::Broken);
         }
-        let call = self.calls;
-        self.calls += 1;
+        let call = self.stats.calls;
         // The length travels with the values: a worker that made a different call is caught.
         let len = values.len();
         values.push(len as f64);

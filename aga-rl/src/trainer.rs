@@ -9,7 +9,9 @@ use crate::policy::{Actors, Critics, NetShape};
 use crate::rollout::{explained_variance, sample, targets, Rollout, RolloutRewards};
 use crate::{kl_and_clipped, PolicyKind, RlError, Surrogate, TrainConfig, MASKED_LOGIT};
 use aga_burn::stacking::{split_agents, stack_agents};
-use aga_burn::{Dual, GameOptimizer, GameOptimizerConfig, HvpBackend, StepDiagnostics};
+use aga_burn::{
+    Dual, GameOptimizer, GameOptimizerConfig, GameStep, HvpBackend, ModuleLosses, StepDiagnostics,
+};
 use aga_core::Method;
 use aga_envs::{
     seed_of, EnvConfig, EpisodeMetrics, EpisodeSummary, MultiAgentEnv, Ssd, StepOutcome, VecEnv,
@@ -17,7 +19,7 @@ use aga_envs::{
 use aga_parallel::{check_same, fingerprint, AllReduce, Weighted};
 use burn::module::{AutodiffModule, Module};
 use burn::optim::adaptor::OptimizerAdaptor;
-use burn::optim::{Adam, AdamConfig};
+use burn::optim::{Adam, AdamConfig, Optimizer};
 use burn::record::{BinFileRecorder, DoublePrecisionSettings, Recorder};
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor, TensorData};
@@ -177,6 +179,35 @@ pub struct Trainer<B: Backend, E: MultiAgentEnv = Ssd> {
 fn shard_of(total: usize, rank: usize, world: usize) -> (usize, usize) {
     let first = rank * total / world;
     (first, (rank + 1) * total / world - first)
+}
+
+/// One step of `opt` on `players` and `losses`: as it is in a single process (`parallel`
+/// `None`), or through the workers' sums with this worker's shard weighing `weight` (its share
+/// of the minibatch's samples).
+fn game_step<B, M, L, O>(
+    opt: &mut GameOptimizer<O>,
+    lr: f64,
+    players: Vec<M>,
+    losses: &L,
+    parallel: Option<&mut (dyn AllReduce + 'static)>,
+    weight: f64,
+) -> Result<GameStep<M>, RlError>
+where
+    B: Backend,
+    M: AutodiffModule<AD<B>>,
+    L: ModuleLosses<AD<B>, M>,
+    O: Optimizer<M, AD<B>>,
+{
+    match parallel {
+        None => opt.step::<B, M, L>(lr, players, losses),
+        Some(all_reduce) => opt.step_reduced::<B, M, L, _>(
+            lr,
+            players,
+            losses,
+            &mut Weighted { all_reduce, weight },
+        ),
+    }
+    .map_err(RlError::Transform)
 }
 
 fn adam() -> AdamConfig {
@@ -350,13 +381,11 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
     fn check_workers_agree(&mut self) -> Result<(), RlError> {
         let setup = serde_json::to_vec(&(&self.config, &self.prototype, self.state.updates))
             .map_err(|e| RlError::Checkpoint(e.to_string()))?;
-        let mut networks = Vec::new();
-        for values in [params_of(&self.actors), params_of(&self.critics)] {
-            networks.extend(values.iter().flat_map(|x| x.to_le_bytes()));
-        }
-        if let Some((central, _)) = &self.central {
-            networks.extend(params_of(central).iter().flat_map(|x| x.to_le_bytes()));
-        }
+        let networks: Vec<u8> = self
+            .network_values()
+            .iter()
+            .flat_map(|x| x.to_le_bytes())
+            .collect();
         let all_reduce = self.parallel.as_deref_mut().expect("a worker");
         check_same(
             all_reduce,
@@ -409,6 +438,18 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
     /// Every agent's actor (one stack along the agent axis), as trained so far.
     pub fn actors(&self) -> &Actors<AD<B>> {
         &self.actors
+    }
+
+    /// Every parameter of the run's networks — the actors, the critics, the centralised critic
+    /// if any — in the modules' visiting order, which is the same in every process whatever the
+    /// parameters' random ids (what data-parallel workers compare, and a way to compare runs).
+    pub fn network_values(&self) -> Vec<f64> {
+        let mut values = params_of(&self.actors);
+        values.extend(params_of(&self.critics));
+        if let Some((central, _)) = &self.central {
+            values.extend(params_of(central));
+        }
+        values
     }
 
     /// Every agent's critic (both value heads), stacked.
@@ -1064,17 +1105,14 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
                     clip: p.clip,
                     entropy_coef: p.entropy_coef,
                 };
-                let players = vec![self.actors.clone()];
-                match self.parallel.as_deref_mut() {
-                    None => self.actor_opt.step::<B, _, _>(lr, players, &game),
-                    Some(all_reduce) => self.actor_opt.step_reduced::<B, _, _, _>(
-                        lr,
-                        players,
-                        &game,
-                        &mut Weighted { all_reduce, weight },
-                    ),
-                }
-                .map_err(RlError::Transform)?
+                game_step::<B, _, _, _>(
+                    &mut self.actor_opt,
+                    lr,
+                    vec![self.actors.clone()],
+                    &game,
+                    self.parallel.as_deref_mut(),
+                    weight,
+                )?
             }
             Surrogate::Dice => {
                 // One player per agent, under ids derived from the stack's (Adam's state
@@ -1085,17 +1123,14 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
                     entropy_coef: p.entropy_coef,
                     template: self.actors.clone(),
                 };
-                let players = split_agents(&self.actors);
-                let mut step = match self.parallel.as_deref_mut() {
-                    None => self.actor_opt.step::<B, _, _>(lr, players, &game),
-                    Some(all_reduce) => self.actor_opt.step_reduced::<B, _, _, _>(
-                        lr,
-                        players,
-                        &game,
-                        &mut Weighted { all_reduce, weight },
-                    ),
-                }
-                .map_err(RlError::Transform)?;
+                let mut step = game_step::<B, _, _, _>(
+                    &mut self.actor_opt,
+                    lr,
+                    split_agents(&self.actors),
+                    &game,
+                    self.parallel.as_deref_mut(),
+                    weight,
+                )?;
                 let stacked = stack_agents(&self.actors, &step.players, true);
                 step.players = vec![stacked];
                 step
@@ -1108,17 +1143,14 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
             value_coef: p.value_coef,
             clip: p.clip_value.then_some(p.clip),
         };
-        let players = vec![self.critics.clone()];
-        let step = match self.parallel.as_deref_mut() {
-            None => self.critic_opt.step::<B, _, _>(lr, players, &critic_loss),
-            Some(all_reduce) => self.critic_opt.step_reduced::<B, _, _, _>(
-                lr,
-                players,
-                &critic_loss,
-                &mut Weighted { all_reduce, weight },
-            ),
-        }
-        .map_err(RlError::Transform)?;
+        let step = game_step::<B, _, _, _>(
+            &mut self.critic_opt,
+            lr,
+            vec![self.critics.clone()],
+            &critic_loss,
+            self.parallel.as_deref_mut(),
+            weight,
+        )?;
         self.critics = step.players.into_iter().next().expect("one stack");
         sums.value_loss += step.losses_before.iter().sum::<f64>() / n as f64;
         if let (Some((critic, opt)), Some(central)) = (self.central.as_mut(), &data.central) {
@@ -1127,17 +1159,14 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
                 value_coef: p.value_coef,
                 clip: p.clip_value.then_some(p.clip),
             };
-            let players = vec![critic.clone()];
-            let step = match self.parallel.as_deref_mut() {
-                None => opt.step::<B, _, _>(lr, players, &loss),
-                Some(all_reduce) => opt.step_reduced::<B, _, _, _>(
-                    lr,
-                    players,
-                    &loss,
-                    &mut Weighted { all_reduce, weight },
-                ),
-            }
-            .map_err(RlError::Transform)?;
+            let step = game_step::<B, _, _, _>(
+                opt,
+                lr,
+                vec![critic.clone()],
+                &loss,
+                self.parallel.as_deref_mut(),
+                weight,
+            )?;
             *critic = step.players.into_iter().next().expect("one critic");
         }
         Ok(())

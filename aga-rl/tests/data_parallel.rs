@@ -6,11 +6,8 @@
 
 use aga_burn::backends::CpuF64;
 use aga_envs::{EnvConfig, ObsKind, Ssd};
-use aga_rl::parallel::{local_all_reduce, AllReduce};
+use aga_rl::parallel::{local_all_reduce, AllReduce, LocalAllReduce};
 use aga_rl::{PolicyKind, RlMethod, Surrogate, TrainConfig, Trainer, UpdateMetrics};
-use burn::module::{Module, ModuleVisitor, Param};
-use burn::tensor::backend::Backend;
-use burn::tensor::Tensor;
 
 /// Two agents in a 2 × 7 orchard next to their spawn cells; short episodes so that copies
 /// reset inside the rollouts.
@@ -49,29 +46,19 @@ fn env() -> Ssd {
     Ssd::new(small_harvest(), ObsKind::OneHot).unwrap()
 }
 
-fn params<B: Backend, M: Module<B>>(module: &M) -> Vec<f64> {
-    struct Values(Vec<f64>);
-    impl<B: Backend> ModuleVisitor<B> for Values {
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
-            self.0.extend(
-                param
-                    .val()
-                    .into_data()
-                    .convert::<f64>()
-                    .to_vec::<f64>()
-                    .unwrap(),
-            );
-        }
-    }
-    let mut v = Values(Vec::new());
-    module.visit(&mut v);
-    v.0
-}
-
-fn networks(t: &Trainer<CpuF64>) -> Vec<f64> {
-    let mut all = params(t.actors());
-    all.extend(params(t.critics()));
-    all
+/// `f(transport)` on two worker threads; their results in rank order.
+fn on_two_workers<T: Send>(f: impl Fn(LocalAllReduce) -> T + Sync) -> Vec<T> {
+    std::thread::scope(|s| {
+        let handles: Vec<_> = local_all_reduce(2)
+            .unwrap()
+            .into_iter()
+            .map(|ar| {
+                let f = &f;
+                s.spawn(move || f(ar))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
 }
 
 fn assert_close(what: &str, a: &[f64], b: &[f64], tol: f64) {
@@ -114,34 +101,23 @@ fn single_and_two_workers(
     let single: Vec<_> = (0..updates)
         .map(|_| {
             let m = one.update().unwrap();
-            (networks(&one), shared(&m, config.method))
+            (one.network_values(), shared(&m, config.method))
         })
         .collect();
-    let workers = std::thread::scope(|s| {
-        let handles: Vec<_> = local_all_reduce(2)
-            .unwrap()
-            .into_iter()
-            .map(|ar| {
-                let config = config.clone();
-                s.spawn(move || {
-                    let method = config.method;
-                    let mut t = Trainer::<CpuF64>::with_env_parallel(
-                        config,
-                        env(),
-                        Default::default(),
-                        Box::new(ar),
-                    )
-                    .unwrap();
-                    (0..updates)
-                        .map(|_| {
-                            let m = t.update().unwrap();
-                            (networks(&t), shared(&m, method))
-                        })
-                        .collect::<Vec<_>>()
-                })
+    let workers = on_two_workers(|ar| {
+        let mut t = Trainer::<CpuF64>::with_env_parallel(
+            config.clone(),
+            env(),
+            Default::default(),
+            Box::new(ar),
+        )
+        .unwrap();
+        (0..updates)
+            .map(|_| {
+                let m = t.update().unwrap();
+                (t.network_values(), shared(&m, config.method))
             })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
+            .collect::<Vec<_>>()
     });
     (single, workers)
 }
@@ -162,7 +138,7 @@ fn check_equivalent(method: RlMethod, surrogate: Surrogate) {
     let start = {
         let t = Trainer::<CpuF64>::with_env(config(method, surrogate), env(), Default::default())
             .unwrap();
-        networks(&t)
+        t.network_values()
     };
     let moved = start
         .iter()
@@ -194,39 +170,29 @@ fn a_worker_resumes_from_its_own_checkpoint() {
     let dir = std::env::temp_dir().join(format!("aga-dp-resume-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let run = |resume: bool, updates: u64| -> Vec<Vec<f64>> {
-        std::thread::scope(|s| {
-            let handles: Vec<_> = local_all_reduce(2)
-                .unwrap()
-                .into_iter()
-                .map(|ar| {
-                    let (c, dir) = (c.clone(), dir.clone());
-                    s.spawn(move || {
-                        let rank_dir = dir.join(format!("rank-{}", ar.rank()));
-                        let mut t = match resume {
-                            false => Trainer::<CpuF64>::with_env_parallel(
-                                c,
-                                env(),
-                                Default::default(),
-                                Box::new(ar),
-                            ),
-                            true => Trainer::<CpuF64>::load_with_env_parallel(
-                                c,
-                                env(),
-                                Default::default(),
-                                &rank_dir,
-                                Box::new(ar),
-                            ),
-                        }
-                        .unwrap();
-                        for _ in 0..updates {
-                            t.update().unwrap();
-                        }
-                        t.save(&rank_dir).unwrap();
-                        networks(&t)
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        on_two_workers(|ar| {
+            let rank_dir = dir.join(format!("rank-{}", ar.rank()));
+            let mut t = match resume {
+                false => Trainer::<CpuF64>::with_env_parallel(
+                    c.clone(),
+                    env(),
+                    Default::default(),
+                    Box::new(ar),
+                ),
+                true => Trainer::<CpuF64>::load_with_env_parallel(
+                    c.clone(),
+                    env(),
+                    Default::default(),
+                    &rank_dir,
+                    Box::new(ar),
+                ),
+            }
+            .unwrap();
+            for _ in 0..updates {
+                t.update().unwrap();
+            }
+            t.save(&rank_dir).unwrap();
+            t.network_values()
         })
     };
     run(false, 1);
@@ -236,30 +202,17 @@ fn a_worker_resumes_from_its_own_checkpoint() {
         assert_close("resumed worker", nets, &single[2].0, 1e-9);
     }
     // A checkpoint of the other worker's share is refused with a reason.
-    let err = std::thread::scope(|s| {
-        let handles: Vec<_> = local_all_reduce(2)
-            .unwrap()
-            .into_iter()
-            .map(|ar| {
-                let (c, dir) = (c.clone(), dir.clone());
-                s.spawn(move || {
-                    let other = dir.join(format!("rank-{}", 1 - ar.rank()));
-                    Trainer::<CpuF64>::load_with_env_parallel(
-                        c,
-                        env(),
-                        Default::default(),
-                        &other,
-                        Box::new(ar),
-                    )
-                    .err()
-                    .map(|e| e.to_string())
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap())
-            .collect::<Vec<_>>()
+    let err = on_two_workers(|ar| {
+        let other = dir.join(format!("rank-{}", 1 - ar.rank()));
+        Trainer::<CpuF64>::load_with_env_parallel(
+            c.clone(),
+            env(),
+            Default::default(),
+            &other,
+            Box::new(ar),
+        )
+        .err()
+        .map(|e| e.to_string())
     });
     for e in err {
         let e = e.expect("refused");
@@ -271,26 +224,14 @@ fn a_worker_resumes_from_its_own_checkpoint() {
 #[test]
 fn workers_with_different_configurations_are_refused() {
     aga_burn::backends::use_float_dtype::<CpuF64>(burn::tensor::DType::F64).unwrap();
-    let errors = std::thread::scope(|s| {
-        let handles: Vec<_> = local_all_reduce(2)
-            .unwrap()
-            .into_iter()
-            .map(|ar| {
-                let mut c = config(RlMethod::Aga, Surrogate::Ppo);
-                if ar.rank() == 1 {
-                    c.lambda = Some(2.0);
-                }
-                s.spawn(move || {
-                    Trainer::<CpuF64>::with_env_parallel(c, env(), Default::default(), Box::new(ar))
-                        .err()
-                        .map(|e| e.to_string())
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap())
-            .collect::<Vec<_>>()
+    let errors = on_two_workers(|ar| {
+        let mut c = config(RlMethod::Aga, Surrogate::Ppo);
+        if ar.rank() == 1 {
+            c.lambda = Some(2.0);
+        }
+        Trainer::<CpuF64>::with_env_parallel(c, env(), Default::default(), Box::new(ar))
+            .err()
+            .map(|e| e.to_string())
     });
     for e in errors {
         let e = e.expect("refused");

@@ -235,14 +235,15 @@ pub(crate) fn launch(
 /// margin) to stop by themselves, then stop them.
 fn supervise(mut children: Vec<Child>, timeout: Duration) -> Result<(), CliError> {
     let mut status: Vec<Option<std::process::ExitStatus>> = vec![None; children.len()];
-    let mut first_failure: Option<(usize, Instant)> = None;
+    // When the first worker was seen to fail.
+    let mut first_failure: Option<Instant> = None;
     loop {
         for (rank, child) in children.iter_mut().enumerate() {
             if status[rank].is_none() {
                 if let Ok(Some(s)) = child.try_wait() {
                     status[rank] = Some(s);
                     if !s.success() && first_failure.is_none() {
-                        first_failure = Some((rank, Instant::now()));
+                        first_failure = Some(Instant::now());
                     }
                 }
             }
@@ -250,7 +251,7 @@ fn supervise(mut children: Vec<Child>, timeout: Duration) -> Result<(), CliError
         if status.iter().all(Option::is_some) {
             break;
         }
-        if let Some((_, at)) = first_failure {
+        if let Some(at) = first_failure {
             if at.elapsed() > timeout + Duration::from_secs(10) {
                 for (rank, child) in children.iter_mut().enumerate() {
                     if status[rank].is_none() {
