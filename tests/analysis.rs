@@ -1,7 +1,7 @@
 //! The fixed-point analysis: dense `H`, `H_c` from HVPs against closed-form quadratic games,
 //! and the classification of minima, maxima, saddles and non-fixed points (MATH.md §3).
 
-mod common;
+use crate::common;
 
 use aga::analysis::{analyse, PointClass, Tolerances};
 use aga::burn_backends::CpuF64;

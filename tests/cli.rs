@@ -1,6 +1,6 @@
 //! The command line's contract: JSON and CSV outputs, and one-line errors with exit status 2.
 
-mod common;
+use crate::common;
 
 use common::cli::{aga, assert_error, floats, json, tempdir};
 

@@ -1,7 +1,7 @@
 //! The command line's newer subcommands and options: `games`, `hessian`, config files, the
 //! opponent-shaping methods and SVO, with one-line errors.
 
-mod common;
+use crate::common;
 
 use common::cli::{aga, assert_error, floats, json, tempdir};
 use serde_json::Value;

@@ -1,6 +1,6 @@
 //! The derivative engine against closed forms (toy game) and finite differences (MLP games).
 
-mod common;
+use crate::common;
 
 use aga::burn_backends::CpuF64;
 use aga_burn::Derivatives;

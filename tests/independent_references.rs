@@ -3,7 +3,7 @@
 //! closed-form toy game, the command line's CSV against the closed-form losses, the README's
 //! headline run, and orderings that docs/experiments.md reports, at tiny sizes.
 
-mod common;
+use crate::common;
 
 use aga_burn::{backends::CpuF64, GameOptimizerConfig, HvpBackend};
 use aga_core::Method;

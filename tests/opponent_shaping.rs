@@ -1,7 +1,7 @@
 //! LA, LOLA and SOS through the Burn engine on matching pennies and the tandem game, against
 //! hand-computed directions; SVO shaping on the public goods game against finite differences.
 
-mod common;
+use crate::common;
 
 use aga::burn_backends::CpuF64;
 use aga_burn::Derivatives;

@@ -3,7 +3,7 @@
 //! whole recorded pass, and still matches central differences; a replay that does not match the
 //! tape falls back to computing, exactly.
 
-mod common;
+use crate::common;
 
 use aga::burn_backends::CpuF64;
 use aga_burn::dual::tape;

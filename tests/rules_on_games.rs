@@ -1,7 +1,7 @@
 //! The rules through the Burn engine: hand-computed directions on the toy game (from its
 //! closed-form derivatives), and the dynamics the literature reports on the bilinear game.
 
-mod common;
+use crate::common;
 
 use aga::burn_backends::CpuF64;
 use aga_burn::{Derivatives, FlatTensor};

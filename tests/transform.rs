@@ -1,7 +1,7 @@
 //! The game optimiser around Burn optimisers: agreement with the vector-level API, equality with
 //! "adjust then inner step", exact resume, HVPs through modules, and errors naming the player.
 
-mod common;
+use crate::common;
 
 use aga_burn::{
     backends::CpuF64, Derivatives, FlatTensor, GameError, GameOptimizerConfig, HvpBackend,

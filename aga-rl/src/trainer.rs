@@ -317,8 +317,11 @@ impl<B: Backend, E: MultiAgentEnv> Trainer<B, E> {
             .init((0..players).map(|_| adam().init()).collect())
             .map_err(RlError::Transform)?;
         let critic_optimizer = || {
+            // No ‖ξ_c‖/cos diagnostics: nothing reads them for the critics, and they cost a pass
+            // (and, in data-parallel runs, a reduction) of their own every minibatch.
             GameOptimizerConfig::new(Method::Simgd)
                 .with_max_grad_norm(Some(config.ppo.max_grad_norm))
+                .with_diagnostics(false)
                 .init(vec![adam().init()])
                 .map_err(RlError::Transform)
         };
