@@ -2,7 +2,7 @@
 //! run` (JSON metrics with the win rate), `aga env render` (GIF/PNG), `aga train` (a short run
 //! that resumes bit-identically) and one-line errors for bad input.
 
-use crate::common;
+mod common;
 
 use common::in_process::{fails, ok, run_json, scratch, write};
 use serde_json::Value;

@@ -1,6 +1,6 @@
 //! `aga env run` and `aga env render` from the command line (in-process).
 
-use crate::common;
+mod common;
 
 use common::in_process::aga;
 use serde_json::Value;

@@ -5,7 +5,7 @@
 //! the other stop within its deadline with its checkpoint intact, and bad addresses, ranks,
 //! missing workers and mismatched configurations are clear errors.
 
-use crate::common;
+mod common;
 
 use aga_envs::{ObsKind, Ssd};
 use aga_rl::Trainer;

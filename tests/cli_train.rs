@@ -1,7 +1,7 @@
 //! `aga train`, `aga plot` and `aga env render --checkpoint` from the command line
 //! (in-process, Flex f32: the training default, so every test in this binary shares it).
 
-use crate::common;
+mod common;
 
 use common::in_process::{fails, ok, scratch, write};
 use std::path::Path;

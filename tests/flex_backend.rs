@@ -2,7 +2,7 @@
 //! closed forms and finite differences as on ndarray, at the same tolerances.
 #![cfg(feature = "flex")]
 
-use crate::common;
+mod common;
 
 use aga_burn::backends::{use_f64_on_flex, Flex};
 use aga_burn::Derivatives;

@@ -13,7 +13,7 @@
 //! (tight) and f32 (f32 tolerance). GAE against CleanRL's loop with episode ends inside the
 //! rollout.
 
-use crate::common;
+mod common;
 
 use aga_burn::backends::{use_float_dtype, CpuF64};
 use aga_rl::gae;

@@ -1,7 +1,7 @@
 //! The CleanRL golden updates of `cleanrl_golden.rs` in f32, the learner's training dtype, at
 //! f32 tolerance (its own binary: one float dtype per process on Burn's CPU device).
 
-use crate::common;
+mod common;
 
 use aga_burn::backends::{use_float_dtype, CpuF32};
 use burn::tensor::DType;
