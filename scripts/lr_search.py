@@ -17,8 +17,8 @@ import sys
 
 from surrogate_diagnostics import MIN_LATE_EPISODES as MIN_EPISODES, late_window
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-ORDER = ["simul-ind", "simul-co", "svo", "consensus-lambda1", "aga-lambda0.1", "aga-lambda1",
-         "aga-lambda100", "aga-lambda1000"]
+ORDER = ["simul-ind", "simul-co", "svo", "consensus-lambda1", "sga-lambda1", "aga-lambda0.1",
+         "aga-lambda1", "aga-lambda100", "aga-lambda1000"]
 
 
 def main():

@@ -9,16 +9,25 @@
 # then scores every run by the collective return of its last 16 ended training episodes and
 # writes the table and the chosen rate per row. Finished runs are skipped, so the script resumes.
 # Usage: bash scripts/lr_search.sh ENV [STEPS]   (ENV: harvest or cleanup; STEPS default 40960)
+# SURROGATE=dice searches under the joint surrogate instead (runs in results/lr-search-ENV-dice/,
+# scored by `python3 scripts/lr_search.py ENV-dice`); SGA is then searched too, as it is no
+# longer simul-ind there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 env="${1:?usage: lr_search.sh harvest|cleanup [STEPS]}"
 steps="${2:-40960}"
+surrogate="${SURROGATE:-ppo}"
+case "$surrogate" in
+    ppo) root="results/lr-search-$env" ;;
+    dice) root="results/lr-search-$env-dice" ;;
+    *) echo "SURROGATE must be ppo or dice, not $surrogate" >&2; exit 1 ;;
+esac
 aga="${AGA_BIN:-target/release/aga}"
 [ -n "${AGA_BIN:-}" ] || cargo build --release -q
 one() { # NAME LR ARGS...
     local name="$1" lr="$2"
     shift 2
-    local out="results/lr-search-$env/$name-lr$lr"
+    local out="$root/$name-lr$lr"
     if [ -f "$out/eval.json" ]; then
         echo "== $out: finished, skipped"
         return
@@ -28,7 +37,7 @@ one() { # NAME LR ARGS...
     local start
     start=$(date +%s)
     "$aga" train --env "$env" "$@" --lr "$lr" --steps "$steps" --seed 0 --policy mlp --quiet \
-        --out "$out"
+        --surrogate "$surrogate" --out "$out"
     echo "wall seconds: $(( $(date +%s) - start ))"
 }
 for lambda in 0.1 1 100 1000; do
@@ -41,4 +50,5 @@ for lr in 0.0003 0.001 0.003 0.01 0.03; do
     one simul-co "$lr" --method simul-co
     one svo "$lr" --method svo
     one consensus-lambda1 "$lr" --method consensus --lambda 1
+    [ "$surrogate" = ppo ] || one sga-lambda1 "$lr" --method sga --lambda 1
 done

@@ -102,7 +102,8 @@ pub const AGA_LAMBDAS: [f64; 4] = [0.1, 1.0, 100.0, 1000.0];
 /// small search (`scripts/lr_search.sh`, scored by `scripts/lr_search.py`; the scores are in
 /// docs/marl/lr_search/): one 40-update run (seed 0) per rate, scored by the collective return
 /// of its last 16 ended training episodes; the baselines over {3e-4, 1e-3, 3e-3, 1e-2, 3e-2},
-/// AgA over {1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2} at each `|λ|`. SGA takes simul-ind's rate:
+/// AgA over {1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2} at each `|λ|` (Cleanup's AgA with `|λ| ≥ 1`
+/// searched again at the table's own budget: [`CLEANUP_RATES`]). SGA takes simul-ind's rate:
 /// under PPO's per-agent surrogates it is simul-ind to the bit.
 #[derive(Debug, Clone, Copy)]
 struct SearchedRates {
@@ -131,13 +132,16 @@ const HARVEST_RATES: SearchedRates = SearchedRates {
     aga: [3e-2, 3e-2, 3e-2, 1e-2],
 };
 
-/// docs/marl/lr_search/cleanup.md.
+/// docs/marl/lr_search/cleanup.md, but for AgA with `|λ| ≥ 1`: the 40-update search chose 3e-2
+/// for them, and over the table's 100 updates two of three seeds diverged into mass firing at
+/// that rate; they were searched again at the table's budget
+/// (docs/marl/lr_search/cleanup-budget-seeds.md: the best three-seed mean, 1e-2).
 const CLEANUP_RATES: SearchedRates = SearchedRates {
     simul_ind: 3e-2,
     simul_co: 3e-2,
     svo: 3e-2,
     consensus: 3e-2,
-    aga: [3e-2, 3e-2, 3e-2, 3e-2],
+    aga: [3e-2, 1e-2, 1e-2, 1e-2],
 };
 
 impl Preset {
@@ -778,7 +782,64 @@ fn run_on<B: Backend, E: MultiAgentEnv>(
 
 #[cfg(test)]
 mod tests {
-    use super::late_episodes;
+    use super::{late_episodes, searched_rates, SearchedRates, AGA_LAMBDAS};
+
+    /// The "chosen lr" column of a committed search table, by setting.
+    fn chosen(table: &str) -> Vec<(String, f64)> {
+        table
+            .lines()
+            .filter(|l| l.starts_with("| ") && !l.starts_with("| setting"))
+            .map(|l| {
+                let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+                let rate = cells[cells.len() - 2].split(' ').next().unwrap();
+                (cells[1].to_string(), rate.parse().unwrap())
+            })
+            .collect()
+    }
+
+    fn rate_of(rates: &SearchedRates, setting: &str) -> f64 {
+        match setting {
+            "simul-ind" => rates.simul_ind,
+            "simul-co" => rates.simul_co,
+            "svo" => rates.svo,
+            "consensus-lambda1" => rates.consensus,
+            aga => {
+                let lambda: f64 = aga.strip_prefix("aga-lambda").unwrap().parse().unwrap();
+                rates.aga[AGA_LAMBDAS.iter().position(|&l| l == lambda).unwrap()]
+            }
+        }
+    }
+
+    /// The preset's rates are the committed searches' choices (the search tables are written by
+    /// scripts/lr_search.py and scripts/lr_search_budget.py from the runs, not by this code).
+    #[test]
+    fn preset_rates_are_the_searches_choices() {
+        let harvest = chosen(include_str!("../../docs/marl/lr_search/harvest.md"));
+        let cleanup = chosen(include_str!("../../docs/marl/lr_search/cleanup.md"));
+        let budget = chosen(include_str!(
+            "../../docs/marl/lr_search/cleanup-budget-seeds.md"
+        ));
+        assert_eq!((harvest.len(), cleanup.len(), budget.len()), (8, 8, 3));
+        for (setting, rate) in &harvest {
+            assert_eq!(
+                rate_of(&searched_rates("harvest"), setting),
+                *rate,
+                "harvest {setting}"
+            );
+        }
+        for (setting, rate) in &cleanup {
+            // The table-budget search replaces the 40-update one where it was run.
+            let rate = budget
+                .iter()
+                .find(|(s, _)| s == setting)
+                .map_or(*rate, |b| b.1);
+            assert_eq!(
+                rate_of(&searched_rates("cleanup"), setting),
+                rate,
+                "cleanup {setting}"
+            );
+        }
+    }
 
     #[test]
     fn late_episodes_count_each_ended_episode_once() {
