@@ -102,8 +102,8 @@ pub const AGA_LAMBDAS: [f64; 4] = [0.1, 1.0, 100.0, 1000.0];
 /// small search (`scripts/lr_search.sh`, scored by `scripts/lr_search.py`; the scores are in
 /// docs/marl/lr_search/): one 40-update run (seed 0) per rate, scored by the collective return
 /// of its last 16 ended training episodes; the baselines over {3e-4, 1e-3, 3e-3, 1e-2, 3e-2},
-/// AgA over {1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2} at each `|λ|` (Cleanup's AgA with `|λ| ≥ 1`
-/// searched again at the table's own budget: [`CLEANUP_RATES`]). SGA takes simul-ind's rate:
+/// AgA over {1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2} at each `|λ|` (Cleanup's searched again at
+/// the table's own budget: [`CLEANUP_RATES`]). SGA takes simul-ind's rate:
 /// under PPO's per-agent surrogates it is simul-ind to the bit.
 #[derive(Debug, Clone, Copy)]
 struct SearchedRates {
@@ -132,16 +132,15 @@ const HARVEST_RATES: SearchedRates = SearchedRates {
     aga: [3e-2, 3e-2, 3e-2, 1e-2],
 };
 
-/// docs/marl/lr_search/cleanup.md, but for AgA with `|λ| ≥ 1`: the 40-update search chose 3e-2
-/// for them, and over the table's 100 updates two of three seeds diverged into mass firing at
-/// that rate; they were searched again at the table's budget
-/// (docs/marl/lr_search/cleanup-budget-seeds.md: the best three-seed mean, 1e-2).
+/// docs/marl/lr_search/cleanup-budget-seeds.md: searched at the table's own budget. (The
+/// 40-update search, docs/marl/lr_search/cleanup.md, chose 3e-2 for every row; over 100 updates
+/// AgA with `|λ| ≥ 1` diverged into mass firing on two of three seeds at that rate.)
 const CLEANUP_RATES: SearchedRates = SearchedRates {
-    simul_ind: 3e-2,
-    simul_co: 3e-2,
+    simul_ind: 1e-2,
+    simul_co: 1e-2,
     svo: 3e-2,
-    consensus: 3e-2,
-    aga: [3e-2, 1e-2, 1e-2, 1e-2],
+    consensus: 1e-2,
+    aga: [3e-3, 1e-2, 1e-2, 1e-2],
 };
 
 impl Preset {
@@ -811,33 +810,20 @@ mod tests {
     }
 
     /// The preset's rates are the committed searches' choices (the search tables are written by
-    /// scripts/lr_search.py and scripts/lr_search_budget.py from the runs, not by this code).
+    /// scripts/lr_search.py and scripts/lr_search_budget.py from the runs, not by this code):
+    /// Harvest's of the 40-update search, Cleanup's of the search at the table's budget.
     #[test]
     fn preset_rates_are_the_searches_choices() {
         let harvest = chosen(include_str!("../../docs/marl/lr_search/harvest.md"));
-        let cleanup = chosen(include_str!("../../docs/marl/lr_search/cleanup.md"));
-        let budget = chosen(include_str!(
+        let cleanup = chosen(include_str!(
             "../../docs/marl/lr_search/cleanup-budget-seeds.md"
         ));
-        assert_eq!((harvest.len(), cleanup.len(), budget.len()), (8, 8, 3));
-        for (setting, rate) in &harvest {
-            assert_eq!(
-                rate_of(&searched_rates("harvest"), setting),
-                *rate,
-                "harvest {setting}"
-            );
-        }
-        for (setting, rate) in &cleanup {
-            // The table-budget search replaces the 40-update one where it was run.
-            let rate = budget
-                .iter()
-                .find(|(s, _)| s == setting)
-                .map_or(*rate, |b| b.1);
-            assert_eq!(
-                rate_of(&searched_rates("cleanup"), setting),
-                rate,
-                "cleanup {setting}"
-            );
+        assert_eq!((harvest.len(), cleanup.len()), (8, 8));
+        for (env, table) in [("harvest", harvest), ("cleanup", cleanup)] {
+            for (setting, rate) in table {
+                let preset = rate_of(&searched_rates(env), &setting);
+                assert_eq!(preset, rate, "{env} {setting}");
+            }
         }
     }
 
