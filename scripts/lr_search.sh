@@ -11,7 +11,8 @@
 # Usage: bash scripts/lr_search.sh ENV [STEPS]   (ENV: harvest or cleanup; STEPS default 40960)
 # SURROGATE=dice searches under the joint surrogate instead (runs in results/lr-search-ENV-dice/,
 # scored by `python3 scripts/lr_search.py ENV-dice`); SGA is then searched too, as it is no
-# longer simul-ind there.
+# longer simul-ind there. SHARD=I/N trains only every N-th run from the I-th (I from 0), so N
+# processes side by side split the runs between them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 env="${1:?usage: lr_search.sh harvest|cleanup [STEPS]}"
@@ -24,9 +25,13 @@ case "$surrogate" in
 esac
 aga="${AGA_BIN:-target/release/aga}"
 [ -n "${AGA_BIN:-}" ] || cargo build --release -q
+shard="${SHARD:-0/1}"
+index=-1
 one() { # NAME LR ARGS...
     local name="$1" lr="$2"
     shift 2
+    index=$((index + 1))
+    [ $((index % ${shard#*/})) -eq "${shard%/*}" ] || return 0
     local out="$root/$name-lr$lr"
     if [ -f "$out/eval.json" ]; then
         echo "== $out: finished, skipped"
