@@ -25,26 +25,7 @@ case "$surrogate" in
 esac
 aga="${AGA_BIN:-target/release/aga}"
 [ -n "${AGA_BIN:-}" ] || cargo build --release -q
-shard="${SHARD:-0/1}"
-index=-1
-one() { # NAME LR ARGS...
-    local name="$1" lr="$2"
-    shift 2
-    index=$((index + 1))
-    [ $((index % ${shard#*/})) -eq "${shard%/*}" ] || return 0
-    local out="$root/$name-lr$lr"
-    if [ -f "$out/eval.json" ]; then
-        echo "== $out: finished, skipped"
-        return
-    fi
-    rm -rf "$out"
-    echo "== aga train --env $env $* --lr $lr --steps $steps --seed 0 --policy mlp --out $out"
-    local start
-    start=$(date +%s)
-    "$aga" train --env "$env" "$@" --lr "$lr" --steps "$steps" --seed 0 --policy mlp --quiet \
-        --surrogate "$surrogate" --out "$out"
-    echo "wall seconds: $(( $(date +%s) - start ))"
-}
+source scripts/lr_search_run.sh
 for lambda in 0.1 1 100 1000; do
     for lr in 0.0001 0.0003 0.001 0.003 0.01 0.03; do
         one "aga-lambda$lambda" "$lr" --method aga --lambda "$lambda"

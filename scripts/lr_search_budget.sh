@@ -21,26 +21,8 @@ root=results/lr-search-cleanup-budget
 aga="${AGA_BIN:-target/release/aga}"
 [ -n "${AGA_BIN:-}" ] || cargo build --release -q
 mkdir -p "$root"
-shard="${SHARD:-0/1}"
-index=-1
-one() { # NAME LR ARGS...
-    local name="$1" lr="$2"
-    shift 2
-    index=$((index + 1))
-    [ $((index % ${shard#*/})) -eq "${shard%/*}" ] || return 0
-    local out="$root/$name-lr$lr${SEED_SUFFIX:-}"
-    if [ -f "$out/eval.json" ]; then
-        echo "== $out: finished, skipped"
-        return
-    fi
-    rm -rf "$out"
-    echo "== aga train --env cleanup $* --lr $lr --steps $steps --seed ${SEED:-0} --policy mlp --out $out"
-    local start
-    start=$(date +%s)
-    "$aga" train --env cleanup "$@" --lr "$lr" --steps "$steps" --seed "${SEED:-0}" --policy mlp \
-        --quiet --out "$out"
-    echo "wall seconds: $(( $(date +%s) - start ))"
-}
+env=cleanup
+source scripts/lr_search_run.sh
 for lambda in 1 100 1000 0.1; do
     for lr in 0.0001 0.0003 0.001 0.003; do
         one "aga-lambda$lambda" "$lr" --method aga --lambda "$lambda"
