@@ -98,27 +98,32 @@ fn baselines() -> Vec<MethodSetting> {
 /// The paper's sweep of AgA's `|λ|`.
 pub const AGA_LAMBDAS: [f64; 4] = [0.1, 1.0, 100.0, 1000.0];
 
-/// Adam's learning rates of the default budget's rows in one environment, each the best of a
-/// small search (`scripts/lr_search.sh`, scored by `scripts/lr_search.py`; the scores are in
-/// docs/marl/lr_search/): one 40-update run (seed 0) per rate, scored by the collective return
-/// of its last 16 ended training episodes; the baselines over {3e-4, 1e-3, 3e-3, 1e-2, 3e-2},
-/// AgA over {1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2} at each `|λ|` (Cleanup's searched again at
-/// the table's own budget: [`CLEANUP_RATES`]). SGA takes simul-ind's rate:
-/// under PPO's per-agent surrogates it is simul-ind to the bit.
+/// Adam's learning rates of the default budget's rows in one environment under one surrogate,
+/// each the best of a small search (`scripts/lr_search.sh`, scored by `scripts/lr_search.py`;
+/// the scores are in docs/marl/lr_search/): one 40-update run (seed 0) per rate, scored by the
+/// collective return of its last 16 ended training episodes; the baselines over {3e-4, 1e-3,
+/// 3e-3, 1e-2, 3e-2}, AgA over {1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2} at each `|λ|` (Cleanup's
+/// searched again at the table's own budget: [`CLEANUP_RATES`]).
 #[derive(Debug, Clone, Copy)]
 struct SearchedRates {
     simul_ind: f64,
     simul_co: f64,
     svo: f64,
     consensus: f64,
+    /// Under PPO's per-agent surrogates SGA is simul-ind to the bit and takes its rate; under
+    /// the joint surrogate it is searched on its own.
+    sga: f64,
     /// AgA at each `|λ|` of [`AGA_LAMBDAS`].
     aga: [f64; 4],
 }
 
-/// The searched rates of `env` (docs/marl/lr_search/ENV.md).
-fn searched_rates(env: &str) -> SearchedRates {
-    match env {
-        "cleanup" => CLEANUP_RATES,
+/// The searched rates of `env` under `surrogate` (docs/marl/lr_search/ENV.md and ENV-dice.md).
+/// Cleanup under the joint surrogate has had no search of its own (docs/marl.md, "Both
+/// surrogates"): it takes Cleanup's PPO rates.
+fn searched_rates(env: &str, surrogate: Surrogate) -> SearchedRates {
+    match (env, surrogate) {
+        ("cleanup", _) => CLEANUP_RATES,
+        (_, Surrogate::Dice) => HARVEST_DICE_RATES,
         _ => HARVEST_RATES,
     }
 }
@@ -129,7 +134,18 @@ const HARVEST_RATES: SearchedRates = SearchedRates {
     simul_co: 1e-2,
     svo: 3e-3,
     consensus: 3e-2,
+    sga: 3e-2,
     aga: [3e-2, 3e-2, 3e-2, 1e-2],
+};
+
+/// docs/marl/lr_search/harvest-dice.md: the same search under `--surrogate dice`, SGA included.
+const HARVEST_DICE_RATES: SearchedRates = SearchedRates {
+    simul_ind: 3e-2,
+    simul_co: 1e-2,
+    svo: 3e-2,
+    consensus: 1e-2,
+    sga: 3e-2,
+    aga: [1e-2, 3e-2, 1e-2, 1e-2],
 };
 
 /// docs/marl/lr_search/cleanup-budget-seeds.md: searched at the table's own budget. (The
@@ -140,6 +156,7 @@ const CLEANUP_RATES: SearchedRates = SearchedRates {
     simul_co: 1e-2,
     svo: 3e-2,
     consensus: 1e-2,
+    sga: 1e-2,
     aga: [3e-3, 1e-2, 1e-2, 1e-2],
 };
 
@@ -148,16 +165,16 @@ impl Preset {
     /// of 1024 steps, 12 episodes per copy), about half an hour per environment on a 2-core
     /// machine (measured: docs/marl.md). The MLP policy on the one-hot view, three seeds, the
     /// baselines and AgA over the paper's `|λ|` sweep, every row at the learning rate of a small
-    /// search ([`SearchedRates`]). The environments are the reference ones (5 agents, the full
+    /// search under `surrogate` ([`SearchedRates`]). The environments are the reference ones (5 agents, the full
     /// maps, 1000-step episodes).
-    pub fn default_budget(env: &str) -> Self {
-        let rates = searched_rates(env);
+    pub fn default_budget(env: &str, surrogate: Surrogate) -> Self {
+        let rates = searched_rates(env, surrogate);
         let mut methods = vec![
             MethodSetting::new(RlMethod::SimulInd, None).with_lr(rates.simul_ind),
             MethodSetting::new(RlMethod::SimulCo, None).with_lr(rates.simul_co),
             MethodSetting::new(RlMethod::Svo, None).with_lr(rates.svo),
             MethodSetting::new(RlMethod::Consensus, Some(1.0)).with_lr(rates.consensus),
-            MethodSetting::new(RlMethod::Sga, Some(1.0)).with_lr(rates.simul_ind),
+            MethodSetting::new(RlMethod::Sga, Some(1.0)).with_lr(rates.sga),
         ];
         for (lambda, lr) in AGA_LAMBDAS.into_iter().zip(rates.aga) {
             methods.push(MethodSetting::new(RlMethod::Aga, Some(lambda)).with_lr(lr));
@@ -396,7 +413,7 @@ fn run_on<B: Backend, E: MultiAgentEnv>(
     let metric_names = reported(&env);
     let mut preset = match (options.full, battle) {
         (true, false) => Preset::full(),
-        (false, false) => Preset::default_budget(&name),
+        (false, false) => Preset::default_budget(&name, options.surrogate.unwrap_or_default()),
         (true, true) => Preset::mmm2_full(),
         (false, true) => Preset::mmm2_default(),
     };
@@ -781,7 +798,7 @@ fn run_on<B: Backend, E: MultiAgentEnv>(
 
 #[cfg(test)]
 mod tests {
-    use super::{late_episodes, searched_rates, SearchedRates, AGA_LAMBDAS};
+    use super::{late_episodes, searched_rates, SearchedRates, Surrogate, AGA_LAMBDAS};
 
     /// The "chosen lr" column of a committed search table, by setting.
     fn chosen(table: &str) -> Vec<(String, f64)> {
@@ -802,6 +819,7 @@ mod tests {
             "simul-co" => rates.simul_co,
             "svo" => rates.svo,
             "consensus-lambda1" => rates.consensus,
+            "sga-lambda1" => rates.sga,
             aga => {
                 let lambda: f64 = aga.strip_prefix("aga-lambda").unwrap().parse().unwrap();
                 rates.aga[AGA_LAMBDAS.iter().position(|&l| l == lambda).unwrap()]
@@ -811,20 +829,37 @@ mod tests {
 
     /// The preset's rates are the committed searches' choices (the search tables are written by
     /// scripts/lr_search.py and scripts/lr_search_budget.py from the runs, not by this code):
-    /// Harvest's of the 40-update search, Cleanup's of the search at the table's budget.
+    /// Harvest's of the 40-update searches under each surrogate, Cleanup's of the search at the
+    /// table's budget (used under both surrogates: Cleanup has no search under dice).
     #[test]
     fn preset_rates_are_the_searches_choices() {
         let harvest = chosen(include_str!("../../docs/marl/lr_search/harvest.md"));
+        let harvest_dice = chosen(include_str!("../../docs/marl/lr_search/harvest-dice.md"));
         let cleanup = chosen(include_str!(
             "../../docs/marl/lr_search/cleanup-budget-seeds.md"
         ));
-        assert_eq!((harvest.len(), cleanup.len()), (8, 8));
-        for (env, table) in [("harvest", harvest), ("cleanup", cleanup)] {
+        assert_eq!(
+            (harvest.len(), harvest_dice.len(), cleanup.len()),
+            (8, 9, 8)
+        );
+        let tables = [
+            ("harvest", Surrogate::Ppo, &harvest),
+            ("harvest", Surrogate::Dice, &harvest_dice),
+            ("cleanup", Surrogate::Ppo, &cleanup),
+            ("cleanup", Surrogate::Dice, &cleanup),
+        ];
+        for (env, surrogate, table) in tables {
             for (setting, rate) in table {
-                let preset = rate_of(&searched_rates(env), &setting);
-                assert_eq!(preset, rate, "{env} {setting}");
+                let preset = rate_of(&searched_rates(env, surrogate), setting);
+                assert_eq!(preset, *rate, "{env} {surrogate:?} {setting}");
             }
         }
+        // SGA is searched only where it differs from simul-ind.
+        for env in ["harvest", "cleanup"] {
+            let ppo = searched_rates(env, Surrogate::Ppo);
+            assert_eq!(ppo.sga, ppo.simul_ind, "{env}");
+        }
+        assert!(harvest_dice.iter().any(|(s, _)| s == "sga-lambda1"));
     }
 
     #[test]
