@@ -648,7 +648,9 @@ fn sharded_experiment_then_collect_equals_one_invocation() {
     // Shard 0 of 2: every other run in table order (9 settings × 2 seeds = 18 runs), no table.
     let said = run(args(&sharded, &["--shard", "0/2"]));
     assert!(
-        said.contains("shard 0/2 trained 9 of the experiment's 18 runs"),
+        said.contains(
+            "shard 0/2 holds 9 of the experiment's 18 runs: trained 9, 0 already finished"
+        ),
         "{said}"
     );
     assert!(!sharded.join("table.md").exists());
@@ -673,6 +675,13 @@ fn sharded_experiment_then_collect_equals_one_invocation() {
 
     run(args(&sharded, &["--shard", "1/2"]));
     assert_eq!(run_dirs(&sharded).len(), 18);
+    // The same shard again trains nothing, and says so run by run.
+    let again = run(args(&sharded, &["--shard", "1/2"]));
+    assert!(
+        again.contains("holds 9 of the experiment's 18 runs: trained 0, 9 already finished"),
+        "{again}"
+    );
+    assert_eq!(again.matches("(already finished)").count(), 9, "{again}");
     // Every file of the runs, to check that collecting writes none.
     let snapshot = |out: &Path| -> Vec<(std::path::PathBuf, Vec<u8>)> {
         let mut files = Vec::new();

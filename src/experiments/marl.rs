@@ -211,8 +211,9 @@ impl Preset {
     }
 
     /// Selfish-MMM2's default budget: the MLP (MAPPO-style: masked actions, the collective
-    /// critic on the global state), 3·10⁵ steps, two seeds, lr 5·10⁻⁴ (MAPPO's), the
-    /// baselines and AgA at `|λ| ∈ {1, 100}` (measured time: docs/marl.md).
+    /// critic on the global state), 3·10⁵ steps, three seeds (the sample std of fewer says
+    /// little), lr 5·10⁻⁴ (MAPPO's), the baselines and AgA at `|λ| ∈ {1, 100}` (measured time:
+    /// docs/marl.md).
     pub fn mmm2_default() -> Self {
         let mut methods = baselines();
         methods.push(MethodSetting::new(RlMethod::Aga, Some(1.0)));
@@ -221,7 +222,7 @@ impl Preset {
             name: "default",
             policy: PolicyKind::Mlp,
             steps: 300_000,
-            seeds: 2,
+            seeds: 3,
             lr: 5e-4,
             methods,
         }
@@ -523,6 +524,9 @@ fn run_on<B: Backend, E: MultiAgentEnv>(
             message: e.to_string(),
         })?;
     }
+    // Which of this process's runs were finished before it started (they are evaluated again,
+    // not retrained): the shard report says so rather than counting them as trained.
+    let finished_before: Vec<bool> = mine.iter().map(|run| unfinished(run).is_none()).collect();
     let total = preset.steps * mine.len() as u64;
     let bar = progress_bar(total, options.progress, &name);
     bar.set_style(
@@ -610,13 +614,20 @@ fn run_on<B: Backend, E: MultiAgentEnv>(
     }
     if let Some(shard) = options.shard {
         bar.finish_and_clear();
+        let reused = finished_before.iter().filter(|&&f| f).count();
         let mut table = format!(
-            "{name}: shard {shard} trained {} of the experiment's {} runs:\n",
+            "{name}: shard {shard} holds {} of the experiment's {} runs: trained {}, {reused} already finished (evaluated again, not retrained):\n",
             mine.len(),
-            plan.len()
+            plan.len(),
+            mine.len() - reused,
         );
-        for run in &mine {
-            table += &format!("  {}\n", run.dir.display());
+        for (run, &before) in mine.iter().zip(&finished_before) {
+            let how = if before {
+                "already finished"
+            } else {
+                "trained"
+            };
+            table += &format!("  {} ({how})\n", run.dir.display());
         }
         table += &format!(
             "When every shard has finished, `aga experiment {name} --collect` with the same options writes the table, summary and curves into {}.\n",
