@@ -6,7 +6,9 @@
 # Interrupted runs resume (the experiment skips finished runs and resumes the others).
 # SURROGATE=dice runs them under the joint surrogate (`--surrogate dice`): results/ENV-dice/ and
 # docs/marl/ENV-dice/.
-# Usage: [SURROGATE=dice] bash scripts/marl_tables.sh [ENV ...]   (default: harvest cleanup)
+# STEPS=N trains N environment steps per run instead of the default budget's (`--steps N`):
+# results/ENV[-dice]-N/ and docs/marl/ENV[-dice]-N/, so the default budget's runs are kept.
+# Usage: [SURROGATE=dice] [STEPS=N] bash scripts/marl_tables.sh [ENV ...]   (default: harvest cleanup)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 aga="${AGA_BIN:-target/release/aga}"
@@ -18,11 +20,17 @@ envs=("$@")
 surrogate="${SURROGATE:-ppo}"
 suffix=""
 [ "$surrogate" = ppo ] || suffix="-$surrogate"
+steps=()
+if [ -n "${STEPS:-}" ]; then
+    suffix="$suffix-$STEPS"
+    steps=(--steps "$STEPS")
+fi
 for env in "${envs[@]}"; do
-    echo "== $(date -u +%FT%TZ) aga experiment $env --surrogate $surrogate --quiet ($rev)" \
+    echo "== $(date -u +%FT%TZ) aga experiment $env --surrogate $surrogate ${steps[*]} --out results/$env$suffix --quiet ($rev)" \
         | tee -a docs/marl/run_log.txt
     start=$(date +%s)
-    "$aga" experiment "$env" --surrogate "$surrogate" --quiet > "results/$env$suffix.out"
+    "$aga" experiment "$env" --surrogate "$surrogate" "${steps[@]}" --out "results/$env$suffix" \
+        --quiet > "results/$env$suffix.out"
     # One block per experiment in the shared log, whichever finishes first.
     {
         cat "results/$env$suffix.out"
