@@ -165,8 +165,8 @@ impl Preset {
     /// of 1024 steps, 12 episodes per copy), about half an hour per environment on a 2-core
     /// machine (measured: docs/marl.md). The MLP policy on the one-hot view, three seeds, the
     /// baselines and AgA over the paper's `|λ|` sweep, every row at the learning rate of a small
-    /// search under `surrogate` ([`SearchedRates`]). The environments are the reference ones (5 agents, the full
-    /// maps, 1000-step episodes).
+    /// search under `surrogate` ([`SearchedRates`]). The environments are the reference ones (5
+    /// agents, the full maps, 1000-step episodes).
     pub fn default_budget(env: &str, surrogate: Surrogate) -> Self {
         let rates = searched_rates(env, surrogate);
         let mut methods = vec![
@@ -412,9 +412,10 @@ fn run_on<B: Backend, E: MultiAgentEnv>(
     let battle = matches!(env, RunEnv::Battle(_));
     let name = env.name();
     let metric_names = reported(&env);
+    let surrogate = options.surrogate.unwrap_or_default();
     let mut preset = match (options.full, battle) {
         (true, false) => Preset::full(),
-        (false, false) => Preset::default_budget(&name, options.surrogate.unwrap_or_default()),
+        (false, false) => Preset::default_budget(&name, surrogate),
         (true, true) => Preset::mmm2_full(),
         (false, true) => Preset::mmm2_default(),
     };
@@ -449,7 +450,6 @@ fn run_on<B: Backend, E: MultiAgentEnv>(
                 .into(),
         ));
     }
-    let surrogate = options.surrogate.unwrap_or_default();
     let runs_dir = options.out.join("runs");
     if options.collect && options.shard.is_some() {
         return Err(ExperimentError::BadOption(
@@ -524,9 +524,12 @@ fn run_on<B: Backend, E: MultiAgentEnv>(
             message: e.to_string(),
         })?;
     }
-    // Which of this process's runs were finished before it started (they are evaluated again,
-    // not retrained): the shard report says so rather than counting them as trained.
-    let finished_before: Vec<bool> = mine.iter().map(|run| unfinished(run).is_none()).collect();
+    // A shard's runs that were finished before it started (they are evaluated again, not
+    // retrained): its report says so rather than counting them as trained.
+    let finished_before: Vec<bool> = match options.shard {
+        Some(_) => mine.iter().map(|run| unfinished(run).is_none()).collect(),
+        None => Vec::new(),
+    };
     let total = preset.steps * mine.len() as u64;
     let bar = progress_bar(total, options.progress, &name);
     bar.set_style(
