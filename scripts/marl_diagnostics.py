@@ -17,7 +17,10 @@ src/experiments/marl.rs):
 - positive_alignment (share of AgA's/SGA's minibatch steps whose sign was +1), lambda_mean
   (signed λ), cos_xi_xi_c, seconds_per_update: means over all updates;
 - apples_by_agent: each agent's apples per episode (last 10%), "a/b/c/d/e" (in the markdown
-  table, one such group per seed, in seed order).
+  table, one such group per seed, in seed order);
+- Cleanup only: waste_cleaned (waste cells cleaned per episode, last 10%) and cleaned_by_agent
+  (each agent's, as apples_by_agent: who cleans and who eats; "—" for runs written before
+  metrics.csv had the cleaned_agent_i columns).
 
 Only the runs results/ENV/summary.json lists (when it exists) are read.
 
@@ -43,6 +46,8 @@ def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     env = sys.argv[1]
+    cleanup = env.startswith("cleanup")
+    late_columns = LATE + (["waste_cleaned"] if cleanup else [])
     runs_dir = ROOT / "results" / env / "runs"
     # The experiment's runs (summary.json lists them); the folder may hold runs of other
     # settings (e.g. at the rates of an earlier search), which are not the table's.
@@ -57,13 +62,18 @@ def main():
         updates = list(csv.DictReader(open(run / "metrics.csv")))
         setting, _, seed = run.name.rpartition("-seed")
         row = {"setting": setting, "seed": int(seed), "updates": len(updates)}
-        for column in LATE:
+        for column in late_columns:
             row[column] = late_episodes(updates, column)
         for column, name in OVERALL.items():
             row[name] = mean(number(u[column]) for u in updates)
         agents = sum(1 for c in updates[0] if c.startswith("apples_agent_"))
         row["apples_by_agent"] = "/".join(
             f"{late_episodes(updates, f'apples_agent_{i}') or 0:.0f}" for i in range(agents))
+        if cleanup:
+            cleaners = sum(1 for c in updates[0] if c.startswith("cleaned_agent_"))
+            row["cleaned_by_agent"] = "/".join(
+                f"{late_episodes(updates, f'cleaned_agent_{i}') or 0:.0f}"
+                for i in range(cleaners)) or "—"
         rows.append(row)
     if not rows:
         sys.exit(f"no finished runs in {runs_dir}")
@@ -77,7 +87,7 @@ def main():
                              for k, v in row.items()})
     fields = [c for c in list(rows[0]) if c not in ("setting", "seed", "updates")]
     digits = {"collective_return": 1, "apples_eaten": 1, "beams_fired": 1, "agents_tagged": 1,
-              "apple_sustainability": 1, "seconds_per_update": 3}
+              "apple_sustainability": 1, "seconds_per_update": 3, "waste_cleaned": 1}
     lines = [f"{env}: per-run diagnostics, mean ± sample std (n − 1) over seeds "
              f"(python3 scripts/marl_diagnostics.py {env}; per run: diagnostics.csv)", "",
              "| run | seeds | " + " | ".join(f.replace("_", " ") for f in fields) + " |",
@@ -93,7 +103,7 @@ def main():
         group = [r for r in rows if r["setting"] == setting]
         cells = []
         for field in fields:
-            if field == "apples_by_agent":
+            if field in ("apples_by_agent", "cleaned_by_agent"):
                 cells.append(", ".join(r[field] for r in group))
                 continue
             values = [r[field] for r in group if r[field] is not None]

@@ -274,9 +274,23 @@ impl MetricsFile {
         episode_columns: Vec<String>,
         keep_updates: Option<u64>,
     ) -> Result<Self, TrainingError> {
+        let header = metrics_header(&episode_columns);
         let mut kept: Vec<csv::StringRecord> = Vec::new();
         if let Some(k) = keep_updates {
             let mut reader = csv::Reader::from_path(path).map_err(|e| file_error(path, e))?;
+            // A file written by an older version may lack columns added since (e.g. the
+            // per-agent cleaning): its rows are kept under today's header, matched by name,
+            // empty where the old file had no such column.
+            let old: Vec<String> = reader
+                .headers()
+                .map_err(|e| file_error(path, e))?
+                .iter()
+                .map(str::to_string)
+                .collect();
+            let source: Vec<Option<usize>> = header
+                .iter()
+                .map(|c| old.iter().position(|o| o == c))
+                .collect();
             for record in reader.records() {
                 let record = record.map_err(|e| file_error(path, e))?;
                 let update: u64 = record
@@ -284,13 +298,18 @@ impl MetricsFile {
                     .and_then(|u| u.parse().ok())
                     .ok_or_else(|| file_error(path, "a row without an update number"))?;
                 if update <= k {
-                    kept.push(record);
+                    kept.push(
+                        source
+                            .iter()
+                            .map(|i| i.and_then(|i| record.get(i)).unwrap_or(""))
+                            .collect(),
+                    );
                 }
             }
         }
         let mut writer = csv::Writer::from_path(path).map_err(|e| file_error(path, e))?;
         writer
-            .write_record(metrics_header(&episode_columns))
+            .write_record(&header)
             .map_err(|e| file_error(path, e))?;
         for record in &kept {
             writer
@@ -623,4 +642,50 @@ pub fn mean_band(label: String, runs: &[Vec<(f64, f64)>]) -> crate::plot::Band {
         band.push((x as f64, m - sd, m + sd));
     }
     crate::plot::Band { label, mean, band }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Resuming a run whose metrics.csv was written before a column existed keeps its rows up to
+    /// the checkpoint under today's header, each value under its own column's name.
+    #[test]
+    fn resumed_rows_of_an_older_file_keep_their_values_under_todays_header() {
+        let dir = std::env::temp_dir().join(format!("aga-metrics-resume-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("metrics.csv");
+        let old = ["collective_return", "apples_agent_0"].map(String::from);
+        let new = ["collective_return", "apples_agent_0", "cleaned_agent_0"].map(String::from);
+        let old_header = metrics_header(&old);
+        let row = |update: &str, value: &str| -> Vec<String> {
+            old_header
+                .iter()
+                .map(|c| match c.as_str() {
+                    "update" => update.to_string(),
+                    "collective_return" => value.to_string(),
+                    "seconds" => "1.5".to_string(),
+                    _ => String::new(),
+                })
+                .collect()
+        };
+        let mut w = csv::Writer::from_path(&path).unwrap();
+        w.write_record(&old_header).unwrap();
+        w.write_record(row("1", "10")).unwrap();
+        w.write_record(row("2", "20")).unwrap();
+        w.flush().unwrap();
+        drop(w);
+        drop(MetricsFile::open(&path, new.to_vec(), Some(1)).unwrap());
+        let mut r = csv::Reader::from_path(&path).unwrap();
+        let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+        assert_eq!(header, metrics_header(&new));
+        let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 1, "the update after the checkpoint is redone");
+        let at = |c: &str| header.iter().position(|h| h == c).unwrap();
+        assert_eq!(&rows[0][at("update")], "1");
+        assert_eq!(&rows[0][at("collective_return")], "10");
+        assert_eq!(&rows[0][at("cleaned_agent_0")], "");
+        assert_eq!(&rows[0][at("seconds")], "1.5");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -114,6 +114,9 @@ pub struct StepResult {
     /// Which agents ate an apple this step (their reward's +1, apart from beam costs and
     /// fines).
     pub ate: Vec<bool>,
+    /// Waste cells each agent's clean beam cleaned this step (always 0 in Harvest); they sum to
+    /// the step's increase of [`Counters::waste_cleaned`].
+    pub cleaned: Vec<u32>,
 }
 
 /// One Cleanup or Harvest environment.
@@ -426,6 +429,7 @@ impl Env {
         let mut rewards = vec![0.0; n];
         let mut tagged = vec![false; n];
         let mut ate = vec![false; n];
+        let mut cleaned = vec![0u32; n];
         self.clear_beams();
         self.respawn_removed();
         self.move_agents(actions);
@@ -463,7 +467,9 @@ impl Env {
                     }
                 }
                 Some(Action::Clean) => {
+                    let before = self.counters.waste_cleaned;
                     self.fire_beam(k, 2);
+                    cleaned[k] = (self.counters.waste_cleaned - before) as u32;
                 }
                 _ => {}
             }
@@ -490,6 +496,7 @@ impl Env {
             info: self.counters,
             tagged,
             ate,
+            cleaned,
         })
     }
 

@@ -61,6 +61,10 @@ pub struct EpisodeMetrics {
     pub apples_remaining: f64,
     /// Waste cells cleaned.
     pub waste_cleaned: f64,
+    /// Waste cells cleaned by each agent's clean beam, `W_i` (`Σ_i W_i` = `waste_cleaned`): with
+    /// [`apples`](Self::apples), who cleans and who eats — Cleanup's division of labour.
+    #[serde(default)]
+    pub cleaned: Vec<f64>,
     /// Waste density at the end.
     pub waste_density: f64,
     /// Penalty beams fired.
@@ -94,6 +98,9 @@ impl EpisodeMetrics {
             apples_eaten: avg(&|m| m.apples_eaten),
             apples_remaining: avg(&|m| m.apples_remaining),
             waste_cleaned: avg(&|m| m.waste_cleaned),
+            cleaned: (0..first.cleaned.len())
+                .map(|i| avg(&|m| m.cleaned.get(i).copied().unwrap_or(f64::NAN)))
+                .collect(),
             waste_density: avg(&|m| m.waste_density),
             beams_fired: avg(&|m| m.beams_fired),
             agents_tagged: avg(&|m| m.agents_tagged),
@@ -113,6 +120,8 @@ pub struct EpisodeTracker {
     apples: Vec<f64>,
     #[serde(default)]
     apple_time_sum: Vec<f64>,
+    #[serde(default)]
+    cleaned: Vec<f64>,
     tagged_steps: u64,
     steps: usize,
     counters: Counters,
@@ -127,6 +136,7 @@ impl EpisodeTracker {
             positive_count: vec![0; agents],
             apples: vec![0.0; agents],
             apple_time_sum: vec![0.0; agents],
+            cleaned: vec![0.0; agents],
             tagged_steps: 0,
             steps: 0,
             counters: Counters::default(),
@@ -155,6 +165,12 @@ impl EpisodeTracker {
                 self.apples[i] += 1.0;
                 self.apple_time_sum[i] += t;
             }
+        }
+        if self.cleaned.len() < step.cleaned.len() {
+            self.cleaned.resize(step.cleaned.len(), 0.0);
+        }
+        for (i, &cells) in step.cleaned.iter().enumerate() {
+            self.cleaned[i] += f64::from(cells);
         }
         let tagged = (0..step.tagged.len().max(removed.len()))
             .filter(|&i| {
@@ -189,6 +205,7 @@ impl EpisodeTracker {
             apples_eaten: c.apples_eaten as f64,
             apples_remaining: c.apples_remaining as f64,
             waste_cleaned: c.waste_cleaned as f64,
+            cleaned: self.cleaned.clone(),
             waste_density: c.waste_density,
             beams_fired: c.beams_fired as f64,
             agents_tagged: c.agents_tagged as f64,

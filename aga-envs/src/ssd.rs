@@ -134,6 +134,12 @@ impl EpisodeSummary for EpisodeMetrics {
                 .map(|(i, &a)| (format!("apples_agent_{i}"), a)),
         );
         out.extend(
+            self.cleaned
+                .iter()
+                .enumerate()
+                .map(|(i, &w)| (format!("cleaned_agent_{i}"), w)),
+        );
+        out.extend(
             [
                 ("efficiency", self.efficiency),
                 ("equality", self.equality),

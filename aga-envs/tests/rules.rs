@@ -4,6 +4,7 @@ use aga_envs::{
     equality, Action, Cell, Env, EnvConfig, EnvError, EnvKind, EpisodeTracker, Facing,
     MultiAgentEnv, ObsKind, Policy, Regrowth, Ssd, VecEnv, Zap, AGENT_COLOURS,
 };
+use rand::{Rng, SeedableRng};
 
 /// A Harvest on `map` with `agents` agents and no regrowth (unless set).
 fn harvest(map: &str, agents: usize) -> Env {
@@ -394,6 +395,95 @@ fn the_clean_beam_turns_the_first_waste_of_each_ray_into_river() {
         assert_eq!(env.cell(1, c), Cell::Waste, "column {c}");
     }
     assert_eq!(r.info.waste_cleaned, 3);
+    assert_eq!(r.cleaned, vec![3], "the three cells are the cleaner's");
+}
+
+#[test]
+fn each_agent_is_credited_with_the_waste_its_own_beam_cleaned() {
+    // Two cleaners under their own strips of waste, a third agent idle: the left one's beam
+    // reaches three waste cells, the right one's two (its right ray leaves the map at a wall).
+    let map = "\
+@@@@@@@@@@
+@HHHH HH @
+@        @
+@PPP     @
+@BBBBBBBB@
+@@@@@@@@@@";
+    let mut env = Env::new(EnvConfig {
+        kind: EnvKind::Cleanup,
+        map: map.to_string(),
+        agents: 3,
+        // No waste respawns onto the cleaned cells within the step.
+        waste_rate: 0.0,
+        ..EnvConfig::cleanup()
+    })
+    .unwrap();
+    env.place_agents(&[(2, 2, Facing::Up), (2, 7, Facing::Up), (3, 5, Facing::Down)]);
+    let r = env
+        .step(&[act(Action::Clean), act(Action::Clean), act(Action::Stay)])
+        .unwrap();
+    // Agent 0's rays: columns 1, 2, 3 of row 1 (all waste). Agent 1's: columns 6, 7 (waste)
+    // and 8 (empty, then the wall).
+    for (c, cell) in [
+        (1, Cell::River),
+        (2, Cell::River),
+        (3, Cell::River),
+        (4, Cell::Waste),
+    ] {
+        assert_eq!(env.cell(1, c), cell, "column {c}");
+    }
+    assert_eq!(env.cell(1, 6), Cell::River);
+    assert_eq!(env.cell(1, 7), Cell::River);
+    assert_eq!(r.cleaned, vec![3, 2, 0]);
+    assert_eq!(r.info.waste_cleaned, 5);
+}
+
+#[test]
+fn per_agent_cleaning_sums_to_the_waste_cleaned_over_an_episode() {
+    // Random actions over the reference Cleanup map, SSD and SocialJax beams: the tracker's
+    // per-agent counts add up to the environment's own counter, step by step summed.
+    for config in [EnvConfig::cleanup(), EnvConfig::socialjax(EnvKind::Cleanup)] {
+        let config = EnvConfig {
+            horizon: 300,
+            ..config
+        };
+        let n = config.agents;
+        let mut env = Env::new(config).unwrap();
+        env.reset(7);
+        let mut tracker = EpisodeTracker::new(n);
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        let mut actions = vec![0u8; n];
+        let mut by_agent = vec![0u64; n];
+        loop {
+            for a in actions.iter_mut() {
+                // Half the time the clean beam, so that there is cleaning to count.
+                *a = if rng.gen_bool(0.5) {
+                    Action::Clean as u8
+                } else {
+                    rng.gen_range(0..9u8)
+                };
+            }
+            let step = env.step(&actions).unwrap();
+            for (k, &w) in step.cleaned.iter().enumerate() {
+                by_agent[k] += u64::from(w);
+                assert!(
+                    w == 0 || actions[k] == Action::Clean as u8,
+                    "agent {k} cleaned {w}"
+                );
+            }
+            tracker.record(&step, &[]);
+            if step.done {
+                break;
+            }
+        }
+        let total = env.counters().waste_cleaned;
+        assert!(total > 0, "no cleaning to count");
+        assert_eq!(by_agent.iter().sum::<u64>(), total);
+        let m = tracker.metrics();
+        let by_agent: Vec<f64> = by_agent.iter().map(|&w| w as f64).collect();
+        assert_eq!(m.cleaned, by_agent);
+        assert_eq!(m.waste_cleaned, total as f64);
+    }
 }
 
 #[test]
@@ -501,6 +591,7 @@ fn metrics_on_hand_made_returns() {
     let info = aga_envs::Counters::default();
     let step = |rewards: Vec<f64>, tagged: Vec<bool>| aga_envs::StepResult {
         ate: rewards.iter().map(|&r| r == 1.0).collect(),
+        cleaned: vec![0; rewards.len()],
         rewards,
         done: false,
         info,

@@ -139,7 +139,8 @@ fn the_clean_beam_cleans_every_waste_cell_of_its_footprint_except_under_agents()
     })
     .unwrap();
     env.place_agents(&[(4, 2, Facing::Up), (3, 1, Facing::Up)]);
-    env.step(&[act(Action::Clean), act(Action::Stay)]).unwrap();
+    let r = env.step(&[act(Action::Clean), act(Action::Stay)]).unwrap();
+    assert_eq!(r.cleaned, vec![3, 0]);
     // Footprint (3, 2), (2, 2), (3, 1), (3, 3); agent 1 stands on (3, 1), so that waste stays.
     assert_eq!(env.cell(3, 2), Cell::River);
     assert_eq!(env.cell(2, 2), Cell::River);
