@@ -4,8 +4,9 @@ search"), from the runs of scripts/lr_search_budget.sh and the table's seeds.
 
 Every run is scored as the tables score it: the collective return of the training episodes that
 ended in the last 10% of its 100 updates, widened back to at least 16 (`late_window`). At 1e-2
-and 3e-2 all three of the table's seeds exist (results/cleanup/runs/, the first and the second
-tables' runs), at the smaller rates seed 0, and seeds 1 and 2 where the search's second round
+and 3e-2 all three of the table's seeds exist (results/cleanup-102400/runs/: the first and the
+second 100-update tables' runs; `STEPS=102400 bash scripts/marl_tables.sh cleanup` makes the 1e-2
+ones, which the default budget was until it became 204,800 steps), at the smaller rates seed 0, and seeds 1 and 2 where the search's second round
 trained them. The chosen rate is the one with the highest
 three-seed mean among the rates with three seeds; the script checks whether a seed-0-only rate
 scored above the chosen rate's own seed 0 (then more seeds would be needed there) and says so
@@ -40,7 +41,7 @@ def score(run):
 
 def main():
     search = ROOT / "results" / "lr-search-cleanup-budget"
-    table = ROOT / "results" / "cleanup" / "runs"
+    table = ROOT / "results" / "cleanup-102400" / "runs"
     runs = []
     for setting in SETTINGS:
         for lr in grid(setting):

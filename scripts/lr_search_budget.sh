@@ -5,9 +5,11 @@
 # seeds at that rate. Here every searched row trains at each rate of its grid for the table's
 # 102,400 steps, seed 0, everything else the default budget's: the baselines over {3e-4, 1e-3,
 # 3e-3}, AgA over {1e-4, 3e-4, 1e-3, 3e-3} (SGA is simul-ind under PPO's surrogate). The grids'
-# 1e-2 and 3e-2 points are the first and the second table's runs, all three seeds (`aga
-# experiment cleanup` made them with this very configuration: their config.json equals an `aga
-# train` run's), read from results/cleanup/runs/ by `python3 scripts/lr_search_budget.py`, which
+# 1e-2 and 3e-2 points are the first and the second 100-update table's runs, all three seeds
+# (`aga experiment cleanup --steps 102400` made them with this very configuration: their
+# config.json equals an `aga train` run's), read from results/cleanup-102400/runs/ (where
+# `STEPS=102400 bash scripts/marl_tables.sh cleanup` puts them) by
+# `python3 scripts/lr_search_budget.py`, which
 # scores and tabulates everything (docs/marl/lr_search/cleanup-budget-seeds.md). Finished runs
 # are skipped, so the script resumes. A second round trains seeds 1 and 2 where the first round's
 # seed 0 at a smaller rate scored above the best three-seed rate's seed 0 (the script's table

@@ -7,7 +7,8 @@
 # SURROGATE=dice runs them under the joint surrogate (`--surrogate dice`): results/ENV-dice/ and
 # docs/marl/ENV-dice/.
 # STEPS=N trains N environment steps per run instead of the default budget's (`--steps N`):
-# results/ENV[-dice]-N/ and docs/marl/ENV[-dice]-N/, so the default budget's runs are kept.
+# results/ENV[-dice]-N/ and docs/marl/ENV[-dice]-N/, so the default budget's runs are kept
+# (STEPS=102400: the half budget's tables, the default until 2026-12-04).
 # Usage: [SURROGATE=dice] [STEPS=N] bash scripts/marl_tables.sh [ENV ...]   (default: harvest cleanup)
 set -euo pipefail
 cd "$(dirname "$0")/.."

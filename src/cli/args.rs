@@ -34,8 +34,9 @@ ipd, matching-pennies and tandem take --lr, --alpha and --lambda in the SOS refe
   cleanup, harvest  PPO agents with every method of the paper over seeds (MATH.md §6):
                     --runs is the number of seeds, --steps the env steps per run,
                     --lambda replaces every lambda, --lr every learning rate (each row
-                    has a searched one); default budget about half an hour each on 2
-                    cores, --full the paper-scale preset (see docs/marl.md)
+                    has a searched one); default budget about an hour each on 2
+                    cores (--shard I/N splits it over processes, --collect writes the
+                    table), --full the paper-scale preset (see docs/marl.md)
 
 Each writes runs/curves CSV, summary.json, table.md and PNG plots into --out
 (default results/NAME) and prints the table. See docs/experiments.md and docs/marl.md.";

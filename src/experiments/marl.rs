@@ -160,13 +160,23 @@ const CLEANUP_RATES: SearchedRates = SearchedRates {
     aga: [3e-3, 1e-2, 1e-2, 1e-2],
 };
 
+/// The default budget's steps per run under PPO's surrogate: 200 updates of 1024 steps (8 copies
+/// × 128 steps), 25 episodes of 1000 steps per copy.
+pub const DEFAULT_STEPS_PPO: u64 = 204_800;
+
+/// The default budget's steps per run under the joint (DiCE) surrogate: 100 updates, 12 episodes
+/// per copy (about an hour and a half per environment here already: docs/marl.md).
+pub const DEFAULT_STEPS_DICE: u64 = 102_400;
+
 impl Preset {
-    /// The default budget of `env` (`harvest` or `cleanup`): 102,400 steps per run (100 updates
-    /// of 1024 steps, 12 episodes per copy), about half an hour per environment on a 2-core
-    /// machine (measured: docs/marl.md). The MLP policy on the one-hot view, three seeds, the
-    /// baselines and AgA over the paper's `|λ|` sweep, every row at the learning rate of a small
-    /// search under `surrogate` ([`SearchedRates`]). The environments are the reference ones (5
-    /// agents, the full maps, 1000-step episodes).
+    /// The default budget of `env` (`harvest` or `cleanup`): as many steps per run as fit in
+    /// about an hour per environment on a 2-core machine (measured: docs/marl.md) —
+    /// [`DEFAULT_STEPS_PPO`] under PPO's surrogate (51 and 49 minutes as two shards),
+    /// [`DEFAULT_STEPS_DICE`] under the joint one, whose updates cost two to ten times more. The
+    /// MLP policy on the one-hot view, three seeds, the baselines and AgA over the paper's `|λ|`
+    /// sweep, every row at the learning rate of a small search under `surrogate`
+    /// ([`SearchedRates`]). The environments are the reference ones (5 agents, the full maps,
+    /// 1000-step episodes).
     pub fn default_budget(env: &str, surrogate: Surrogate) -> Self {
         let rates = searched_rates(env, surrogate);
         let mut methods = vec![
@@ -182,7 +192,10 @@ impl Preset {
         Self {
             name: "default",
             policy: PolicyKind::Mlp,
-            steps: 102_400,
+            steps: match surrogate {
+                Surrogate::Ppo => DEFAULT_STEPS_PPO,
+                Surrogate::Dice => DEFAULT_STEPS_DICE,
+            },
             seeds: 3,
             lr: 1e-3,
             methods,
@@ -812,7 +825,7 @@ fn run_on<B: Backend, E: MultiAgentEnv>(
 
 #[cfg(test)]
 mod tests {
-    use super::{late_episodes, searched_rates, SearchedRates, Surrogate, AGA_LAMBDAS};
+    use super::{late_episodes, searched_rates, Preset, SearchedRates, Surrogate, AGA_LAMBDAS};
 
     /// The "chosen lr" column of a committed search table, by setting.
     fn chosen(table: &str) -> Vec<(String, f64)> {
@@ -838,6 +851,39 @@ mod tests {
                 let lambda: f64 = aga.strip_prefix("aga-lambda").unwrap().parse().unwrap();
                 rates.aga[AGA_LAMBDAS.iter().position(|&l| l == lambda).unwrap()]
             }
+        }
+    }
+
+    /// The committed default tables (docs/marl/harvest/, docs/marl/cleanup/ and
+    /// docs/marl/harvest-dice/, written by `aga experiment` runs) are what the default command
+    /// makes today: each summary.json's preset — steps, seeds, policy, every row's rate — and
+    /// surrogate are the default budget's.
+    #[test]
+    fn committed_default_tables_are_the_default_budget() {
+        let tables = [
+            (
+                "harvest",
+                Surrogate::Ppo,
+                include_str!("../../docs/marl/harvest/summary.json"),
+            ),
+            (
+                "cleanup",
+                Surrogate::Ppo,
+                include_str!("../../docs/marl/cleanup/summary.json"),
+            ),
+            (
+                "harvest",
+                Surrogate::Dice,
+                include_str!("../../docs/marl/harvest-dice/summary.json"),
+            ),
+        ];
+        for (env, surrogate, summary) in tables {
+            let committed: serde_json::Value = serde_json::from_str(summary).unwrap();
+            let preset = serde_json::to_value(Preset::default_budget(env, surrogate)).unwrap();
+            assert_eq!(committed["preset"], preset, "{env} {surrogate:?}");
+            assert_eq!(committed["env"], env);
+            let name = serde_json::to_value(surrogate).unwrap();
+            assert_eq!(committed["surrogate"], name, "{env} {surrogate:?}");
         }
     }
 
