@@ -74,6 +74,8 @@ fn train_runs_on_each_environment_and_its_metrics_parse() {
             "sustainability",
             "apples_eaten",
             "waste_cleaned",
+            "cleaned_agent_0",
+            "cleaned_agent_4",
             "beams_fired",
             "lambda",
             "xi_norm",
