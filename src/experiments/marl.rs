@@ -866,8 +866,8 @@ mod tests {
         }
     }
 
-    /// The committed default tables (docs/marl/harvest/, docs/marl/cleanup/ and
-    /// docs/marl/harvest-dice/, written by `aga experiment` runs) are what the default command
+    /// The committed default tables (docs/marl/harvest/, docs/marl/cleanup/,
+    /// docs/marl/harvest-dice/ and docs/marl/cleanup-dice/, written by `aga experiment` runs) are what the default command
     /// makes today: each summary.json's preset — steps, seeds, policy, every row's rate — and
     /// surrogate are the default budget's.
     #[test]
@@ -887,6 +887,11 @@ mod tests {
                 "harvest",
                 Surrogate::Dice,
                 include_str!("../../docs/marl/harvest-dice/summary.json"),
+            ),
+            (
+                "cleanup",
+                Surrogate::Dice,
+                include_str!("../../docs/marl/cleanup-dice/summary.json"),
             ),
         ];
         for (env, surrogate, summary) in tables {
