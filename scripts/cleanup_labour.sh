@@ -10,19 +10,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 aga="${AGA_BIN:-target/release/aga}"
 [ -n "${AGA_BIN:-}" ] || cargo build --release -q
-run() { # NAME ARGS...
-    local name="$1"
-    shift
-    for seed in 0 1 2; do
-        local out="results/cleanup-labour/runs/$name-seed$seed"
-        [ -f "$out/eval.json" ] && continue
-        local start
-        start=$(date +%s)
-        "$aga" train --env cleanup "$@" --steps 204800 --seed "$seed" --policy mlp \
-            --surrogate ppo --quiet --out "$out"
-        echo "$out wall seconds: $(( $(date +%s) - start ))"
-    done
-}
-run aga-lambda0.1-lr0.003 --method aga --lambda 0.1 --lr 0.003
-run simul-co-lr0.01 --method simul-co --lr 0.01
+env=cleanup
+root=results/cleanup-labour/runs
+steps=204800
+mkdir -p "$root"
+source scripts/lr_search_run.sh
+for seed in 0 1 2; do
+    SEED=$seed SEED_SUFFIX=-seed$seed one aga-lambda0.1 0.003 --method aga --lambda 0.1
+done
+for seed in 0 1 2; do
+    SEED=$seed SEED_SUFFIX=-seed$seed one simul-co 0.01 --method simul-co
+done
 python3 scripts/marl_diagnostics.py cleanup-labour

@@ -42,6 +42,13 @@ OVERALL = {"positive_alignment": "positive_alignment", "lambda": "lambda_mean",
            "cos_xi_xi_c": "cos_xi_xi_c", "seconds": "seconds_per_update"}
 
 
+def by_agent(updates, prefix):
+    """Each agent's value of the columns PREFIX0, PREFIX1, … over the late window, "a/b/c/d/e"
+    ("" when the run has no such columns)."""
+    agents = sum(1 for c in updates[0] if c.startswith(prefix))
+    return "/".join(f"{late_episodes(updates, f'{prefix}{i}') or 0:.0f}" for i in range(agents))
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -66,14 +73,9 @@ def main():
             row[column] = late_episodes(updates, column)
         for column, name in OVERALL.items():
             row[name] = mean(number(u[column]) for u in updates)
-        agents = sum(1 for c in updates[0] if c.startswith("apples_agent_"))
-        row["apples_by_agent"] = "/".join(
-            f"{late_episodes(updates, f'apples_agent_{i}') or 0:.0f}" for i in range(agents))
+        row["apples_by_agent"] = by_agent(updates, "apples_agent_")
         if cleanup:
-            cleaners = sum(1 for c in updates[0] if c.startswith("cleaned_agent_"))
-            row["cleaned_by_agent"] = "/".join(
-                f"{late_episodes(updates, f'cleaned_agent_{i}') or 0:.0f}"
-                for i in range(cleaners)) or "—"
+            row["cleaned_by_agent"] = by_agent(updates, "cleaned_agent_") or "—"
         rows.append(row)
     if not rows:
         sys.exit(f"no finished runs in {runs_dir}")

@@ -867,9 +867,9 @@ mod tests {
     }
 
     /// The committed default tables (docs/marl/harvest/, docs/marl/cleanup/,
-    /// docs/marl/harvest-dice/ and docs/marl/cleanup-dice/, written by `aga experiment` runs) are what the default command
-    /// makes today: each summary.json's preset — steps, seeds, policy, every row's rate — and
-    /// surrogate are the default budget's.
+    /// docs/marl/harvest-dice/ and docs/marl/cleanup-dice/, written by `aga experiment` runs) are
+    /// what the default command makes today: each summary.json's preset — steps, seeds, policy,
+    /// every row's rate — and surrogate are the default budget's.
     #[test]
     fn committed_default_tables_are_the_default_budget() {
         let tables = [
